@@ -1,0 +1,64 @@
+import { Map as IMap, Record as IRecord } from 'immutable';
+import type { JsonObject, NodeId, ResourceName } from './ids.js';
+
+/** Power state of a node. Only online nodes host running VMs. */
+export type NodeState = 'online' | 'offline';
+
+/** The fields of a {@link Node}. */
+export interface NodeProps {
+  readonly id: NodeId;
+  /** Capacity per resource; a resource not listed has capacity 0. */
+  readonly capacity: IMap<ResourceName, number>;
+  readonly state: NodeState;
+  /** Site (data centre) of the node; migrations across sites use the WAN bandwidth. */
+  readonly site: string | undefined;
+  readonly labels: IMap<string, string>;
+  /** Extension data, carried through untouched. */
+  readonly x: JsonObject | undefined;
+}
+
+const NodeRecord = IRecord<NodeProps>({
+  id: '',
+  capacity: IMap(),
+  state: 'online',
+  site: undefined,
+  labels: IMap(),
+  x: undefined,
+});
+
+/**
+ * A physical machine: an immutable value with a capacity per resource.
+ *
+ * @example
+ * ```ts
+ * const n = makeNode({ id: 'n1', capacity: { cpu: 32, memory: 131072 } });
+ * n.capacity.get('cpu'); // 32
+ * ```
+ */
+export class Node extends NodeRecord {}
+
+/** Plain-object description of a node, as accepted by {@link makeNode}. */
+export interface NodeInit {
+  readonly id: NodeId;
+  readonly capacity: Readonly<Record<ResourceName, number>>;
+  readonly state?: NodeState;
+  readonly site?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly x?: JsonObject;
+}
+
+/**
+ * Builds a {@link Node} from a plain object (no validation: use the io module for untrusted input).
+ * @param init - the node's fields
+ * @returns the immutable node
+ */
+export function makeNode(init: NodeInit): Node {
+  return new Node({
+    id: init.id,
+    capacity: IMap(Object.entries(init.capacity)),
+    state: init.state ?? 'online',
+    site: init.site,
+    labels: IMap(Object.entries(init.labels ?? {})),
+    x: init.x,
+  });
+}

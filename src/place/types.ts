@@ -1,0 +1,61 @@
+import type { Configuration } from '../model/configuration.js';
+import type { Instance } from '../model/instance.js';
+import type { InfeasibleReason } from '../plan/types.js';
+
+/** Options shared by every placement solver. Validated and defaulted at the API boundary. */
+export interface SolveOptions {
+  /** Seed of every random choice: same instance and seed, same answer. */
+  readonly seed: number;
+  /** Wall-clock budget in milliseconds (anytime solvers return their best answer by then). */
+  readonly timeLimitMs: number;
+  /**
+   * Clock used for the time limit, injected so that algorithms stay free of I/O and clocks
+   * (tests pass a fake one). Milliseconds.
+   */
+  readonly now: () => number;
+  /** A known valid configuration to start from or improve on. */
+  readonly start?: Configuration;
+}
+
+/** A target configuration found by a solver. */
+export interface PlacementFound {
+  readonly status: 'optimal' | 'feasible';
+  readonly target: Configuration;
+  /** Online nodes hosting at least one running VM in `target`. */
+  readonly nodesUsed: number;
+  /** A lower bound on the number of used nodes. */
+  readonly lowerBound: number;
+  /** Memory (MiB) of the VMs that `target` moves while running. */
+  readonly migratedMemory: number;
+  /** A lower bound on migrated memory, when a solver (e.g. MIP) proved one. */
+  readonly migrationLowerBound?: number;
+  /** Which solver produced it (for reports). */
+  readonly solver: string;
+}
+
+/** No configuration satisfies the instance: the reasons, naming resources, VMs, nodes, constraints. */
+export interface PlacementInfeasible {
+  readonly status: 'infeasible';
+  readonly reasons: readonly InfeasibleReason[];
+  readonly lowerBound?: number;
+  readonly solver: string;
+}
+
+/** What a {@link PlacementSolver} answers. */
+export type PlacementResult = PlacementFound | PlacementInfeasible;
+
+/**
+ * A placement method: computes the target configuration of an instance (which vjobs run,
+ * where every running VM sits, which nodes are online). Every implementation must return only
+ * configurations that satisfy every constraint and capacity of the instance.
+ *
+ * @example
+ * ```ts
+ * const r = await solver.solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
+ * if (r.status !== 'infeasible') console.log(r.nodesUsed, r.lowerBound);
+ * ```
+ */
+export interface PlacementSolver {
+  readonly name: string;
+  solve(instance: Instance, options: SolveOptions): Promise<PlacementResult>;
+}

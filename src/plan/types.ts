@@ -1,0 +1,140 @@
+import type { JsonObject, NodeId, ResourceName, VmId } from '../model/ids.js';
+import type { NodeState } from '../model/node.js';
+import type { VmState } from '../model/vm.js';
+
+interface ActionBase {
+  /** Unique within a plan; `after` refers to it. */
+  readonly id: number;
+  /** Seconds from the start of the plan. */
+  readonly start: number;
+  readonly end: number;
+  /** Ids of actions that must end before this one starts. */
+  readonly after?: readonly number[];
+  readonly x?: JsonObject;
+}
+/** running → running on another node; occupies both `from` and `to` during [start, end). */
+export interface MigrateAction extends ActionBase {
+  readonly type: 'migrate';
+  readonly vm: VmId;
+  readonly from: NodeId;
+  readonly to: NodeId;
+}
+/** waiting → running on `to`; occupies `to` from `start`. */
+export interface BootAction extends ActionBase {
+  readonly type: 'boot';
+  readonly vm: VmId;
+  readonly to: NodeId;
+}
+/** running → terminated; frees `from` at `end`. */
+export interface ShutdownAction extends ActionBase {
+  readonly type: 'shutdown';
+  readonly vm: VmId;
+  readonly from: NodeId;
+}
+/** running → sleeping, image on `from`; frees `from` at `end`. */
+export interface SuspendAction extends ActionBase {
+  readonly type: 'suspend';
+  readonly vm: VmId;
+  readonly from: NodeId;
+}
+/** sleeping (image on `from`) → running on `to`; occupies `to` from `start`. `from ≠ to` moves the image. */
+export interface ResumeAction extends ActionBase {
+  readonly type: 'resume';
+  readonly vm: VmId;
+  readonly from: NodeId;
+  readonly to: NodeId;
+}
+/** offline → online; the node hosts VMs from `end` on. */
+export interface BootNodeAction extends ActionBase {
+  readonly type: 'bootNode';
+  readonly node: NodeId;
+}
+/** online → offline; the node hosts nothing from `start` on. */
+export interface ShutdownNodeAction extends ActionBase {
+  readonly type: 'shutdownNode';
+  readonly node: NodeId;
+}
+
+/** A timed step of a plan (FORMAT.md action table). */
+export type Action =
+  | MigrateAction
+  | BootAction
+  | ShutdownAction
+  | SuspendAction
+  | ResumeAction
+  | BootNodeAction
+  | ShutdownNodeAction;
+/** The `type` tag of an action. */
+export type ActionType = Action['type'];
+/** Every action type. */
+export const ACTION_TYPES = [
+  'migrate', 'boot', 'shutdown', 'suspend', 'resume', 'bootNode', 'shutdownNode',
+] as const satisfies readonly ActionType[];
+/** Actions on a VM. */
+export type VmAction = MigrateAction | BootAction | ShutdownAction | SuspendAction | ResumeAction;
+/** Actions on a node. */
+export type NodeAction = BootNodeAction | ShutdownNodeAction;
+
+/** Final state of one VM in a plan's target. */
+export interface TargetVm {
+  readonly state: VmState;
+  /** Node it runs on, or whose disk holds its image; absent for waiting and terminated VMs. */
+  readonly host?: NodeId;
+}
+/** The configuration a plan reaches: every VM and every node. */
+export interface PlanTarget {
+  readonly vms: Readonly<Record<VmId, TargetVm>>;
+  readonly nodes: Readonly<Record<NodeId, NodeState>>;
+}
+
+/** Figures of a plan (FORMAT.md `stats`). Extra figures go under `x`. */
+export interface PlanStats {
+  /** Online nodes hosting at least one running VM in the target. */
+  readonly nodesUsed: number;
+  /** A lower bound on `nodesUsed` for this instance. */
+  readonly lowerBound: number;
+  readonly migrations: number;
+  /** MiB moved by migrations. */
+  readonly migratedMemory: number;
+  /** Seconds from the first start to the last end. */
+  readonly makespan: number;
+  /** Milliseconds spent computing the target. */
+  readonly solveMs: number;
+  /** Milliseconds spent planning the actions. */
+  readonly planMs: number;
+  readonly x?: JsonObject;
+}
+
+/** Why an instance cannot be satisfied: a message, and what it involves. */
+export interface InfeasibleReason {
+  /** A sentence naming the resource, VMs, nodes or constraints at fault. */
+  readonly message: string;
+  readonly resource?: ResourceName;
+  readonly vms?: readonly VmId[];
+  readonly nodes?: readonly NodeId[];
+  /** Indices into the instance's `constraints`. */
+  readonly constraints?: readonly number[];
+}
+
+/** A plan that reaches a target (`optimal` when the placement was proved optimal). */
+export interface FeasiblePlan {
+  readonly version: 1;
+  readonly status: 'optimal' | 'feasible';
+  readonly actions: readonly Action[];
+  readonly target: PlanTarget;
+  readonly stats: PlanStats;
+  readonly x?: JsonObject;
+}
+/** The answer for an instance that has no solution: no actions, no target, the reasons. */
+export interface InfeasiblePlan {
+  readonly version: 1;
+  readonly status: 'infeasible';
+  readonly actions: readonly [];
+  readonly reasons: readonly InfeasibleReason[];
+  readonly stats?: Partial<PlanStats>;
+  readonly x?: JsonObject;
+}
+/** The exchange-format plan (FORMAT.md "Plan"). */
+export type Plan = FeasiblePlan | InfeasiblePlan;
+/** Plan status values. */
+export type PlanStatus = Plan['status'];
