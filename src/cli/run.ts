@@ -1,0 +1,238 @@
+import { parseArgs } from 'node:util';
+import { SwitchyardError, type Issue } from '../errors.js';
+import { formatPlan, parsePlan, checkPlanReferences } from '../io/plan.js';
+import { parseInstance } from '../io/instance.js';
+import type { Instance } from '../model/instance.js';
+import { planInstance } from '../pipeline.js';
+import { summarizePlan } from '../plan/summary.js';
+import { verifyPlan } from '../plan/verify.js';
+import { VERSION } from '../version.js';
+
+/** What the CLI needs from the outside world, injected so that it can be tested in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Reads a file (`-` is standard input); rejects with a Node error when it cannot. */
+  readonly readFile: (path: string) => Promise<string>;
+  readonly writeFile: (path: string, text: string) => Promise<void>;
+  /** Milliseconds, for time limits and the solveMs/planMs figures. */
+  readonly now: () => number;
+}
+
+/** Exit codes of the `switchyard` command. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2, infeasible: 3 } as const;
+
+const MAIN_HELP = `switchyard ${VERSION}: cluster-wide context switch for virtual machines
+
+Usage:
+  switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--quiet]
+  switchyard verify INSTANCE PLAN
+  switchyard validate INSTANCE
+  switchyard --version
+  switchyard COMMAND --help
+
+INSTANCE and PLAN are JSON files in the exchange format v1 (docs/schema/); '-' reads standard input.
+Exit codes: 0 success, 1 invalid input or internal error, 2 usage error, 3 infeasible instance.
+Add --debug to any command to see stack traces of internal errors.
+`;
+
+const HELP: Record<string, string> = {
+  plan: `Usage: switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--quiet]
+
+Computes a target configuration for INSTANCE and the timed plan of actions that reaches it.
+Writes the plan JSON to PLAN (or to standard output without -o) and a table of the actions
+(to standard output with -o, else to standard error) unless --quiet.
+
+Options:
+  -o, --output PLAN     where to write the plan JSON
+  -t, --time-limit S    seconds the placement may search (default 10)
+  -s, --seed N          seed of every random choice (default 1): same seed, same plan
+  -q, --quiet           no summary table
+      --debug           show stack traces of internal errors
+
+Exit codes: 0 plan found, 3 infeasible (the plan with status "infeasible" and its reasons is
+still written), 1 invalid input or internal error, 2 usage error.
+`,
+  verify: `Usage: switchyard verify INSTANCE PLAN
+
+Replays PLAN against INSTANCE and reports every violation: illegal actions, any instant over
+capacity, broken dependencies, constraints broken at the end or during the plan, an end state
+different from the plan's target, lost VMs. Exit 0 when the plan is valid, 1 otherwise.
+`,
+  validate: `Usage: switchyard validate INSTANCE
+
+Checks INSTANCE against the exchange format v1 and reports every problem with its JSON path.
+Exit 0 when valid, 1 otherwise.
+`,
+};
+
+class UsageError extends Error {}
+
+function printIssues(io: CliIo, file: string, issues: readonly Issue[]): void {
+  for (const i of issues) io.stderr(`${file}: ${i.path}: ${i.message}\n`);
+}
+
+async function readInput(io: CliIo, path: string): Promise<string | undefined> {
+  try {
+    return await io.readFile(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message ?? e);
+    io.stderr(`${path}: cannot read: ${why}\n`);
+    return undefined;
+  }
+}
+
+async function loadInstance(io: CliIo, path: string): Promise<Instance | undefined> {
+  const text = await readInput(io, path);
+  if (text === undefined) return undefined;
+  const r = parseInstance(text);
+  if (!r.ok) {
+    printIssues(io, path, r.issues);
+    io.stderr(`${path}: ${r.issues.length} problem${r.issues.length === 1 ? '' : 's'}: not a valid instance\n`);
+    return undefined;
+  }
+  return r.value;
+}
+
+function positionals(args: readonly string[], n: number, command: string): string[] {
+  if (args.length !== n) {
+    throw new UsageError(`switchyard ${command} takes ${n} file argument${n === 1 ? '' : 's'}, got ${args.length}`);
+  }
+  return [...args];
+}
+
+async function cmdValidate(io: CliIo, args: readonly string[]): Promise<number> {
+  const [file] = positionals(args, 1, 'validate') as [string];
+  const inst = await loadInstance(io, file);
+  if (!inst) return EXIT.invalid;
+  io.stdout(`${file}: valid instance: ${inst.nodes.size} nodes, ${inst.vms.size} VMs, ${inst.vjobs.size} vjobs, ${inst.constraints.size} constraints\n`);
+  return EXIT.ok;
+}
+
+async function cmdVerify(io: CliIo, args: readonly string[]): Promise<number> {
+  const [instFile, planFile] = positionals(args, 2, 'verify') as [string, string];
+  const inst = await loadInstance(io, instFile);
+  if (!inst) return EXIT.invalid;
+  const text = await readInput(io, planFile);
+  if (text === undefined) return EXIT.invalid;
+  const parsed = parsePlan(text);
+  if (!parsed.ok) {
+    printIssues(io, planFile, parsed.issues);
+    return EXIT.invalid;
+  }
+  const refs = checkPlanReferences(inst, parsed.value);
+  if (refs.length > 0) {
+    printIssues(io, planFile, refs);
+    return EXIT.invalid;
+  }
+  const v = verifyPlan(inst, parsed.value);
+  if (!v.ok) {
+    for (const x of v.violations) io.stderr(`${planFile}: ${x.code}: ${x.message}\n`);
+    io.stderr(`${planFile}: invalid plan: ${v.violations.length} violation${v.violations.length === 1 ? '' : 's'}\n`);
+    return EXIT.invalid;
+  }
+  const p = parsed.value;
+  io.stdout(
+    p.status === 'infeasible'
+      ? `${planFile}: valid infeasible answer (${p.reasons.length} reason${p.reasons.length === 1 ? '' : 's'})\n`
+      : `${planFile}: valid plan: ${p.actions.length} actions, makespan ${p.stats.makespan} s\n`,
+  );
+  return EXIT.ok;
+}
+
+async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
+  const { values, positionals: pos } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      'time-limit': { type: 'string', short: 't' },
+      seed: { type: 'string', short: 's' },
+      quiet: { type: 'boolean', short: 'q' },
+      debug: { type: 'boolean' },
+    },
+  });
+  const [file] = positionals(pos, 1, 'plan') as [string];
+  const timeLimit = values['time-limit'] === undefined ? 10 : Number(values['time-limit']);
+  if (!Number.isFinite(timeLimit) || timeLimit <= 0) {
+    throw new UsageError(`--time-limit must be a positive number of seconds, got "${values['time-limit']}"`);
+  }
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+
+  const inst = await loadInstance(io, file);
+  if (!inst) return EXIT.invalid;
+  const plan = await planInstance(inst, { seed, timeLimitMs: timeLimit * 1000, now: io.now });
+  const json = formatPlan(plan);
+  const out = values.output;
+  if (out === undefined) io.stdout(json);
+  else await io.writeFile(out, json);
+  const say = out === undefined ? io.stderr : io.stdout;
+  if (!values.quiet) say(summarizePlan(plan, inst));
+  if (out !== undefined && !values.quiet) say(`plan written to ${out}\n`);
+  if (plan.status === 'infeasible') {
+    for (const r of plan.reasons) io.stderr(`infeasible: ${r.message}\n`);
+    return EXIT.infeasible;
+  }
+  return EXIT.ok;
+}
+
+/**
+ * Runs the `switchyard` command line and returns its exit code. Never throws: internal errors
+ * are reported in one line (with a stack trace only under `--debug`).
+ *
+ * @param argv - the arguments after the program name
+ * @param io - the outside world
+ * @returns the exit code ({@link EXIT})
+ * @example
+ * ```ts
+ * const code = await runCli(['validate', 'cluster.json'], nodeIo());
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const [command, ...rest] = args;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      const topic = command === 'help' ? rest[0] : undefined;
+      io.stdout(topic !== undefined && HELP[topic] ? HELP[topic] : MAIN_HELP);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (command === '--version' || command === '-V' || command === 'version') {
+      io.stdout(`${VERSION}\n`);
+      return EXIT.ok;
+    }
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate)`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(HELP[command]!);
+      return EXIT.ok;
+    }
+    if (command === 'validate' || command === 'verify') {
+      const unknown = rest.find((a) => a.startsWith('-') && a !== '-');
+      if (unknown !== undefined) throw new UsageError(`unknown option "${unknown}" for switchyard ${command}`);
+    }
+    switch (command) {
+      case 'validate':
+        return await cmdValidate(io, rest);
+      case 'verify':
+        return await cmdVerify(io, rest);
+      default:
+        return await cmdPlan(io, rest);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`switchyard: ${(e as Error).message}\nRun "switchyard --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof SwitchyardError) {
+      for (const i of e.issues) io.stderr(`switchyard: ${e.code}: ${i.path}: ${i.message}\n`);
+    } else {
+      io.stderr(`switchyard: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    }
+    if (debug && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
+    else io.stderr('(run with --debug for details)\n');
+    return EXIT.invalid;
+  }
+}

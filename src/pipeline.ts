@@ -1,0 +1,113 @@
+import { performance } from 'node:perf_hooks';
+import { SwitchyardError } from './errors.js';
+import type { Instance } from './model/instance.js';
+import { placeInstance } from './place/place.js';
+import type { PlacementSolver } from './place/types.js';
+import { buildPlan, type PlannerOptions } from './plan/planner.js';
+import type { Plan } from './plan/types.js';
+import { verifyPlan } from './plan/verify.js';
+
+/** Options of {@link planInstance}; every field optional, validated and defaulted here. */
+export interface PlanInstanceOptions {
+  /** Seed of every random choice (default 1): same instance and seed, same plan. */
+  readonly seed?: number;
+  /** Budget of the placement search in milliseconds (default 10,000). */
+  readonly timeLimitMs?: number;
+  /** Clock in milliseconds (default `performance.now`), injected for tests. */
+  readonly now?: () => number;
+  /** Placement method (default: the built-in pipeline of heuristic, search and MIP/LNS). */
+  readonly solver?: PlacementSolver;
+  /** Planner options (duration model, limits). */
+  readonly planner?: PlannerOptions;
+  /** Replay the plan through {@link verifyPlan} before returning it (default true). */
+  readonly verify?: boolean;
+}
+
+interface ResolvedOptions {
+  readonly seed: number;
+  readonly timeLimitMs: number;
+  readonly now: () => number;
+  readonly solver: PlacementSolver | undefined;
+  readonly planner: PlannerOptions;
+  readonly verify: boolean;
+}
+
+function resolveOptions(o: PlanInstanceOptions): ResolvedOptions {
+  const issues = [];
+  if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) issues.push({ path: 'seed', message: `must be an integer, got ${o.seed}` });
+  if (o.timeLimitMs !== undefined && !(o.timeLimitMs > 0 && Number.isFinite(o.timeLimitMs))) {
+    issues.push({ path: 'timeLimitMs', message: `must be a positive number of milliseconds, got ${o.timeLimitMs}` });
+  }
+  if (issues.length > 0) throw new SwitchyardError('invalid-options', issues);
+  return {
+    seed: o.seed ?? 1,
+    timeLimitMs: o.timeLimitMs ?? 10_000,
+    now: o.now ?? (() => performance.now()),
+    solver: o.solver,
+    planner: o.planner ?? {},
+    verify: o.verify ?? true,
+  };
+}
+
+/**
+ * The whole context switch: decide and place (target configuration), then plan the timed
+ * actions that reach it, then verify the plan by replay. Returns the exchange-format plan; an
+ * instance with no solution gives a plan with `status: "infeasible"` and its `reasons`.
+ *
+ * @param instance - a validated instance
+ * @param options - seed, time limit, solver, planner options
+ * @returns the plan (never one that fails verification)
+ * @throws SwitchyardError `invalid-options` for bad options; `internal` if a computed plan failed
+ *   its own verification (a bug: please report it)
+ * @example
+ * ```ts
+ * const plan = await planInstance(instance, { seed: 1, timeLimitMs: 5000 });
+ * if (plan.status !== 'infeasible') console.log(plan.stats.makespan);
+ * ```
+ */
+export async function planInstance(instance: Instance, options: PlanInstanceOptions = {}): Promise<Plan> {
+  const o = resolveOptions(options);
+  const t0 = o.now();
+  const solveOptions = { seed: o.seed, timeLimitMs: o.timeLimitMs, now: o.now };
+  const placed = o.solver ? await o.solver.solve(instance, solveOptions) : await placeInstance(instance, solveOptions);
+  const t1 = o.now();
+  const solveMs = Math.round(t1 - t0);
+  if (placed.status === 'infeasible') {
+    return { version: 1, status: 'infeasible', actions: [], reasons: placed.reasons };
+  }
+  const planned = buildPlan(instance, placed.target, o.planner);
+  const planMs = Math.round(o.now() - t1);
+  if (planned.status !== 'planned') {
+    return { version: 1, status: 'infeasible', actions: [], reasons: planned.reasons };
+  }
+  const plan: Plan = {
+    version: 1,
+    status: placed.status,
+    actions: planned.actions,
+    target: planned.target,
+    stats: {
+      nodesUsed: placed.nodesUsed,
+      lowerBound: placed.lowerBound,
+      migrations: planned.stats.migrations,
+      migratedMemory: planned.stats.migratedMemory,
+      makespan: planned.stats.makespan,
+      solveMs,
+      planMs,
+      x: {
+        solver: placed.solver,
+        makespanLowerBound: planned.stats.makespanLowerBound,
+        ...(placed.migrationLowerBound === undefined ? {} : { migrationLowerBound: placed.migrationLowerBound }),
+      },
+    },
+  };
+  if (o.verify) {
+    const v = verifyPlan(instance, plan);
+    if (!v.ok) {
+      throw new SwitchyardError(
+        'internal',
+        v.violations.map((x) => ({ path: x.action === undefined ? 'plan' : `actions[id=${x.action}]`, message: `${x.code}: ${x.message}` })),
+      );
+    }
+  }
+  return plan;
+}
