@@ -80,11 +80,13 @@ export interface TargetVm {
   readonly state: VmState;
   /** Node it runs on, or whose disk holds its image; absent for waiting and terminated VMs. */
   readonly host?: NodeId;
+  readonly x?: JsonObject;
 }
 /** The configuration a plan reaches: every VM and every node. */
 export interface PlanTarget {
   readonly vms: Readonly<Record<VmId, TargetVm>>;
   readonly nodes: Readonly<Record<NodeId, NodeState>>;
+  readonly x?: JsonObject;
 }
 
 /** Figures of a plan (FORMAT.md `stats`). Extra figures go under `x`. */
@@ -114,6 +116,7 @@ export interface InfeasibleReason {
   readonly nodes?: readonly NodeId[];
   /** Indices into the instance's `constraints`. */
   readonly constraints?: readonly number[];
+  readonly x?: JsonObject;
 }
 
 /** A plan that reaches a target (`optimal` when the placement was proved optimal). */

@@ -1,0 +1,224 @@
+/**
+ * The constraints of the exchange format: one typed table of their fields (checked by the
+ * compiler against the constraint union), the reader that validates one constraint against
+ * it, and the writer that serializes one in the table's field order.
+ */
+import { CONSTRAINT_TYPES, type Constraint, type ConstraintOf, type ConstraintType } from '../constraints/types.js';
+import type { JsonValue } from '../model/ids.js';
+import { cloneJson, cloneX } from './json.js';
+import {
+  child,
+  describe,
+  entity,
+  Fields,
+  isPlainObject,
+  quote,
+  readBoolean,
+  readEnum,
+  readId,
+  readList,
+  readNumber,
+  readObject,
+  report,
+  reportValue,
+  type At,
+  type PlainObject,
+  type Read,
+} from './read.js';
+
+/**
+ * How one constraint field is read:
+ * - `vmList` / `nodeList`: non-empty list of distinct, existing VM / node ids;
+ * - `vmGroups` / `nodeGroups`: non-empty list of such lists;
+ * - `resource`: a resource that some node has a capacity for;
+ * - `vjob`: a vjob declared in `vjobs`;
+ * - `ratio`: a finite number > 0; `amount`: a finite number ≥ 0; `count`: an integer ≥ 0;
+ * - `flag`: an optional boolean (`continuous`).
+ */
+export type FieldKind =
+  | 'vmList'
+  | 'nodeList'
+  | 'vmGroups'
+  | 'nodeGroups'
+  | 'resource'
+  | 'vjob'
+  | 'ratio'
+  | 'amount'
+  | 'count'
+  | 'flag';
+
+/** The kinds whose values have the TypeScript type `T` (so the table cannot give a list field a number kind). */
+type KindFor<T> = [T] extends [readonly (readonly string[])[]]
+  ? 'vmGroups' | 'nodeGroups'
+  : [T] extends [readonly string[]]
+    ? 'vmList' | 'nodeList'
+    : [T] extends [string]
+      ? 'resource' | 'vjob'
+      : [T] extends [number]
+        ? 'ratio' | 'amount' | 'count'
+        : [T] extends [boolean | undefined]
+          ? 'flag'
+          : never;
+
+type OwnField<K extends ConstraintType> = Exclude<keyof ConstraintOf<K>, 'type' | 'x'>;
+
+/** The fields of constraint type `K` (every one, no other) and how each is read. */
+export type FieldSpec<K extends ConstraintType> = {
+  readonly [F in OwnField<K>]-?: KindFor<ConstraintOf<K>[F]>;
+};
+
+/**
+ * Every constraint type's fields, in FORMAT.md order (also the serialization order, after
+ * `type`). The `satisfies` clause makes the compiler reject a missing type, a missing or extra
+ * field, or a kind that does not fit the field's type.
+ */
+export const CONSTRAINT_FIELDS = {
+  ban: { vms: 'vmList', nodes: 'nodeList', continuous: 'flag' },
+  fence: { vms: 'vmList', nodes: 'nodeList', continuous: 'flag' },
+  spread: { vms: 'vmList' },
+  gather: { vms: 'vmList' },
+  among: { vms: 'vmList', groups: 'nodeGroups', continuous: 'flag' },
+  split: { groups: 'vmGroups' },
+  lonely: { vms: 'vmList' },
+  root: { vms: 'vmList' },
+  quarantine: { nodes: 'nodeList' },
+  overbook: { nodes: 'nodeList', resource: 'resource', ratio: 'ratio' },
+  resourceCapacity: { nodes: 'nodeList', resource: 'resource', amount: 'amount' },
+  runningCapacity: { nodes: 'nodeList', amount: 'count' },
+  maxOnline: { nodes: 'nodeList', amount: 'count' },
+  online: { nodes: 'nodeList' },
+  offline: { nodes: 'nodeList' },
+  reserved: { nodes: 'nodeList', vjob: 'vjob' },
+  running: { vms: 'vmList' },
+  sleeping: { vms: 'vmList' },
+  terminated: { vms: 'vmList' },
+} as const satisfies { readonly [K in ConstraintType]: FieldSpec<K> };
+
+/** The constraint types that accept `continuous`. */
+export const CONTINUOUS_TYPES: readonly ConstraintType[] = CONSTRAINT_TYPES.filter(
+  (t) => 'continuous' in CONSTRAINT_FIELDS[t],
+);
+
+/** The ids a document declares, against which references are checked. */
+export interface Known {
+  readonly vms: ReadonlySet<string>;
+  readonly nodes: ReadonlySet<string>;
+  readonly vjobs: ReadonlySet<string>;
+  /** Resources some node has a capacity for. */
+  readonly resources: ReadonlySet<string>;
+}
+
+/**
+ * Reads a list of distinct ids that must all be declared.
+ * @param kind - `VM` or `node`, for messages
+ * @param declared - picks the declared set
+ */
+function readRefList(kind: 'VM' | 'node', declared: (k: Known) => ReadonlySet<string>) {
+  return (known: Known): Read<readonly string[]> =>
+    (v, at) => {
+      const ids = readList(readId, true)(v, at);
+      if (ids === undefined || !Array.isArray(v)) return ids;
+      const seen = new Set<string>();
+      v.forEach((id: unknown, i) => {
+        if (typeof id !== 'string' || id === '') return;
+        if (!declared(known).has(id)) report(child(at, i), `${kind} ${quote(id)} does not exist`);
+        else if (seen.has(id)) report(child(at, i), `${kind} ${quote(id)} is listed twice`);
+        seen.add(id);
+      });
+      return ids;
+    };
+}
+
+const vmList = readRefList('VM', (k) => k.vms);
+const nodeList = readRefList('node', (k) => k.nodes);
+
+/**
+ * Reads a resource name that some node has a capacity for.
+ * @param known - the declared ids and resources
+ */
+export function readResource(known: Known): Read<string> {
+  return (v, at) => {
+    const r = readId(v, at);
+    if (r !== undefined && !known.resources.has(r)) report(at, `resource ${quote(r)} is not a capacity of any node`);
+    return r;
+  };
+}
+
+/** How each kind reads its value, given the declared ids. */
+const KIND_READERS: { readonly [K in FieldKind]: (known: Known) => Read<unknown> } = {
+  vmList,
+  nodeList,
+  vmGroups: (known) => readList(vmList(known), true),
+  nodeGroups: (known) => readList(nodeList(known), true),
+  resource: readResource,
+  vjob: (known) => (v, at) => {
+    const j = readId(v, at);
+    if (j !== undefined && !known.vjobs.has(j)) report(at, `vjob ${quote(j)} is not declared in vjobs`);
+    return j;
+  },
+  ratio: () => readNumber({ above: 0 }),
+  amount: () => readNumber({ min: 0 }),
+  count: () => readNumber({ min: 0, integer: true }),
+  flag: () => readBoolean,
+};
+
+/** The field table of one type, as plain entries (field name, kind). */
+function specOf(type: ConstraintType): readonly (readonly [string, FieldKind])[] {
+  return Object.entries(CONSTRAINT_FIELDS[type]) as [string, FieldKind][];
+}
+
+/**
+ * Validates one constraint (shape and references) and builds it.
+ * @param v - the decoded value
+ * @param at - its position (`constraints[2]`)
+ * @param index - its index in `constraints`, for messages
+ * @param known - the declared ids and resources
+ * @returns the frozen constraint, or undefined when it is invalid (issues reported)
+ */
+export function readConstraint(v: unknown, at: At, index: number, known: Known): Constraint | undefined {
+  const here = entity(at, `constraint ${index}`);
+  if (!isPlainObject(v)) {
+    reportValue(here, `must be an object, got ${describe(v)}`);
+    return undefined;
+  }
+  // The type decides which fields are allowed: read it first, and stop if it is unusable.
+  const type = new Fields(v, here).required('type', readEnum(CONSTRAINT_TYPES, 'constraint type'));
+  if (type === undefined) return undefined;
+  const spec = specOf(type);
+  const names = spec.map(([f]) => f);
+  const labelled = entity(at, `constraint ${index} (${type})`);
+  if (Object.hasOwn(v, 'continuous') && !names.includes('continuous')) {
+    report(child(labelled, 'continuous'), `"continuous" is only allowed on ${CONTINUOUS_TYPES.join(', ')}`);
+  }
+  const f = readObject(v, labelled, ['type', ...names, 'continuous']);
+  if (!f) return undefined;
+  const out: Record<string, unknown> = { type };
+  let valid = true;
+  for (const [field, kind] of spec) {
+    const read = KIND_READERS[kind](known);
+    const value = kind === 'flag' ? f.optional(field, read) : f.required(field, read);
+    if (value !== undefined) out[field] = value;
+    else if (kind !== 'flag' || f.has(field)) valid = false;
+  }
+  const x = f.x();
+  if (x !== undefined) out['x'] = x;
+  // The table guarantees that `out` has exactly the fields of constraint type `type`.
+  return valid ? (Object.freeze(out) as unknown as Constraint) : undefined;
+}
+
+/**
+ * Serializes one constraint: `type`, its fields in table order, then `x`; fields a constraint
+ * does not set (an absent `continuous`) stay absent. Returns fresh arrays and objects.
+ * @param c - the constraint
+ * @returns its exchange-format object
+ */
+export function serializeConstraint(c: Constraint): Constraint {
+  const out: Record<string, unknown> = { type: c.type };
+  const fields = c as unknown as PlainObject;
+  for (const [field] of specOf(c.type)) {
+    const value = fields[field];
+    if (value !== undefined) out[field] = cloneJson(value as JsonValue);
+  }
+  Object.assign(out, cloneX(c.x));
+  return out as unknown as Constraint;
+}
