@@ -3,7 +3,7 @@ import { SwitchyardError } from './errors.js';
 import type { Instance } from './model/instance.js';
 import { placeInstance } from './place/place.js';
 import type { PlacementSolver } from './place/types.js';
-import { buildPlan, type PlannerOptions } from './plan/planner.js';
+import { assemblePlan, buildPlan, type PlannerOptions } from './plan/planner.js';
 import type { Plan } from './plan/types.js';
 import { verifyPlan } from './plan/verify.js';
 
@@ -75,27 +75,20 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
   if (placed.status === 'infeasible') {
     return { version: 1, status: 'infeasible', actions: [], reasons: placed.reasons };
   }
-  const planned = buildPlan(instance, placed.target, o.planner);
+  // The plan is verified below, so the planner need not re-check the target first.
+  const planned = buildPlan(instance, placed.target, { validateTarget: !o.verify, ...o.planner });
   const planMs = Math.round(o.now() - t1);
   if (planned.status !== 'planned') {
     return { version: 1, status: 'infeasible', actions: [], reasons: planned.reasons };
   }
+  const assembled = assemblePlan(planned, { status: placed.status, lowerBound: placed.lowerBound, solveMs, planMs });
   const plan: Plan = {
-    version: 1,
-    status: placed.status,
-    actions: planned.actions,
-    target: planned.target,
+    ...assembled,
     stats: {
-      nodesUsed: placed.nodesUsed,
-      lowerBound: placed.lowerBound,
-      migrations: planned.stats.migrations,
-      migratedMemory: planned.stats.migratedMemory,
-      makespan: planned.stats.makespan,
-      solveMs,
-      planMs,
+      ...assembled.stats,
       x: {
+        ...assembled.stats.x,
         solver: placed.solver,
-        makespanLowerBound: planned.stats.makespanLowerBound,
         ...(placed.migrationLowerBound === undefined ? {} : { migrationLowerBound: placed.migrationLowerBound }),
       },
     },

@@ -25,7 +25,7 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, infeasible: 3 } as const;
 const MAIN_HELP = `switchyard ${VERSION}: cluster-wide context switch for virtual machines
 
 Usage:
-  switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--quiet]
+  switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--cycles MODE] [--quiet]
   switchyard verify INSTANCE PLAN
   switchyard validate INSTANCE
   switchyard --version
@@ -37,7 +37,7 @@ Add --debug to any command to see stack traces of internal errors.
 `;
 
 const HELP: Record<string, string> = {
-  plan: `Usage: switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--quiet]
+  plan: `Usage: switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--cycles MODE] [--quiet]
 
 Computes a target configuration for INSTANCE and the timed plan of actions that reaches it.
 Writes the plan JSON to PLAN (or to standard output without -o) and a table of the actions
@@ -47,6 +47,9 @@ Options:
   -o, --output PLAN     where to write the plan JSON
   -t, --time-limit S    seconds the placement may search (default 10)
   -s, --seed N          seed of every random choice (default 1): same seed, same plan
+      --cycles MODE     how to break cycles of VMs trading places on full nodes:
+                        minimal (default: fewest extra actions, one per cycle) or
+                        parallel (one per waiting node: more actions, far shorter makespan)
   -q, --quiet           no summary table
       --debug           show stack traces of internal errors
 
@@ -150,6 +153,7 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
       'time-limit': { type: 'string', short: 't' },
       seed: { type: 'string', short: 's' },
       quiet: { type: 'boolean', short: 'q' },
+      cycles: { type: 'string' },
       debug: { type: 'boolean' },
     },
   });
@@ -161,9 +165,12 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
 
+  const cycles = values.cycles ?? 'minimal';
+  if (cycles !== 'minimal' && cycles !== 'parallel') throw new UsageError(`--cycles must be "minimal" or "parallel", got "${cycles}"`);
+
   const inst = await loadInstance(io, file);
   if (!inst) return EXIT.invalid;
-  const plan = await planInstance(inst, { seed, timeLimitMs: timeLimit * 1000, now: io.now });
+  const plan = await planInstance(inst, { seed, timeLimitMs: timeLimit * 1000, now: io.now, planner: { cycleBreaking: cycles } });
   const json = formatPlan(plan);
   const out = values.output;
   if (out === undefined) io.stdout(json);
