@@ -1,0 +1,262 @@
+/**
+ * The large-neighbourhood-search placement solver: from a valid start (the heuristic's answer,
+ * or for consolidation the keep-set construction at the node-count bound), it repeatedly frees a
+ * few nodes and their VMs and re-solves them exactly (see `src/solvers/neighbourhood.ts`), on a
+ * worker thread, until the time limit. Beside it, on a second worker, the exact MIP of the whole
+ * instance runs when it is small enough (at most `exactLimit` placement variables): it proves
+ * optimality on small instances and supplies the migration lower bound on mid-sized ones.
+ *
+ * Anytime: the best answer reported by either worker is kept, so a worker cut off at its hard
+ * deadline loses nothing already found. Answers are never worse than the start.
+ */
+import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
+import type { Instance } from '../model/instance.js';
+import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
+import { keepSetFill, onlyUnaryRules } from '../solvers/construct.js';
+import { aggregateSize, canAggregate } from '../solvers/aggregate.js';
+import type { EncodePhase } from '../solvers/encode.js';
+import { aggregatedFormulation, perVmFormulation } from '../solvers/mip.js';
+import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { better, valueKey } from '../solvers/neighbourhood.js';
+import { defaultRunner, type TaskRunner } from '../solvers/pool.js';
+import { raiseStop, stopFlag } from '../solvers/tasks.js';
+import { assignmentStats, buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
+import { solveMip } from '../solvers/run.js';
+import { startOf } from '../solvers/start.js';
+import type { BackendName, MipOutcome } from '../solvers/types.js';
+import { partitionedSolver } from './partition.js';
+import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+
+/** Options of {@link lnsSolver}. */
+export interface LnsSolverOptions {
+  /** MIP backend for neighbourhoods and bounds (default `highs`). */
+  readonly backend?: BackendName;
+  /** Where tasks run (default: two worker threads when available, see `defaultRunner`). */
+  readonly runner?: TaskRunner;
+  /** The solver whose answer is the start (typically the heuristic). */
+  readonly startSolver?: PlacementSolver;
+  /** Share of the time limit the start solver may use (default 0.15). */
+  readonly startShare?: number;
+  /** Run the exact MIP beside the search when it has at most this many placement variables (default 250,000; 0 disables). */
+  readonly exactLimit?: number;
+  /** Nodes per neighbourhood at the start (default 6). */
+  readonly nodes?: number;
+  /** Time limit of one neighbourhood solve (default 1000 ms). */
+  readonly subTimeMs?: number;
+  /**
+   * `auto` (default): repair mode for `minMigrations` (only the misplaced VMs move, see
+   * `partition.ts`), improvement of a valid start otherwise; `improve`: always improve.
+   */
+  readonly mode?: 'auto' | 'improve';
+  /** Name reported in answers (default `lns`). */
+  readonly name?: string;
+  /**
+   * Called at every improvement of the best answer, with the time since the solve started and
+   * its value (used nodes or peak ratio, then migrated memory). For reports and benchmarks.
+   */
+  readonly onImprove?: (progress: { readonly atMs: number; readonly value: readonly [number, number] }) => void;
+}
+
+/** Largest aggregated model (class–node pairs) run beside the search. */
+const AGGREGATE_LIMIT = 400_000;
+
+/** Counts the `x` variables the full model would have (VM–node pairs allowed by the unary rules). */
+function placementPairs(p: DenseProblem, limit: number): number {
+  let pairs = 0;
+  let usable = 0;
+  for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) usable++;
+  for (let v = 0; v < p.nVms; v++) {
+    if (p.target[v] !== VM_STATE_CODE.running) continue;
+    pairs += p.pinned[v]! >= 0 ? 1 : usable;
+    if (pairs > limit) return pairs;
+  }
+  return pairs;
+}
+
+function isValid(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array | undefined): assign is Int32Array {
+  if (assign === undefined) return false;
+  for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running && assign[v]! < 0) return false;
+  return violationsOf(instance, ix, p, assign).length === 0;
+}
+
+/**
+ * The LNS placement solver.
+ *
+ * @param options - backend, runner, start solver, neighbourhood settings
+ * @returns a {@link PlacementSolver}
+ * @example
+ * ```ts
+ * const solver = lnsSolver({ startSolver: heuristic });
+ * const r = await solver.solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
+ * ```
+ */
+export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
+  const backend = options.backend ?? 'highs';
+  const name = options.name ?? 'lns';
+  let runner = options.runner;
+  return {
+    name,
+    async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
+      runner ??= defaultRunner(2);
+      const pool: TaskRunner = runner;
+      if ((options.mode ?? 'auto') === 'auto' && (instance.objective?.type ?? 'minMigrations') === 'minMigrations') {
+        return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, solveOptions);
+      }
+      pool.warm(backend);
+      const t0 = solveOptions.now();
+      const left = (): number => solveOptions.timeLimitMs - (solveOptions.now() - t0);
+      const ix = indexInstance(instance);
+      const start = await startOf(instance, ix, solveOptions, options.startSolver, options.startShare ?? 0.15);
+      const { problem: p, conflicts } = buildProblem(instance, { states: start.states, index: ix });
+      if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
+      const volume = volumeNodeBound(p);
+
+      // Candidate starts: the given one, the source, and for consolidation the keep-set construction.
+      const candidates: Int32Array[] = [];
+      if (isValid(instance, ix, p, start.assign)) candidates.push(start.assign);
+      const source = sourceAssignment(p);
+      if (isValid(instance, ix, p, source)) candidates.push(source);
+      let bounds: KeepSetBounds | undefined;
+      if (p.objective.kind === 'consolidate') {
+        bounds = await keepSetBounds(p, pool, backend, Math.min(2000, left() * 0.1));
+        if (bounds.keep !== undefined && onlyUnaryRules(p) && candidates.length > 0) {
+          const filled = keepSetFill(p, bounds.keep, candidates[0]!);
+          if (filled !== undefined && isValid(instance, ix, p, filled)) candidates.push(filled);
+        }
+      }
+      if (candidates.length === 0) {
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'LNS needs a valid start: the start solver found none and the source configuration breaks the instance' }] };
+      }
+      let best = candidates[0]!;
+      let bestValue = valueKey(p, best);
+      for (const c of candidates.slice(1)) {
+        const v = valueKey(p, c);
+        if (better(v, bestValue)) {
+          best = c;
+          bestValue = v;
+        }
+      }
+      const offer = (a: Int32Array): void => {
+        const v = valueKey(p, a);
+        if (better(v, bestValue)) {
+          best = a;
+          bestValue = v;
+          options.onImprove?.({ atMs: solveOptions.now() - t0, value: v });
+        }
+      };
+      let nodeBound = Math.max(volume, bounds?.nodes ?? 0);
+      const stop = stopFlag();
+      const exactLimit = options.exactLimit ?? 250_000;
+      const aggregated = canAggregate(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
+      const perVm = !aggregated && exactLimit > 0 && placementPairs(p, exactLimit) <= exactLimit;
+      const exactFormulation = aggregated ? aggregatedFormulation(p) : perVm ? perVmFormulation(p, false) : undefined;
+      const parallel = pool.size >= 2;
+      // With one thread, the exact model runs only when it is the aggregated one (the search otherwise).
+      const runsExact = exactFormulation !== undefined && (parallel || aggregated);
+
+      // Keep a little time for checking and building the answer.
+      const budget = Math.max(1, left() - Math.min(300, solveOptions.timeLimitMs * 0.03));
+      const deadline = solveOptions.now() + budget;
+      const remaining = (): number => Math.max(1, deadline - solveOptions.now());
+
+      // Track A: the exact model (aggregated, or per-VM when small) at the node-count bound,
+      // raising the count only when the backend proves it infeasible. Its proof ends everything.
+      const trackA = async (): Promise<{ outcome: MipOutcome; K?: number } | undefined> => {
+        if (!runsExact) return undefined;
+        const consolidate = p.objective.kind === 'consolidate';
+        let K = consolidate ? nodeBound : undefined;
+        for (let tries = 0; tries < 4 && Atomics.load(stop, 0) === 0; tries++) {
+          const phase: EncodePhase =
+            K !== undefined
+              ? { kind: 'cost', maxUsed: K }
+              : p.objective.kind === 'balance'
+                ? { kind: 'peakCost', maxPeak: bestValue[0] + 1e-9 }
+                : { kind: 'cost' };
+          const built = exactFormulation.build(phase, best);
+          if ('conflicts' in built) return undefined;
+          const outcome = await solveMip(pool, built.model, { backend, timeLimitMs: remaining(), stop });
+          if (outcome.status === 'optimal' || outcome.status === 'feasible') offer(built.decode(outcome.x));
+          if (outcome.status === 'infeasible' && K !== undefined && K < p.nNodes) {
+            nodeBound = Math.max(nodeBound, K + 1);
+            K++;
+            continue;
+          }
+          if (outcome.status === 'optimal' && (K === undefined || K === nodeBound)) raiseStop(stop);
+          return { outcome, ...(K === undefined ? {} : { K }) };
+        }
+        return undefined;
+      };
+
+      // Track B: reach the node-count bound fast (aggregated consolidation: pack the VMs into the
+      // keep set, else minimise the count outright), then search neighbourhoods until the limit.
+      const trackB = async (): Promise<void> => {
+        if (aggregated && p.objective.kind === 'consolidate' && assignmentStats(p, best).nodesUsed > nodeBound) {
+          if (bounds?.keep !== undefined && bounds.nodes === nodeBound) {
+            const mode = Uint8Array.from(p.nodeMode);
+            for (let n = 0; n < p.nNodes; n++) if (!bounds.keep[n]) mode[n] = NODE_OFF;
+            const built = aggregatedFormulation({ ...p, nodeMode: mode }).build({ kind: 'cost' }, best);
+            if (!('conflicts' in built)) {
+              const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.3, stop });
+              if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
+            }
+          }
+          if (assignmentStats(p, best).nodesUsed > nodeBound && Atomics.load(stop, 0) === 0) {
+            const built = aggregatedFormulation(p).build({ kind: 'count', minUsed: nodeBound }, best);
+            if (!('conflicts' in built)) {
+              const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.4, stop });
+              if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
+            }
+          }
+        }
+        if ((runsExact && !parallel) || Atomics.load(stop, 0) !== 0) return;
+        const run = await pool.run(
+          {
+            kind: 'lns',
+            backend,
+            problem: p,
+            start: best,
+            seed: solveOptions.seed,
+            timeLimitMs: remaining(),
+            stop,
+            ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+            ...(options.subTimeMs === undefined ? {} : { subTimeMs: options.subTimeMs }),
+          },
+          {
+            hardLimitMs: remaining() * 1.2 + 500,
+            onProgress: (pr) => {
+              if (pr.kind === 'assignment') offer(pr.assign);
+            },
+          },
+        );
+        if (run.ok && run.result.status === 'lns-done') offer(run.result.assign);
+      };
+      const [ex] = await Promise.all([trackA(), trackB()]);
+
+      // Bounds and proof.
+      const stats = assignmentStats(p, best);
+      let migrationLowerBound: number | undefined;
+      let proved = false;
+      const lowerBound = nodeBound;
+      const boundOf = (o: MipOutcome): number | undefined =>
+        o.status === 'optimal' ? o.bound : o.status === 'feasible' || o.status === 'timeout' ? o.bound : undefined;
+      if (p.objective.kind === 'consolidate') {
+        if (stats.nodesUsed === nodeBound && bounds?.migration !== undefined && bounds.nodes === nodeBound) migrationLowerBound = bounds.migration;
+        if (ex !== undefined && ex.K === stats.nodesUsed) {
+          const b = boundOf(ex.outcome);
+          if (b !== undefined) migrationLowerBound = Math.max(migrationLowerBound ?? 0, b);
+          proved = ex.outcome.status === 'optimal' && stats.nodesUsed === nodeBound && stats.migratedMemory <= ex.outcome.objective + 1e-6;
+        }
+      } else if (ex !== undefined && p.objective.kind === 'minMigrations') {
+        const b = boundOf(ex.outcome);
+        if (b !== undefined) migrationLowerBound = b;
+        proved = ex.outcome.status === 'optimal' && stats.migratedMemory <= ex.outcome.objective + 1e-6;
+      }
+      return answerOf(instance, ix, p, best, {
+        proved,
+        lowerBound,
+        ...(migrationLowerBound === undefined ? {} : { migrationLowerBound }),
+        solver: name,
+      });
+    },
+  };
+}

@@ -1,0 +1,311 @@
+/**
+ * Partitioning of very large instances: the nodes are split into groups (sites, the groups of an
+ * `among` constraint, or fixed-size slices), each group is solved on its own in a worker thread
+ * (repair mode: its misplaced VMs placed within its nodes, every other VM fixed; then LNS within
+ * its nodes), the answers are merged, and the merged configuration is checked as a whole by the
+ * core checkers. Rules that link groups stay safe: a VM only moves inside its group, VMs outside
+ * are fixed for every group, so `spread` (distinct nodes), `among` and `gather` (fixed members
+ * bound the others) hold across groups; rules over node sets spanning groups
+ * (`resourceCapacity`, `runningCapacity`, `maxOnline`) are checked after the merge, and a failed
+ * merge falls back to a whole-instance repair of the VMs involved.
+ *
+ * Repair mode is the default for `minMigrations`: only the misplaced VMs (the decide step's repair
+ * set) are free. For the other objectives each group is improved from a valid start.
+ */
+import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
+import type { Instance } from '../model/instance.js';
+import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
+import { encodeIndex } from '../solvers/encode.js';
+import { keepSetBounds, volumeNodeBound } from '../solvers/keep.js';
+import { better, valueKey } from '../solvers/neighbourhood.js';
+import { defaultRunner, type TaskRunner } from '../solvers/pool.js';
+import { buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
+import { misplacedVms, overloadBound } from '../solvers/repair.js';
+import { startOf } from '../solvers/start.js';
+import { raiseStop, stopFlag } from '../solvers/tasks.js';
+import type { BackendName } from '../solvers/types.js';
+import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+
+const RUNNING = VM_STATE_CODE.running;
+
+/** How to split the nodes. */
+export type PartitionBy =
+  /** Sites when there are several, else the groups of the `among` constraint with the most groups, else slices. */
+  | 'auto'
+  | 'sites'
+  | 'among'
+  /** Consecutive slices of about `size` nodes. */
+  | { readonly size: number };
+
+/**
+ * Splits the usable nodes into groups.
+ *
+ * @param p - the problem
+ * @param ix - its index (sites)
+ * @param by - how (default `auto`)
+ * @param size - nodes per slice, and the size small groups are merged up to (default 250)
+ * @returns node groups (disjoint, covering every usable node)
+ * @example
+ * ```ts
+ * partitionNodes(p, ix, 'among'); // one group per among group (250 nodes each in the BtrPlace shape)
+ * ```
+ */
+export function partitionNodes(p: DenseProblem, ix: IndexedInstance, by: PartitionBy = 'auto', size = 250): Int32Array[] {
+  const N = p.nNodes;
+  const groupOf = new Int32Array(N).fill(-1);
+  let count = 0;
+  const bySites = (): boolean => {
+    if (ix.sites.length < 2) return false;
+    for (let n = 0; n < N; n++) groupOf[n] = ix.nodeSite[n]! >= 0 ? ix.nodeSite[n]! : ix.sites.length;
+    count = ix.sites.length + 1;
+    return true;
+  };
+  const byAmong = (): boolean => {
+    let bestA = -1;
+    p.amongs.forEach((a, i) => {
+      if (a.nodeGroup !== undefined && (bestA < 0 || a.groups.length > p.amongs[bestA]!.groups.length)) bestA = i;
+    });
+    if (bestA < 0) return false;
+    const a = p.amongs[bestA]!;
+    for (let n = 0; n < N; n++) groupOf[n] = a.nodeGroup![n]! >= 0 ? a.nodeGroup![n]! : a.groups.length;
+    count = a.groups.length + 1;
+    return true;
+  };
+  const bySlices = (k: number): void => {
+    for (let n = 0; n < N; n++) groupOf[n] = Math.floor(n / Math.max(1, k));
+    count = Math.ceil(N / Math.max(1, k));
+  };
+  if (by === 'sites') {
+    if (!bySites()) bySlices(size);
+  } else if (by === 'among') {
+    if (!byAmong()) bySlices(size);
+  } else if (by === 'auto') {
+    if (!bySites() && !byAmong()) bySlices(size);
+  } else bySlices(by.size);
+  const groups: number[][] = Array.from({ length: count }, () => []);
+  for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NODE_OFF) groups[groupOf[n]!]!.push(n);
+  // Merge small groups (in order) up to `size` nodes.
+  const out: number[][] = [];
+  for (const g of groups) {
+    if (g.length === 0) continue;
+    const last = out[out.length - 1];
+    if (last !== undefined && last.length + g.length <= size && (last.length < size / 2 || g.length < size / 2)) last.push(...g);
+    else out.push([...g]);
+  }
+  return out.map((g) => Int32Array.from(g));
+}
+
+/** Options of {@link partitionedSolver}. */
+export interface PartitionedSolverOptions {
+  readonly backend?: BackendName;
+  /** Worker pool (default: two worker threads when available). */
+  readonly runner?: TaskRunner;
+  /** `auto` (default): repair for `minMigrations`, improve otherwise. */
+  readonly mode?: 'auto' | 'repair' | 'improve';
+  readonly partition?: PartitionBy;
+  /** Nodes per partition for slices and merging (default 250). */
+  readonly partitionSize?: number;
+  /** Solver whose answer is the start in improve mode (and the fallback in repair mode). */
+  readonly startSolver?: PlacementSolver;
+  /** Share of the time limit the start solver may use (default 0.3). */
+  readonly startShare?: number;
+  /** Improve each partition by LNS after repairing it (default true). */
+  readonly improve?: boolean;
+  readonly name?: string;
+}
+
+/**
+ * The partitioned placement solver (see the module comment).
+ *
+ * @param options - pool, mode, partitioning
+ * @returns a {@link PlacementSolver}
+ * @example
+ * ```ts
+ * const r = await partitionedSolver({ partition: 'among' }).solve(instance, { seed: 1, timeLimitMs: 5000, now: () => performance.now() });
+ * ```
+ */
+export function partitionedSolver(options: PartitionedSolverOptions = {}): PlacementSolver {
+  const backend = options.backend ?? 'highs';
+  const name = options.name ?? 'partitioned';
+  let runner = options.runner;
+  return {
+    name,
+    async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
+      runner ??= defaultRunner(2);
+      const pool: TaskRunner = runner;
+      const t0 = solveOptions.now();
+      const deadline = t0 + solveOptions.timeLimitMs * 0.97 - Math.min(500, solveOptions.timeLimitMs * 0.1);
+      const remaining = (): number => Math.max(1, deadline - solveOptions.now());
+      const ix = indexInstance(instance);
+      const objectiveKind = instance.objective?.type ?? 'minMigrations';
+      const repairMode = options.mode === 'repair' || ((options.mode ?? 'auto') === 'auto' && objectiveKind === 'minMigrations');
+      const start = await startOf(instance, ix, solveOptions, options.startSolver, options.startShare ?? 0.3);
+      const { problem: p, conflicts } = buildProblem(instance, { states: start.states, index: ix });
+      if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
+      const volume = volumeNodeBound(p);
+
+      let base: Int32Array;
+      let free: Uint8Array = new Uint8Array(p.nVms);
+      if (repairMode) {
+        base = sourceAssignment(p);
+        free = misplacedVms(p);
+        for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && base[v]! < 0) free[v] = 1;
+      } else {
+        const candidates = [start.assign, sourceAssignment(p)].filter((a): a is Int32Array => a !== undefined && complete(p, a) && violationsOf(instance, ix, p, a).length === 0);
+        if (candidates.length === 0) {
+          return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'improve mode needs a valid start: none found' }] };
+        }
+        base = candidates.reduce((a, b) => (better(valueKey(p, b), valueKey(p, a)) ? b : a));
+      }
+
+      // Bounds: the keep-set node count for consolidation; what the overloaded nodes must shed for a repair.
+      let nodeBound = volume;
+      if (p.objective.kind === 'consolidate') nodeBound = Math.max(nodeBound, (await keepSetBounds(p, pool, backend, Math.min(1000, remaining() * 0.05))).nodes);
+      let migrationLowerBound: number | undefined;
+      if (repairMode) {
+        const b = overloadBound(p, base);
+        if (Number.isFinite(b)) migrationLowerBound = b;
+      }
+      const groups = partitionNodes(p, ix, options.partition ?? 'auto', options.partitionSize ?? 250);
+      const groupOfNode = new Int32Array(p.nNodes).fill(-1);
+      groups.forEach((g, gi) => {
+        for (const n of g) groupOfNode[n] = gi;
+      });
+      // Misplaced VMs go with the group of their node; unplaced ones with a group where they may run.
+      const freeOf: number[][] = groups.map(() => []);
+      let rr = 0;
+      for (let v = 0; v < p.nVms; v++) {
+        if (!free[v]) continue;
+        const n = base[v]!;
+        let g = n >= 0 ? groupOfNode[n]! : -1;
+        if (g < 0) g = rr++ % groups.length;
+        freeOf[g]!.push(v);
+      }
+      // Gather sets move as one: all their misplaced members join the group of the first.
+      for (const ga of p.gathers) {
+        const members = [...ga.vms].filter((v) => free[v]);
+        if (members.length < 2) continue;
+        const target = freeOf.findIndex((l) => l.includes(members[0]!));
+        for (const v of members.slice(1)) {
+          const gi = freeOf.findIndex((l) => l.includes(v));
+          if (gi !== target && gi >= 0) {
+            freeOf[gi] = freeOf[gi]!.filter((w) => w !== v);
+            freeOf[target]!.push(v);
+          }
+        }
+      }
+
+      const stop = stopFlag();
+      const improve = options.improve ?? true;
+      const index = encodeIndex(p);
+      const order = groups.map((_, gi) => gi).sort((a, b) => freeOf[b]!.length - freeOf[a]!.length || a - b);
+      const runPass = (gis: readonly number[], assign: Int32Array, repair: boolean, slice: () => number) =>
+        Promise.all(
+          gis.map((gi) =>
+            pool
+              .run(
+                {
+                  kind: 'partition',
+                  backend,
+                  problem: p,
+                  assign,
+                  nodes: groups[gi]!,
+                  free: repair ? Int32Array.from(freeOf[gi]!) : new Int32Array(0),
+                  seed: solveOptions.seed + gi,
+                  timeLimitMs: slice(),
+                  improve: !repair,
+                  stop,
+                  index,
+                },
+                { hardLimitMs: remaining() + 1000 },
+              )
+              .then((run) => ({ gi, run })),
+          ),
+        );
+      // Pass 1, the repair: each group runs to completion (the queue spreads them over the workers).
+      const results = await runPass(order.filter((gi) => freeOf[gi]!.length > 0), base, true, remaining);
+
+      // Merge: each group only moved VMs onto its own nodes.
+      const merge = (into: Int32Array, from: Int32Array, list: Awaited<ReturnType<typeof runPass>>): boolean => {
+        let ok = true;
+        for (const { gi, run } of list) {
+          if (!run.ok || run.result.status !== 'partition-done') {
+            ok &&= freeOf[gi]!.length === 0;
+            continue;
+          }
+          if (!run.result.repaired) ok = false;
+          const a = run.result.assign;
+          for (let v = 0; v < p.nVms; v++) if (a[v] !== from[v]) into[v] = a[v]!;
+        }
+        return ok;
+      };
+      let merged = Int32Array.from(base);
+      const allRepaired = merge(merged, base, results);
+      let improvedValid = false;
+      // Pass 2, improvement by LNS inside each group, sharing the time left.
+      const atBound = migrationLowerBound !== undefined && valueKey(p, merged)[1] <= migrationLowerBound + 1e-6;
+      if (improve && allRepaired && !atBound && p.objective.kind !== 'balance' && remaining() > 200 && Atomics.load(stop, 0) === 0) {
+        const rounds = Math.max(1, Math.ceil(groups.length / Math.max(1, pool.size)));
+        const slice = Math.max(1, (remaining() - 100) / rounds);
+        const from = Int32Array.from(merged);
+        const improved = await runPass(order, from, false, () => slice);
+        const next = Int32Array.from(from);
+        merge(next, from, improved);
+        // Groups improved side by side may together break a rule over nodes of several groups:
+        // keep the improvement only if the whole passes the checkers.
+        if (complete(p, next) && better(valueKey(p, next), valueKey(p, merged)) && violationsOf(instance, ix, p, next).length === 0) {
+          merged = next;
+          improvedValid = true;
+        }
+      }
+      raiseStop(stop);
+      let answer: Int32Array = merged;
+      let valid = improvedValid || (allRepaired && complete(p, merged) && violationsOf(instance, ix, p, merged).length === 0);
+      if (!valid) {
+        // Whole-instance repair of the VMs still misplaced after the merge, cluster by cluster.
+        const still = misplacedVms({ ...p, home: merged, srcRunning: Uint8Array.from(merged, (n) => (n >= 0 ? 1 : 0)) });
+        const again: number[] = [];
+        for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && (still[v] || merged[v]! < 0)) again.push(v);
+        const all = Int32Array.from({ length: p.nNodes }, (_, n) => n);
+        const fixedRun = await pool.run(
+          { kind: 'partition', backend, problem: p, assign: merged, nodes: all, free: Int32Array.from(again), seed: solveOptions.seed, timeLimitMs: Math.max(500, remaining()), improve: false },
+          { hardLimitMs: Math.max(500, remaining()) + 1000 },
+        );
+        if (fixedRun.ok && fixedRun.result.status === 'partition-done' && fixedRun.result.repaired) {
+          const fixed = fixedRun.result.assign;
+          if (complete(p, fixed) && violationsOf(instance, ix, p, fixed).length === 0) {
+            answer = fixed;
+            valid = true;
+          }
+        }
+      }
+      // Never worse than the start solver's answer (it is valid: it came through the checkers).
+      const startValid = start.assign !== undefined && start.from !== undefined && start.from !== 'start' ? start.assign : undefined;
+      if (startValid !== undefined && complete(p, startValid) && (!valid || better(valueKey(p, startValid), valueKey(p, answer)))) {
+        if (violationsOf(instance, ix, p, startValid).length === 0) {
+          answer = startValid;
+          valid = true;
+        }
+      }
+      if (!valid) {
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'the partitioned repair found no valid placement within the time limit' }] };
+      }
+      return answerOf(instance, ix, p, answer, {
+        proved: migrationLowerBound !== undefined && valueKey(p, answer)[1] <= migrationLowerBound + 1e-6,
+        lowerBound: nodeBound,
+        ...(migrationLowerBound === undefined ? {} : { migrationLowerBound }),
+        solver: name,
+        verified: true,
+      });
+    },
+  };
+}
+
+function complete(p: DenseProblem, a: Int32Array): boolean {
+  for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && a[v]! < 0) return false;
+  return true;
+}
+
+function isPlaced(a: Int32Array, v: number): boolean {
+  return a[v]! >= 0;
+}

@@ -1,0 +1,291 @@
+import { Map as IMap } from 'immutable';
+import { checkConfiguration } from '../constraints/check.js';
+import type { AdmissionPolicy } from '../decide/policy.js';
+import { analyzeStates, idleStateOf, type StateAnalysis } from '../decide/states.js';
+import { SwitchyardError } from '../errors.js';
+import { Configuration, placement, type Placement } from '../model/configuration.js';
+import type { NodeId, VmId } from '../model/ids.js';
+import { indexInstance, type IndexedInstance } from '../model/indexed.js';
+import type { Instance } from '../model/instance.js';
+import type { NodeState } from '../model/node.js';
+import { createRandom } from '../util/random.js';
+import { admitVjobs, DEFAULT_ADMISSION_BUDGET, type AdmissionBudget } from './admit.js';
+import { migrationLowerBound, nodeLowerBound, peakLowerBound } from './bounds.js';
+import { explainInfeasible } from './explain.js';
+import { heuristicAssign, heuristicContext } from './heuristic.js';
+import { boundValue, compareValues, valueOf, type ObjectiveValue } from './objective.js';
+import { compileProblem, NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from './problem.js';
+import { searchPlacement } from './search.js';
+import { PlacementState } from './state.js';
+import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+
+/** Options of {@link placeInstance}: the solver options plus the context switch policy and limits. */
+export interface PlaceOptions extends SolveOptions {
+  /** The admission policy (default: `priorityPolicy`). */
+  readonly policy?: AdmissionPolicy;
+  /**
+   * `auto` (default): heuristic, then the exhaustive branch and bound on problems of at most
+   * `searchMaxVms` VMs to improve and prove optimality; `heuristic`: heuristic only.
+   */
+  readonly method?: 'auto' | 'heuristic';
+  /** Largest number of running VMs for the optimality search (default 60). */
+  readonly searchMaxVms?: number;
+  /** Search nodes of the optimality search (default 100,000). */
+  readonly searchNodes?: number;
+  /** Limits of the admission step. */
+  readonly admission?: Partial<AdmissionBudget>;
+}
+
+/**
+ * Everything the decide step and the admission settled, for a placement method to build on:
+ * the problem, the VMs that run, a valid placement of them, and the bounds.
+ */
+export interface PreparedPlacement {
+  readonly instance: Instance;
+  readonly ix: IndexedInstance;
+  readonly analysis: StateAnalysis;
+  readonly problem: PlacementProblem;
+  /** Problem VMs that run in the target (the admitted vjobs' VMs). */
+  readonly running: Int32Array;
+  /** A valid placement of `running` (node per problem VM, -1 for VMs that do not run). */
+  readonly incumbent: Int32Array;
+  /** Admitted vjobs (dense vjob indices). */
+  readonly admitted: ReadonlySet<number>;
+  /** Every vjob left out was proved not to fit (else a better admission might exist). */
+  readonly admissionProved: boolean;
+  /** Lower bounds for the running VMs: used nodes, peak ratio (balance), migrated memory. */
+  readonly nodeBound: number;
+  readonly peakBound: number;
+  readonly migrationBound: number;
+}
+
+/** {@link preparePlacement}'s answer: ready to place, or already known infeasible. */
+export type Preparation = { readonly status: 'ready'; readonly prepared: PreparedPlacement } | PlacementInfeasible;
+
+/**
+ * The decide step and admission: state requirements, the compiled problem, the context switch
+ * (which vjobs run) and a first valid placement, or the reasons why the VMs that must run cannot.
+ *
+ * @param instance - a validated instance
+ * @param options - solver options (seed, time limit, clock) and the policy
+ * @returns the prepared placement, or an infeasible result with reasons
+ */
+export function preparePlacement(instance: Instance, options: PlaceOptions): Preparation {
+  const start = options.now();
+  const deadline = start + options.timeLimitMs;
+  const ix = indexInstance(instance);
+  const analysis = analyzeStates(instance, ix);
+  if (analysis.reasons.length > 0) return { status: 'infeasible', reasons: analysis.reasons, solver: 'decide' };
+  const candidates: number[] = [];
+  for (const g of analysis.groups) if (!g.forbidden) candidates.push(...g.vms);
+  candidates.sort((a, b) => a - b);
+  const { problem, reasons } = compileProblem(instance, ix, candidates);
+  if (reasons.length > 0) return { status: 'infeasible', reasons, solver: 'decide' };
+  const rng = createRandom(options.seed);
+  const ctx = heuristicContext(problem, rng, { ejections: 20_000, now: options.now, deadline });
+  const budget: AdmissionBudget = { ...DEFAULT_ADMISSION_BUDGET, ...options.admission };
+  const adm = admitVjobs(problem, analysis, ctx, options.policy, budget);
+  const runningL: number[] = [];
+  const mandatory: number[] = [];
+  for (const g of analysis.groups) {
+    if (g.forbidden) continue;
+    const ks = [...g.vms].map((v) => problem.kOf[v]!);
+    if (g.mandatory) mandatory.push(...ks);
+    if (adm.admitted.has(g.index)) runningL.push(...ks);
+  }
+  if (!adm.mandatoryFits) {
+    const lb = nodeLowerBound(problem, mandatory);
+    return {
+      status: 'infeasible',
+      reasons: explainInfeasible(instance, ix, problem, mandatory, { searchNodes: 20_000, maxVms: 200, now: options.now, deadline: deadline + options.timeLimitMs }),
+      ...(Number.isFinite(lb) ? { lowerBound: lb } : {}),
+      solver: 'decide',
+    };
+  }
+  const running = Int32Array.from(runningL.sort((a, b) => a - b));
+  return {
+    status: 'ready',
+    prepared: {
+      instance, ix, analysis, problem, running,
+      incumbent: adm.state.snapshot(),
+      admitted: adm.admitted,
+      admissionProved: adm.proved,
+      nodeBound: nodeLowerBound(problem, running),
+      peakBound: peakLowerBound(problem, running),
+      migrationBound: migrationLowerBound(problem, running),
+    },
+  };
+}
+
+/**
+ * The target configuration of a placement: running VMs on their nodes; the others sleeping
+ * where they ran or where their image lies, waiting, or terminated (see `idleStateOf`); nodes
+ * online when they host a VM or must, offline when forced, and free unused nodes offline under
+ * `consolidate` + `powerOff`, else as they were as far as `maxOnline` allows.
+ *
+ * @param prepared - the prepared placement
+ * @param assign - node per problem VM (-1: not running)
+ * @returns the configuration
+ */
+export function targetConfiguration(prepared: PreparedPlacement, assign: Int32Array): Configuration {
+  const { ix, problem: p, analysis } = prepared;
+  const vms: [VmId, Placement][] = [];
+  for (let v = 0; v < ix.vmIds.length; v++) {
+    const k = p.kOf[v]!;
+    const n = k >= 0 ? assign[k]! : -1;
+    if (n >= 0) vms.push([ix.vmIds[v]!, placement('running', ix.nodeIds[n]!)]);
+    else {
+      const idle = idleStateOf(ix, analysis.required, v, false);
+      vms.push([ix.vmIds[v]!, placement(idle.state, idle.host >= 0 ? ix.nodeIds[idle.host]! : undefined)]);
+    }
+  }
+  const used = new Uint8Array(p.N);
+  for (let k = 0; k < p.K; k++) if (assign[k]! >= 0) used[assign[k]!] = 1;
+  const online = p.maxOnlines.map((c) => {
+    let on = 0;
+    for (const n of c.nodes) if (p.nodeMode[n] === NODE_ON || (p.nodeMode[n] === NODE_FREE && used[n])) on++;
+    return on;
+  });
+  const nodes: [NodeId, NodeState][] = [];
+  for (let n = 0; n < p.N; n++) {
+    let state: NodeState;
+    const mode = p.nodeMode[n];
+    if (mode === NODE_OFF) state = 'offline';
+    else if (mode === NODE_ON || used[n]) state = 'online';
+    else if (p.objective.powerOff || ix.nodeOnline[n] === 0) state = 'offline';
+    else {
+      const sets = p.nodeMaxOnlines[n]!;
+      const room = [...sets].every((ci) => online[ci]! + 1 <= p.maxOnlines[ci]!.amount);
+      if (room) for (const ci of sets) online[ci]!++;
+      state = room ? 'online' : 'offline';
+    }
+    nodes.push([ix.nodeIds[n]!, state]);
+  }
+  return new Configuration({ vms: IMap(vms), nodes: IMap(nodes) });
+}
+
+/**
+ * Builds the answer for a placement of the prepared VMs: the target configuration, checked
+ * against every constraint and capacity by the constraint checkers, and its figures.
+ *
+ * @param prepared - the prepared placement
+ * @param assign - node per problem VM for the running VMs
+ * @param proved - whether the objective's optimum was proved for this placement
+ * @param solver - name reported
+ * @returns the result, or undefined when the checkers reject the configuration
+ */
+export function finishPlacement(prepared: PreparedPlacement, assign: Int32Array, proved: boolean, solver: string): PlacementFound | undefined {
+  const { problem: p } = prepared;
+  const s = new PlacementState(p);
+  for (const k of prepared.running) {
+    if (assign[k]! < 0) return undefined;
+    s.place(k, assign[k]!);
+  }
+  const target = targetConfiguration(prepared, s.assign);
+  if (checkConfiguration(prepared.instance, target).length > 0) return undefined;
+  const value = valueOf(s);
+  const bound = boundValue(p, prepared.nodeBound, prepared.peakBound, prepared.migrationBound);
+  const optimal = prepared.admissionProved && (proved || compareValues(value, bound) <= 0);
+  return {
+    status: optimal ? 'optimal' : 'feasible',
+    target,
+    nodesUsed: s.used,
+    lowerBound: Math.min(prepared.nodeBound, s.used),
+    migratedMemory: s.migrated,
+    migrationLowerBound: optimal && p.objective.kind === 'minMigrations' ? s.migrated : Math.min(prepared.migrationBound, s.migrated),
+    solver,
+  };
+}
+
+/**
+ * Computes the target configuration of an instance: the decide step (state requirements, the
+ * context switch policy admitting vjobs by priority with gang admission), then the
+ * migration-aware heuristic, then (method `auto`, small problems) the constraint-aware branch
+ * and bound that improves the answer and proves optimality within its budget. Every answer is
+ * checked by the constraint checkers before it is returned; an impossible instance gets
+ * `infeasible` with reasons.
+ *
+ * Deterministic: the same instance and seed give the same answer, unless the wall-clock limit
+ * cuts a search short (work budgets are deterministic; the time limit is a safety net).
+ *
+ * @param instance - a validated instance
+ * @param options - seed, time limit, clock, policy, method
+ * @returns the placement result
+ * @example
+ * ```ts
+ * const r = await placeInstance(inst, { seed: 1, timeLimitMs: 5000, now: () => performance.now() });
+ * if (r.status !== 'infeasible') r.target.hostOf('vm1');
+ * ```
+ */
+export async function placeInstance(instance: Instance, options: PlaceOptions): Promise<PlacementResult> {
+  return placeSync(instance, options);
+}
+
+function placeSync(instance: Instance, options: PlaceOptions): PlacementResult {
+  const deadline = options.now() + options.timeLimitMs;
+  const prep = preparePlacement(instance, options);
+  if (prep.status === 'infeasible') return prep;
+  const prepared = prep.prepared;
+  const p = prepared.problem;
+  const running = [...prepared.running];
+  const rng = createRandom(options.seed ^ 0x5bd1e995);
+  const ctx = heuristicContext(p, rng, { ejections: Math.min(20_000, Math.max(500, 20 * running.length)), now: options.now, deadline });
+
+  type Cand = { assign: Int32Array; value: ObjectiveValue; proved: boolean; solver: string };
+  const cands: Cand[] = [];
+  const evaluate = (assign: Int32Array, proved: boolean, solver: string): void => {
+    const s = new PlacementState(p);
+    for (const k of running) s.place(k, assign[k]!);
+    cands.push({ assign, value: valueOf(s), proved, solver });
+  };
+  evaluate(prepared.incumbent, false, 'admission');
+  const h = heuristicAssign(ctx, running, prepared.incumbent);
+  if (h) evaluate(h, false, 'heuristic');
+  let best = cands.reduce((a, b) => (compareValues(b.value, a.value) < 0 ? b : a));
+
+  const bound = boundValue(p, prepared.nodeBound, prepared.peakBound, prepared.migrationBound);
+  const method = options.method ?? 'auto';
+  if (method === 'auto' && running.length <= (options.searchMaxVms ?? 60) && compareValues(best.value, bound) > 0) {
+    const out = searchPlacement(p, {
+      vms: running,
+      optimize: true,
+      incumbent: best.assign,
+      nodeLimit: options.searchNodes ?? 100_000,
+      now: options.now,
+      deadline,
+    });
+    if (out.status === 'complete' || out.status === 'feasible') {
+      const better = compareValues(out.value, best.value) < 0;
+      if (better) evaluate(out.assign, out.status === 'complete', 'search');
+      else if (out.status === 'complete') best = { ...best, proved: true };
+      if (better) best = cands[cands.length - 1]!;
+    }
+  }
+  // Best first; fall back on the others if the checkers reject one (never return a broken target).
+  const order = [best, ...cands.filter((c) => c !== best).sort((a, b) => compareValues(a.value, b.value))];
+  for (const c of order) {
+    const found = finishPlacement(prepared, c.assign, c.proved, c.solver);
+    if (found) return found;
+  }
+  const target = targetConfiguration(prepared, best.assign);
+  throw new SwitchyardError('internal', checkConfiguration(instance, target).map((v) => ({ path: '$', message: `placement broke a rule: ${v.message}` })));
+}
+
+/**
+ * The migration-aware heuristic as a {@link PlacementSolver}: decide + admission + best-fit
+ * decreasing (consolidate) / least-loaded (balance) / keep-then-repair (minMigrations), with
+ * ejection repair; instant, never proves more than what the bounds show.
+ */
+export const heuristicSolver: PlacementSolver = {
+  name: 'heuristic',
+  solve: (instance, options) => placeInstance(instance, { ...options, method: 'heuristic' }),
+};
+
+/**
+ * The default placement method as a {@link PlacementSolver}: {@link placeInstance} with method
+ * `auto` (heuristic, then branch and bound on small problems).
+ */
+export const searchSolver: PlacementSolver = {
+  name: 'search',
+  solve: (instance, options) => placeInstance(instance, { ...options, method: 'auto' }),
+};

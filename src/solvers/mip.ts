@@ -1,0 +1,244 @@
+/**
+ * The exact placement solver: the whole problem as one MIP (see `encode.ts`) solved by a
+ * pluggable backend off the main thread.
+ *
+ * Objectives are lexicographic, solved in phases:
+ * - `consolidate`: the node count is fixed at its lower bound K (at most K used nodes) and the
+ *   migrated memory minimised; K is raised only when the backend proves K infeasible. When a
+ *   starting configuration is known (option `start`, or the `startSolver`'s answer), it seeds the
+ *   solve at its own node count, so the answer is never worse than the start;
+ * - `minMigrations`: migrated memory, every constraint and capacity enforced;
+ * - `balance`: the peak load ratio, then migrated memory at that peak.
+ *
+ * `status: 'optimal'` only when every phase was proved optimal.
+ */
+import { indexInstance } from '../model/indexed.js';
+import type { Instance } from '../model/instance.js';
+import type { PlacementResult, PlacementSolver, SolveOptions } from '../place/types.js';
+import { answerOf, infeasibleOf } from './answer.js';
+import { startOf } from './start.js';
+import { aggregateModel, canAggregate } from './aggregate.js';
+import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from './encode.js';
+import type { MipModel } from './model.js';
+import { keepSetModel, volumeNodeBound } from './keep.js';
+import { defaultRunner, type TaskRunner } from './pool.js';
+import { assignmentStats, buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from './problem.js';
+import { solveMip } from './run.js';
+import type { BackendName, MipOutcome } from './types.js';
+
+/** Options of {@link mipSolver}. */
+export interface MipSolverOptions {
+  /** MIP backend (default `highs`). */
+  readonly backend?: BackendName;
+  /** Where solves run (default: a worker thread when available, see {@link defaultRunner}). */
+  readonly runner?: TaskRunner;
+  /** A solver whose answer seeds the MIP (typically the heuristic), used when no `start` is given. */
+  readonly startSolver?: PlacementSolver;
+  /** Share of the time limit the start solver may use (default 0.2). */
+  readonly startShare?: number;
+  /**
+   * `auto` (default): the aggregated formulation when it is exact for the instance (only per-VM
+   * and per-node rules, consolidate or minMigrations), else per-VM; `per-vm` always writes one
+   * binary per VM and node (the plain model).
+   */
+  readonly formulation?: 'auto' | 'per-vm';
+  /** Name reported in answers (default `mip-<backend>`). */
+  readonly name?: string;
+}
+
+/** The answer of one phase. */
+interface PhaseResult {
+  readonly outcome: MipOutcome;
+  readonly assign?: Int32Array;
+}
+
+/** A way to write the problem as a MIP: per-VM binaries, or class counts (see `aggregate.ts`). */
+export interface Formulation {
+  readonly name: 'per-vm' | 'aggregated';
+  /**
+   * The model of a phase, seeded from `assign` when it is a valid start.
+   * @returns the model and its decoder, or the conflicts that make any placement impossible
+   */
+  build(phase: EncodePhase, assign: Int32Array): { model: MipModel; decode: (x: ArrayLike<number>) => Int32Array } | { conflicts: readonly EncodeConflict[] };
+}
+
+/**
+ * The per-VM formulation (`encode.ts`): every constraint, every objective.
+ * @param p - the problem
+ * @param strong - add the `x <= u` linking rows (default: `encode`'s size rule)
+ * @returns the formulation
+ */
+export function perVmFormulation(p: DenseProblem, strong?: boolean): Formulation {
+  const free = runningVms(p);
+  return {
+    name: 'per-vm',
+    build(phase, assign) {
+      const enc = encode(p, { free, assign, phase, ...(strong === undefined ? {} : { strong }) });
+      if (enc.status === 'conflict') return { conflicts: enc.conflicts };
+      return { model: enc.model, decode: (x) => decode(enc, x, assign) };
+    },
+  };
+}
+
+/**
+ * The aggregated formulation (`aggregate.ts`), exact when {@link canAggregate} holds; `peak`
+ * phases are not supported (balance uses the per-VM formulation).
+ * @param p - the problem
+ * @returns the formulation
+ */
+export function aggregatedFormulation(p: DenseProblem): Formulation {
+  return {
+    name: 'aggregated',
+    build(phase, assign) {
+      if (phase.kind === 'peak' || phase.kind === 'peakCost') throw new Error('aggregated formulation: no peak phases');
+      return aggregateModel(p, phase, assign);
+    },
+  };
+}
+
+async function runPhase(
+  f: Formulation,
+  phase: EncodePhase,
+  assign: Int32Array,
+  runner: TaskRunner,
+  backend: BackendName,
+  timeLimitMs: number,
+): Promise<PhaseResult | { conflicts: readonly EncodeConflict[] }> {
+  const built = f.build(phase, assign);
+  if ('conflicts' in built) return { conflicts: built.conflicts };
+  const outcome = await solveMip(runner, built.model, { backend, timeLimitMs: Math.max(1, timeLimitMs) });
+  if (outcome.status === 'optimal' || outcome.status === 'feasible') return { outcome, assign: built.decode(outcome.x) };
+  return { outcome };
+}
+
+/**
+ * The exact MIP placement solver.
+ *
+ * @param options - backend, runner, start solver
+ * @returns a {@link PlacementSolver}
+ * @example
+ * ```ts
+ * const solver = mipSolver({ backend: 'highs' });
+ * const r = await solver.solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
+ * if (r.status === 'optimal') console.log(r.nodesUsed, r.migratedMemory);
+ * ```
+ */
+export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
+  const backend = options.backend ?? 'highs';
+  const name = options.name ?? `mip-${backend}`;
+  let runner = options.runner;
+  return {
+    name,
+    async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
+      runner ??= defaultRunner();
+      const t0 = solveOptions.now();
+      const left = (): number => solveOptions.timeLimitMs - (solveOptions.now() - t0);
+      const ix = indexInstance(instance);
+      const start = await startOf(instance, ix, solveOptions, options.startSolver, options.startShare ?? 0.2);
+      const { problem: p, conflicts } = buildProblem(instance, { states: start.states, index: ix });
+      if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
+      const f = options.formulation !== 'per-vm' && canAggregate(p) ? aggregatedFormulation(p) : perVmFormulation(p);
+      const base = start.assign ?? sourceAssignment(p);
+      const startValid = start.assign !== undefined;
+      const volume = volumeNodeBound(p);
+      if (!Number.isFinite(volume)) {
+        return {
+          status: 'infeasible',
+          solver: name,
+          reasons: [{ message: 'the VMs to run need more of some resource than every usable node offers together' }],
+        };
+      }
+      const objective = p.objective;
+
+      if (objective.kind === 'consolidate') {
+        // The keep-set bound (which nodes can cover every resource at once) is at least the
+        // volume bound and costs a tiny MIP.
+        let lb = volume;
+        const keep = await solveMip(runner, keepSetModel(p, { kind: 'count' }).model, { backend, timeLimitMs: Math.max(1, Math.min(2000, left() * 0.1)) });
+        if (keep.status === 'optimal') lb = Math.max(lb, Math.round(keep.objective));
+        const startUsed = startValid ? assignmentStats(p, base).nodesUsed : Infinity;
+        let best: { assign: Int32Array; proved: boolean; bound?: number } | undefined;
+        let timedOut = false;
+        let usable = 0;
+        for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) usable++;
+        for (let K = lb; K < startUsed && K <= usable && left() > 0; K++) {
+          const r = await runPhase(f, { kind: 'cost', maxUsed: K }, base, runner, backend, left());
+          if ('conflicts' in r) return infeasibleOf(ix, r.conflicts, name, lb);
+          const o = r.outcome;
+          if (o.status === 'infeasible') {
+            lb = K + 1;
+            continue;
+          }
+          if (r.assign && (o.status === 'optimal' || o.status === 'feasible')) {
+            best = { assign: r.assign, proved: o.status === 'optimal' && K === lb, ...(o.bound === undefined ? {} : { bound: o.bound }) };
+          } else timedOut = true;
+          break;
+        }
+        if (best === undefined && startValid && !timedOut && lb <= startUsed && left() > 0) {
+          // The start's node count is the best known: minimise migration there, from the start.
+          const r = await runPhase(f, { kind: 'cost', maxUsed: startUsed }, base, runner, backend, left());
+          if ('conflicts' in r) return infeasibleOf(ix, r.conflicts, name, lb);
+          const o = r.outcome;
+          if (r.assign && (o.status === 'optimal' || o.status === 'feasible')) {
+            best = { assign: r.assign, proved: o.status === 'optimal' && startUsed === lb, ...(o.bound === undefined ? {} : { bound: o.bound }) };
+          }
+        }
+        if (best !== undefined && startValid) {
+          // Never worse than the start (lexicographic: nodes, then memory).
+          const a = assignmentStats(p, best.assign);
+          const s = assignmentStats(p, base);
+          if (s.nodesUsed < a.nodesUsed || (s.nodesUsed === a.nodesUsed && s.migratedMemory < a.migratedMemory)) best = { assign: base, proved: false };
+        }
+        if (best === undefined) {
+          if (startValid) return answerOf(instance, ix, p, base, { proved: false, lowerBound: lb, solver: name });
+          if (lb > p.nNodes) return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: 'no placement satisfies every constraint and capacity' }] };
+          return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }] };
+        }
+        return answerOf(instance, ix, p, best.assign, {
+          proved: best.proved,
+          lowerBound: lb,
+          ...(best.bound === undefined ? {} : { migrationLowerBound: best.bound }),
+          solver: name,
+        });
+      }
+
+      const phases: EncodePhase[] = objective.kind === 'balance' ? [{ kind: 'peak' }] : [{ kind: 'cost' }];
+      let assign = base;
+      let proved = true;
+      let bound: number | undefined;
+      let found = startValid;
+      for (let i = 0; i < 2; i++) {
+        const phase = phases[i];
+        if (phase === undefined || left() <= 0) break;
+        const g = phase.kind === 'peak' || phase.kind === 'peakCost' ? perVmFormulation(p) : f;
+        const r = await runPhase(g, phase, assign, runner, backend, left());
+        if ('conflicts' in r) return infeasibleOf(ix, r.conflicts, name, volume);
+        const o = r.outcome;
+        if (o.status === 'infeasible') {
+          return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'no placement satisfies every constraint and capacity' }] };
+        }
+        if (!r.assign || (o.status !== 'optimal' && o.status !== 'feasible')) {
+          proved = false;
+          break;
+        }
+        assign = r.assign;
+        found = true;
+        if (o.status !== 'optimal') proved = false;
+        if (phase.kind === 'peak') {
+          const peak = assignmentStats(p, assign).peakRatio;
+          phases.push({ kind: 'peakCost', maxPeak: peak + 1e-9 });
+        } else bound = o.bound;
+      }
+      if (phases.length === 2 && proved && bound === undefined) proved = false;
+      if (!found) {
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }] };
+      }
+      return answerOf(instance, ix, p, assign, {
+        proved,
+        lowerBound: volume,
+        ...(bound === undefined ? {} : { migrationLowerBound: bound }),
+        solver: name,
+      });
+    },
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * Large neighbourhood search on the dense problem (the pure core; `src/place/lns.ts` is the
+ * placement solver around it). Each step frees a few nodes and every VM on them, chosen by how
+ * much they could gain, and re-solves that neighbourhood exactly with a MIP backend; the answer
+ * replaces the current one when it is no worse. Anytime: the best assignment so far is reported
+ * through `onImprove` at every improvement and returned at the time limit.
+ *
+ * The gain of a node is the memory it could bring back: VMs running on it away from their source
+ * host (they could go home) plus VMs whose source host it is and that run elsewhere (they could
+ * come back if it were used). A neighbourhood grows from a seed node drawn by gain: the nodes
+ * where its away VMs came from and where its own VMs went, then a few random nodes with room.
+ *
+ * Synchronous: it runs inside a worker thread (or blocks the calling thread in the fallback), with
+ * an injected clock and sub-solver.
+ */
+import { VM_STATE_CODE } from '../model/indexed.js';
+import { createRandom } from '../util/random.js';
+import { decode, encode, type EncodePhase } from './encode.js';
+import type { MipModel } from './model.js';
+import { assignmentStats, NODE_OFF, type DenseProblem } from './problem.js';
+import type { MipOutcome } from './types.js';
+
+const RUNNING = VM_STATE_CODE.running;
+
+/** Parameters of {@link lnsImprove}. */
+export interface LnsParams {
+  readonly seed: number;
+  /** Milliseconds the search may run (measured with `now`). */
+  readonly timeLimitMs: number;
+  readonly now: () => number;
+  /** Solves one neighbourhood model within a time limit (milliseconds). */
+  readonly solveSub: (model: MipModel, timeLimitMs: number) => MipOutcome;
+  /** Called with every improving assignment. */
+  readonly onImprove?: (assign: Int32Array) => void;
+  /** Nodes per neighbourhood at the start (default 6); it adapts between 3 and `maxNodes`. */
+  readonly nodes?: number;
+  /** Largest neighbourhood, in nodes (default 24). */
+  readonly maxNodes?: number;
+  /** Largest number of VMs freed at once (default 160). */
+  readonly maxFree?: number;
+  /** Time limit of one neighbourhood solve (default 1000 ms). */
+  readonly subTimeMs?: number;
+  /** Stop after this many neighbourhoods (default: unlimited; tests use it for determinism). */
+  readonly maxIterations?: number;
+  /** Polled between neighbourhoods: the search ends once it returns true. */
+  readonly shouldStop?: () => boolean;
+  /** Nodes neighbourhoods may take (default: every node); VMs elsewhere never move. */
+  readonly universe?: ArrayLike<number>;
+}
+
+/** What {@link lnsImprove} returns. */
+export interface LnsOutcome {
+  readonly assign: Int32Array;
+  readonly iterations: number;
+  readonly improvements: number;
+}
+
+/** Lexicographic value of an assignment under the problem's objective (smaller is better). */
+export function valueKey(p: DenseProblem, assign: Int32Array): [number, number] {
+  const s = assignmentStats(p, assign);
+  switch (p.objective.kind) {
+    case 'consolidate':
+      return [s.nodesUsed, s.migratedMemory];
+    case 'balance':
+      return [s.peakRatio, s.migratedMemory];
+    default:
+      return [0, s.migratedMemory];
+  }
+}
+
+/**
+ * Whether value `a` is better than `b` (lexicographic, with a small tolerance on the first term).
+ * @param a - a value key
+ * @param b - another
+ * @returns true when `a` is strictly better
+ */
+export function better(a: readonly [number, number], b: readonly [number, number]): boolean {
+  if (a[0] < b[0] - 1e-9) return true;
+  if (a[0] > b[0] + 1e-9) return false;
+  return a[1] < b[1] - 1e-6;
+}
+
+/**
+ * Improves a valid assignment by large neighbourhood search until the time limit.
+ *
+ * @param p - the problem
+ * @param start - a valid assignment (every constraint and capacity holds)
+ * @param params - clock, limits, sub-solver, callbacks
+ * @returns the best assignment found (never worse than `start`) and counters
+ */
+export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams): LnsOutcome {
+  const t0 = params.now();
+  const deadline = t0 + params.timeLimitMs;
+  const rnd = createRandom(params.seed);
+  const N = p.nNodes;
+  const R = p.R;
+  const assign = Int32Array.from(start);
+  let value = valueKey(p, assign);
+  const maxNodes = Math.max(2, params.maxNodes ?? 24);
+  const maxFree = params.maxFree ?? 160;
+  const subTime = params.subTimeMs ?? 1000;
+  let size = Math.min(maxNodes, params.nodes ?? 6);
+
+  // Per-node VM lists and gains, kept up to date.
+  const on: Set<number>[] = Array.from({ length: N }, () => new Set<number>());
+  const hostedAway = new Float64Array(N);
+  const homeAway = new Float64Array(N);
+  const load = new Float64Array(N * R);
+  const place = (v: number, n: number, sign: 1 | -1): void => {
+    if (sign > 0) on[n]!.add(v);
+    else on[n]!.delete(v);
+    for (let r = 0; r < R; r++) load[n * R + r]! += sign * p.demand[v * R + r]!;
+    const h = p.home[v]!;
+    if (p.srcRunning[v] && h >= 0 && h !== n) {
+      hostedAway[n]! += sign * p.moveCost[v]!;
+      homeAway[h]! += sign * p.moveCost[v]!;
+    }
+  };
+  for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && assign[v]! >= 0) place(v, assign[v]!, 1);
+  const inUniverse = new Uint8Array(N);
+  if (params.universe === undefined) inUniverse.fill(1);
+  else for (let i = 0; i < params.universe.length; i++) inUniverse[params.universe[i]!] = 1;
+  const usable: number[] = [];
+  for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NODE_OFF && inUniverse[n]) usable.push(n);
+  if (usable.length === 0) return { assign, iterations: 0, improvements: 0 };
+  // Spare capacity of a node, normalised (the smallest share left over resources).
+  const spare = (n: number): number => {
+    let s = 1;
+    for (let r = 0; r < R; r++) {
+      const c = p.capacity[n * R + r]!;
+      if (c > 0) s = Math.min(s, 1 - load[n * R + r]! / c);
+    }
+    return s;
+  };
+
+  const chooseSeed = (): number => {
+    let total = 0;
+    for (const n of usable) total += hostedAway[n]! + homeAway[n]!;
+    if (total <= 0 || rnd.next() < 0.15) return usable[rnd.int(usable.length)]!;
+    let x = rnd.next() * total;
+    for (const n of usable) {
+      x -= hostedAway[n]! + homeAway[n]!;
+      if (x <= 0) return n;
+    }
+    return usable[usable.length - 1]!;
+  };
+
+  const neighbourhood = (): number[] => {
+    const chosen = new Set<number>();
+    let freeCount = 0;
+    const add = (n: number): boolean => {
+      if (chosen.has(n) || chosen.size >= size || p.nodeMode[n] === NODE_OFF || !inUniverse[n]) return false;
+      if (freeCount + on[n]!.size > maxFree && chosen.size > 0) return false;
+      chosen.add(n);
+      freeCount += on[n]!.size;
+      return true;
+    };
+    const seed = chooseSeed();
+    add(seed);
+    // Related nodes: where the seed's away VMs came from, where its own VMs went.
+    const related: [number, number][] = [];
+    for (const v of on[seed]!) {
+      const h = p.home[v]!;
+      if (p.srcRunning[v] && h >= 0 && h !== seed) related.push([h, p.moveCost[v]!]);
+    }
+    if (homeAway[seed]! > 0) {
+      for (let v = 0; v < p.nVms; v++) {
+        if (p.home[v] === seed && p.srcRunning[v] && assign[v]! >= 0 && assign[v] !== seed) related.push([assign[v]!, p.moveCost[v]!]);
+      }
+    }
+    related.sort((a, b) => b[1] - a[1]);
+    for (const [n] of related) if (chosen.size < Math.ceil(size * 0.7)) add(n);
+    // Room: nodes with spare capacity, and unused nodes holding home memory (swap candidates).
+    for (let tries = 0; chosen.size < size && tries < 4 * size; tries++) {
+      const pool = rnd.next() < 0.5 ? usable : related.length > 0 ? related.map((r) => r[0]) : usable;
+      const n = pool[rnd.int(pool.length)]!;
+      if (rnd.next() < 0.5 && spare(n) < 0.1 && on[n]!.size > 0) continue;
+      add(n);
+    }
+    return [...chosen].sort((a, b) => a - b);
+  };
+
+  const phaseFor = (nodes: readonly number[], free: readonly number[]): EncodePhase => {
+    if (p.objective.kind === 'consolidate') {
+      let used = 0;
+      for (const n of nodes) if (on[n]!.size > 0) used++;
+      let weight = 1;
+      for (const v of free) weight += p.moveCost[v]!;
+      return { kind: 'weighted', nodeWeight: weight, maxUsed: used };
+    }
+    if (p.objective.kind === 'balance') return { kind: 'peakCost', maxPeak: value[0] + 1e-9 };
+    return { kind: 'cost' };
+  };
+
+  let iterations = 0;
+  let improvements = 0;
+  while (params.now() < deadline && (params.maxIterations === undefined || iterations < params.maxIterations) && !params.shouldStop?.()) {
+    iterations++;
+    const nodes = neighbourhood();
+    const free: number[] = [];
+    for (const n of nodes) for (const v of on[n]!) free.push(v);
+    if (free.length === 0) continue;
+    free.sort((a, b) => a - b);
+    const enc = encode(p, { free, nodes, assign, phase: phaseFor(nodes, free) });
+    if (enc.status !== 'model') continue;
+    const left = deadline - params.now();
+    if (left <= 5) break;
+    const t = params.now();
+    const out = params.solveSub(enc.model, Math.min(subTime, left));
+    const took = params.now() - t;
+    if (out.status === 'optimal' && took < subTime / 4) size = Math.min(maxNodes, size + 1);
+    else if (out.status !== 'optimal') size = Math.max(3, size - 1);
+    if (out.status !== 'optimal' && out.status !== 'feasible') continue;
+    const next = decode(enc, out.x, assign);
+    const nextValue = valueKey(p, next);
+    const improved = better(nextValue, value);
+    if (!improved && (better(value, nextValue) || rnd.next() < 0.5)) continue;
+    for (const v of free) {
+      if (next[v] !== assign[v]) {
+        place(v, assign[v]!, -1);
+        place(v, next[v]!, 1);
+        assign[v] = next[v]!;
+      }
+    }
+    value = nextValue;
+    if (improved) {
+      improvements++;
+      params.onImprove?.(Int32Array.from(assign));
+    }
+  }
+  return { assign, iterations, improvements };
+}

@@ -1,0 +1,219 @@
+/**
+ * Runs solver tasks off the main thread: a small pool of `node:worker_threads` workers, each
+ * running `worker.js`, with a hard deadline per task. A backend's own time limit is the first
+ * line; the deadline is the second: when a task overruns it, its worker is terminated (a wasm
+ * solve cannot be interrupted from outside) and the caller keeps the best incumbent the task
+ * reported. A fresh worker replaces it on the next task.
+ *
+ * When the compiled worker script is absent (running from TypeScript sources, or a bundler that
+ * dropped it), {@link defaultRunner} falls back to running tasks in the calling thread, where
+ * only the backend's own time limit applies.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createTaskContext, runTask, type Task, type TaskContext, type TaskProgress, type TaskResult } from './tasks.js';
+import type { BackendName } from './types.js';
+
+/** How a task run ended. */
+export type TaskRun =
+  | { readonly ok: true; readonly result: TaskResult }
+  /** The hard deadline passed (the worker was terminated) or the worker died. */
+  | { readonly ok: false; readonly reason: 'deadline' | 'crashed'; readonly message: string };
+
+/** Options of one task run. */
+export interface RunOptions {
+  /** Milliseconds after which the task is abandoned (its worker terminated). */
+  readonly hardLimitMs: number;
+  readonly onProgress?: (p: TaskProgress) => void;
+}
+
+/** Something that runs solver tasks. */
+export interface TaskRunner {
+  /** Whether tasks run on worker threads (false: in the calling thread). */
+  readonly threaded: boolean;
+  /** How many tasks may run at once. */
+  readonly size: number;
+  /**
+   * Runs a task.
+   * @param task - the task
+   * @param options - deadline and progress callback
+   * @returns how it ended
+   */
+  run(task: Task, options: RunOptions): Promise<TaskRun>;
+  /**
+   * Starts every worker and warms a backend in each (loading it and compiling its hot code),
+   * in the background; tasks queue behind the warm-up. A no-op in the calling thread.
+   * @param backend - the backend to warm
+   */
+  warm(backend: BackendName): void;
+  /** Terminates every worker. */
+  close(): Promise<void>;
+}
+
+/**
+ * A runner that performs tasks in the calling thread, one at a time (blocking it while a
+ * backend solves). The deadline cannot be enforced: the backend's time limit is all there is.
+ * @returns the runner
+ */
+export function inThreadRunner(): TaskRunner {
+  const ctx: TaskContext = createTaskContext();
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    threaded: false,
+    size: 1,
+    run(task, options) {
+      const next = chain.then(async (): Promise<TaskRun> => {
+        try {
+          return { ok: true, result: await runTask(task, ctx, options.onProgress ?? (() => undefined)) };
+        } catch (e) {
+          return { ok: false, reason: 'crashed', message: (e as Error)?.message ?? String(e) };
+        }
+      });
+      chain = next;
+      return next;
+    },
+    warm: () => undefined,
+    close: async () => undefined,
+  };
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Pending {
+  readonly task: Task;
+  readonly options: RunOptions;
+  readonly resolve: (r: TaskRun) => void;
+}
+
+/**
+ * A pool of worker threads running `worker.js`.
+ * @param url - the worker script (default: `worker.js` beside this module)
+ * @param size - number of workers (default 1)
+ * @returns the runner
+ * @example
+ * ```ts
+ * const runner = workerRunner(new URL('./worker.js', import.meta.url), 2);
+ * const run = await runner.run({ kind: 'mip', backend: 'highs', model, timeLimitMs: 5000 }, { hardLimitMs: 6000 });
+ * await runner.close();
+ * ```
+ */
+export function workerRunner(url: URL = defaultWorkerUrl(), size = 1): TaskRunner {
+  const slots: Slot[] = [];
+  const queue: Pending[] = [];
+  let nextId = 1;
+
+  const spawn = (): Slot => {
+    const worker = new Worker(url);
+    worker.unref();
+    const slot: Slot = { worker, busy: false };
+    slots.push(slot);
+    return slot;
+  };
+  const retire = (slot: Slot): void => {
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    void slot.worker.terminate();
+  };
+  const pump = (): void => {
+    while (queue.length > 0) {
+      let slot = slots.find((s) => !s.busy);
+      if (!slot && slots.length < size) slot = spawn();
+      if (!slot) return;
+      start(slot, queue.shift()!);
+    }
+  };
+  const start = (slot: Slot, job: Pending): void => {
+    const id = nextId++;
+    slot.busy = true;
+    slot.worker.ref();
+    let done = false;
+    const finish = (r: TaskRun, kill: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      slot.worker.off('message', onMessage);
+      slot.worker.off('error', onError);
+      slot.worker.off('exit', onExit);
+      if (kill) retire(slot);
+      else {
+        slot.busy = false;
+        slot.worker.unref();
+      }
+      job.resolve(r);
+      pump();
+    };
+    const onMessage = (msg: { id: number; progress?: TaskProgress; result?: TaskResult; error?: string }): void => {
+      if (msg.id !== id) return;
+      if (msg.progress) job.options.onProgress?.(msg.progress);
+      else if (msg.result) finish({ ok: true, result: msg.result }, false);
+      else finish({ ok: false, reason: 'crashed', message: msg.error ?? 'unknown worker error' }, true);
+    };
+    const onError = (e: Error): void => finish({ ok: false, reason: 'crashed', message: e.message }, true);
+    const onExit = (code: number): void => finish({ ok: false, reason: 'crashed', message: `worker exited with code ${code}` }, true);
+    const timer = setTimeout(
+      () => finish({ ok: false, reason: 'deadline', message: `task abandoned after ${job.options.hardLimitMs} ms` }, true),
+      Math.max(1, job.options.hardLimitMs),
+    );
+    slot.worker.on('message', onMessage);
+    slot.worker.on('error', onError);
+    slot.worker.on('exit', onExit);
+    slot.worker.postMessage({ id, task: job.task });
+  };
+
+  return {
+    threaded: true,
+    size,
+    run(task, options) {
+      return new Promise<TaskRun>((resolve) => {
+        queue.push({ task, options, resolve });
+        pump();
+      });
+    },
+    warm(backend) {
+      const idle = size - slots.filter((sl) => sl.busy).length - queue.length;
+      for (let i = 0; i < idle; i++) {
+        queue.push({ task: { kind: 'warm', backend }, options: { hardLimitMs: 10_000 }, resolve: () => undefined });
+      }
+      pump();
+    },
+    async close() {
+      const all = slots.splice(0);
+      await Promise.all(all.map((s) => s.worker.terminate()));
+    },
+  };
+}
+
+/**
+ * The compiled worker script beside this module (`worker.js`).
+ * @returns its URL
+ */
+export function defaultWorkerUrl(): URL {
+  return new URL('./worker.js', import.meta.url);
+}
+
+/**
+ * Whether a worker script exists on disk.
+ * @param url - the script
+ * @returns true when it can be started
+ */
+export function workerAvailable(url: URL = defaultWorkerUrl()): boolean {
+  try {
+    return url.protocol === 'file:' && existsSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Worker threads when the compiled worker script is there, else the calling thread.
+ * @param size - number of workers
+ * @param url - the worker script
+ * @returns the runner
+ */
+export function defaultRunner(size = 1, url: URL = defaultWorkerUrl()): TaskRunner {
+  return workerAvailable(url) ? workerRunner(url, size) : inThreadRunner();
+}

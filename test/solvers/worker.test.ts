@@ -1,0 +1,100 @@
+/**
+ * The worker shell: tasks run on a worker thread (a bundled copy of `worker.ts`), answer like
+ * the calling-thread runner, and a task that overruns its hard deadline is cut off for real.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encode, runningVms } from '../../src/solvers/encode.js';
+import { ModelBuilder } from '../../src/solvers/model.js';
+import { defaultRunner, inThreadRunner, workerAvailable, workerRunner, type TaskRunner } from '../../src/solvers/pool.js';
+import { buildProblem, sourceAssignment } from '../../src/solvers/problem.js';
+import { solveMip } from '../../src/solvers/run.js';
+import { heterogeneousCluster } from '../../src/workload/cluster.js';
+import { bundledWorker } from './support.js';
+
+let worker: { url: URL; cleanup: () => void };
+let runner: TaskRunner;
+beforeAll(async () => {
+  worker = await bundledWorker();
+  runner = workerRunner(worker.url, 1);
+});
+afterAll(async () => {
+  await runner.close();
+  worker.cleanup();
+});
+
+/** A knapsack: maximise value under a weight limit (as a minimisation). */
+function knapsack() {
+  const b = new ModelBuilder();
+  const values = [10, 13, 7, 8, 9, 4];
+  const weights = [5, 6, 3, 4, 4, 2];
+  const cols = values.map((v, i) => b.addBinary(-v, `x${i}`));
+  b.addRow(cols, weights, -Infinity, 12);
+  return b.build();
+}
+
+/** A consolidation MIP that HiGHS needs seconds to prove. */
+function hardModel() {
+  const { problem } = buildProblem(heterogeneousCluster({ nodes: 40, vms: 160, seed: 3 }));
+  const enc = encode(problem, { free: runningVms(problem), assign: sourceAssignment(problem), phase: { kind: 'count' } });
+  if (enc.status !== 'model') throw new Error('unexpected conflict');
+  return enc.model;
+}
+
+describe('worker runner', () => {
+  it('solves on a worker thread what the calling thread solves', async () => {
+    const model = knapsack();
+    const here = await solveMip(inThreadRunner(), model, { backend: 'highs', timeLimitMs: 5000 });
+    const there = await solveMip(runner, model, { backend: 'highs', timeLimitMs: 5000 });
+    expect(runner.threaded).toBe(true);
+    expect(there.status).toBe('optimal');
+    expect(here.status).toBe('optimal');
+    if (there.status === 'optimal' && here.status === 'optimal') {
+      expect(there.objective).toBe(here.objective);
+      // The optimum, by enumeration.
+      let best = 0;
+      for (let m = 0; m < 64; m++) {
+        let w = 0;
+        let v = 0;
+        [5, 6, 3, 4, 4, 2].forEach((wt, i) => {
+          if (m & (1 << i)) {
+            w += wt;
+            v += [10, 13, 7, 8, 9, 4][i]!;
+          }
+        });
+        if (w <= 12) best = Math.max(best, v);
+      }
+      expect(there.objective).toBe(-best);
+    }
+  });
+
+  it('honours the time limit for real: an overrunning solve is cut off at the hard deadline', async () => {
+    const model = hardModel();
+    const t0 = performance.now();
+    const run = await runner.run({ kind: 'mip', backend: 'highs', model, timeLimitMs: 30_000 }, { hardLimitMs: 400 });
+    const elapsed = performance.now() - t0;
+    expect(run.ok).toBe(false);
+    if (!run.ok) expect(run.reason).toBe('deadline');
+    expect(elapsed).toBeLessThan(2000);
+    // The pool replaces the terminated worker: the next task runs.
+    const next = await solveMip(runner, knapsack(), { backend: 'highs', timeLimitMs: 5000 });
+    expect(next.status).toBe('optimal');
+  });
+
+  it('keeps the best incumbent reported when the deadline passes', async () => {
+    const model = hardModel();
+    const t0 = performance.now();
+    // HiGHS would search for 30 s; the worker is terminated after 1.5 s.
+    const out = await solveMip(runner, model, { backend: 'highs', timeLimitMs: 30_000, graceMs: -28_500 });
+    expect(performance.now() - t0).toBeLessThan(4000);
+    // Only the incumbents streamed from the worker can make this answer feasible.
+    expect(out.status).toBe('feasible');
+    if (out.status === 'feasible') expect(out.objective).toBeLessThanOrEqual(40);
+  });
+
+  it('falls back to the calling thread when no compiled worker exists', () => {
+    const missing = new URL('file:///nonexistent/worker.js');
+    expect(workerAvailable(missing)).toBe(false);
+    expect(defaultRunner(1, missing).threaded).toBe(false);
+    expect(workerAvailable(worker.url)).toBe(true);
+  });
+});
