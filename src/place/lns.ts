@@ -190,24 +190,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       // Track B: reach the node-count bound fast (aggregated consolidation: pack the VMs into the
       // keep set, else minimise the count outright), then search neighbourhoods until the limit.
       const trackB = async (): Promise<void> => {
-        if (aggregated && p.objective.kind === 'consolidate' && assignmentStats(p, best).nodesUsed > nodeBound) {
-          if (bounds?.keep !== undefined && bounds.nodes === nodeBound) {
-            const mode = Uint8Array.from(p.nodeMode);
-            for (let n = 0; n < p.nNodes; n++) if (!bounds.keep[n]) mode[n] = NODE_OFF;
-            const built = aggregatedFormulation({ ...p, nodeMode: mode }).build({ kind: 'cost' }, best);
-            if (!('conflicts' in built)) {
-              const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.3, stop });
-              if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
-            }
-          }
-          if (assignmentStats(p, best).nodesUsed > nodeBound && Atomics.load(stop, 0) === 0) {
-            const built = aggregatedFormulation(p).build({ kind: 'count', minUsed: nodeBound }, best);
-            if (!('conflicts' in built)) {
-              const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.4, stop });
-              if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
-            }
-          }
-        }
+        await packToBound();
         if ((runsExact && !parallel) || Atomics.load(stop, 0) !== 0) return;
         const run = await pool.run(
           {
@@ -230,6 +213,27 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         );
         if (run.ok && run.result.status === 'lns-done') offer(run.result.assign);
       };
+      const packToBound = async (): Promise<void> => {
+        if (aggregated && p.objective.kind === 'consolidate' && assignmentStats(p, best).nodesUsed > nodeBound) {
+          if (bounds?.keep !== undefined && bounds.nodes === nodeBound) {
+            const mode = Uint8Array.from(p.nodeMode);
+            for (let n = 0; n < p.nNodes; n++) if (!bounds.keep[n]) mode[n] = NODE_OFF;
+            const built = aggregatedFormulation({ ...p, nodeMode: mode }).build({ kind: 'cost' }, best);
+            if (!('conflicts' in built)) {
+              const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.3, stop });
+              if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
+            }
+          }
+          if (assignmentStats(p, best).nodesUsed > nodeBound && Atomics.load(stop, 0) === 0) {
+            const built = aggregatedFormulation(p).build({ kind: 'count', minUsed: nodeBound }, best);
+            if (!('conflicts' in built)) {
+              const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.4, stop });
+              if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
+            }
+          }
+        }
+      };
+
       const [ex] = await Promise.all([trackA(), trackB()]);
 
       // Bounds and proof.

@@ -17,6 +17,7 @@ import { VM_STATE_CODE } from '../model/indexed.js';
 import { createRandom } from '../util/random.js';
 import { decode, encode, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
+import { aggregateModel, canAggregate } from './aggregate.js';
 import { assignmentStats, NODE_OFF, type DenseProblem } from './problem.js';
 import type { MipOutcome } from './types.js';
 
@@ -96,8 +97,9 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
   const R = p.R;
   const assign = Int32Array.from(start);
   let value = valueKey(p, assign);
-  const maxNodes = Math.max(2, params.maxNodes ?? 24);
-  const maxFree = params.maxFree ?? 160;
+  const aggregatable = canAggregate(p) && p.objective.kind === 'consolidate';
+  const maxNodes = Math.max(2, params.maxNodes ?? (aggregatable ? 80 : 24));
+  const maxFree = params.maxFree ?? (aggregatable ? 800 : 160);
   const subTime = params.subTimeMs ?? 1000;
   let size = Math.min(maxNodes, params.nodes ?? 6);
 
@@ -192,6 +194,42 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     return { kind: 'cost' };
   };
 
+  // The neighbourhood's model: the aggregated one when only per-VM rules apply (VMs counted by
+  // class: neighbourhoods several times larger solve as fast), else the per-VM encoding.
+  const aggregated = canAggregate(p) && p.objective.kind === 'consolidate';
+  const buildSub = (nodes: readonly number[], free: readonly number[]): { model: MipModel; decode: (x: ArrayLike<number>) => Int32Array } | undefined => {
+    const phase = phaseFor(nodes, free);
+    if (aggregated && phase.kind === 'weighted') {
+      const inN = new Uint8Array(N);
+      for (const n of nodes) inN[n] = 1;
+      const isFree = new Uint8Array(p.nVms);
+      for (const v of free) isFree[v] = 1;
+      const sub: DenseProblem = {
+        ...p,
+        nodeMode: Uint8Array.from(p.nodeMode, (m, n) => (inN[n] ? m : NODE_OFF)),
+        target: Uint8Array.from(p.target, (t, v) => (isFree[v] ? t : VM_STATE_CODE.waiting)),
+      };
+      const agg = aggregateModel(sub, phase, assign);
+      if ('conflicts' in agg) return undefined;
+      return {
+        model: agg.model,
+        decode: (x) => {
+          const a = agg.decode(x);
+          const out = Int32Array.from(assign);
+          for (const v of free) out[v] = a[v]!;
+          return out;
+        },
+      };
+    }
+    const enc = encode(p, { free, nodes, assign, phase });
+    if (enc.status !== 'model') return undefined;
+    return { model: enc.model, decode: (x) => decode(enc, x, assign) };
+  };
+  if (aggregated) {
+    // Counting VMs by class makes much larger neighbourhoods tractable.
+    size = Math.max(size, Math.min(N, 16));
+  }
+
   let iterations = 0;
   let improvements = 0;
   while (params.now() < deadline && (params.maxIterations === undefined || iterations < params.maxIterations) && !params.shouldStop?.()) {
@@ -201,17 +239,17 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     for (const n of nodes) for (const v of on[n]!) free.push(v);
     if (free.length === 0) continue;
     free.sort((a, b) => a - b);
-    const enc = encode(p, { free, nodes, assign, phase: phaseFor(nodes, free) });
-    if (enc.status !== 'model') continue;
+    const built = buildSub(nodes, free);
+    if (built === undefined) continue;
     const left = deadline - params.now();
     if (left <= 5) break;
     const t = params.now();
-    const out = params.solveSub(enc.model, Math.min(subTime, left));
+    const out = params.solveSub(built.model, Math.min(subTime, left));
     const took = params.now() - t;
     if (out.status === 'optimal' && took < subTime / 4) size = Math.min(maxNodes, size + 1);
     else if (out.status !== 'optimal') size = Math.max(3, size - 1);
     if (out.status !== 'optimal' && out.status !== 'feasible') continue;
-    const next = decode(enc, out.x, assign);
+    const next = built.decode(out.x);
     const nextValue = valueKey(p, next);
     const improved = better(nextValue, value);
     if (!improved && (better(value, nextValue) || rnd.next() < 0.5)) continue;

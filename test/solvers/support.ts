@@ -1,12 +1,10 @@
 /**
- * Test support for the solver folders: a bundled copy of the worker script (tests run from
- * TypeScript sources, where the compiled `worker.js` does not exist) and a brute-force oracle
+ * Test support for the solver folders: the compiled worker script and a brute-force oracle
  * that enumerates every placement of a tiny instance and keeps the best one the core checkers
  * accept.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'rolldown';
 import { checkConfiguration } from '../../src/constraints/check.js';
 import type { Configuration } from '../../src/model/configuration.js';
 import { VM_STATE_CODE } from '../../src/model/indexed.js';
@@ -17,21 +15,13 @@ import { buildProblem, toConfiguration } from '../../src/solvers/problem.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * Bundles `src/solvers/worker.ts` (bare imports left external) into a file under
- * `node_modules/.cache` and returns its URL, plus a cleanup function.
+ * The compiled worker script. `npm test` builds `dist/` before running vitest (the CLI tests
+ * need the binary too), so the worker the library ships is the one the tests start.
  */
-export async function bundledWorker(): Promise<{ url: URL; cleanup: () => void }> {
-  const dir = `${root}node_modules/.cache/switchyard-test`;
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}/worker-${process.pid}-${Math.floor(performance.now() * 1000)}.mjs`;
-  await build({
-    input: `${root}src/solvers/worker.ts`,
-    platform: 'node',
-    external: (id: string) => !id.startsWith('.') && !id.startsWith('/') && !/^[A-Za-z]:/.test(id),
-    output: { file, format: 'esm' },
-    logLevel: 'silent',
-  });
-  return { url: pathToFileURL(file), cleanup: () => rmSync(file, { force: true }) };
+export function compiledWorker(): URL {
+  const url = new URL('dist/src/solvers/worker.js', pathToFileURL(root));
+  if (!existsSync(url)) throw new Error(`${fileURLToPath(url)} is missing: run npm run build first`);
+  return url;
 }
 
 /** The best placement found by enumeration, with its figures. */

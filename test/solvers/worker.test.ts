@@ -1,5 +1,5 @@
 /**
- * The worker shell: tasks run on a worker thread (a bundled copy of `worker.ts`), answer like
+ * The worker shell: tasks run on a worker thread (the compiled `worker.js` from `dist/`), answer like
  * the calling-thread runner, and a task that overruns its hard deadline is cut off for real.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,17 +9,14 @@ import { defaultRunner, inThreadRunner, workerAvailable, workerRunner, type Task
 import { buildProblem, sourceAssignment } from '../../src/solvers/problem.js';
 import { solveMip } from '../../src/solvers/run.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
-import { bundledWorker } from './support.js';
+import { compiledWorker } from './support.js';
 
-let worker: { url: URL; cleanup: () => void };
 let runner: TaskRunner;
-beforeAll(async () => {
-  worker = await bundledWorker();
-  runner = workerRunner(worker.url, 1);
+beforeAll(() => {
+  runner = workerRunner(compiledWorker(), 1);
 });
 afterAll(async () => {
   await runner.close();
-  worker.cleanup();
 });
 
 /** A knapsack: maximise value under a weight limit (as a minimisation). */
@@ -95,6 +92,6 @@ describe('worker runner', () => {
     const missing = new URL('file:///nonexistent/worker.js');
     expect(workerAvailable(missing)).toBe(false);
     expect(defaultRunner(1, missing).threaded).toBe(false);
-    expect(workerAvailable(worker.url)).toBe(true);
+    expect(workerAvailable(compiledWorker())).toBe(true);
   });
 });
