@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { SwitchyardError } from './errors.js';
 import type { Instance } from './model/instance.js';
-import { placeInstance } from './place/place.js';
+import { defaultSolver } from './place/default.js';
 import type { PlacementSolver } from './place/types.js';
 import { assemblePlan, buildPlan, type PlannerOptions } from './plan/planner.js';
 import type { Plan } from './plan/types.js';
@@ -15,7 +15,7 @@ export interface PlanInstanceOptions {
   readonly timeLimitMs?: number;
   /** Clock in milliseconds (default `performance.now`), injected for tests. */
   readonly now?: () => number;
-  /** Placement method (default: the built-in pipeline of heuristic, search and MIP/LNS). */
+  /** Placement method (default: {@link defaultSolver}: decide, heuristic, search, then LNS with exact MIP neighbourhoods). */
   readonly solver?: PlacementSolver;
   /** Planner options (duration model, limits). */
   readonly planner?: PlannerOptions;
@@ -69,7 +69,7 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
   const o = resolveOptions(options);
   const t0 = o.now();
   const solveOptions = { seed: o.seed, timeLimitMs: o.timeLimitMs, now: o.now };
-  const placed = o.solver ? await o.solver.solve(instance, solveOptions) : await placeInstance(instance, solveOptions);
+  const placed = await (o.solver ?? defaultSolver()).solve(instance, solveOptions);
   const t1 = o.now();
   const solveMs = Math.round(t1 - t0);
   if (placed.status === 'infeasible') {
