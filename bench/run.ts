@@ -65,7 +65,7 @@ export function placementChart(rows: readonly PlacementBenchRow[]): string {
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-  const dir = join(process.cwd(), 'bench', 'results');
+  const dir = quick ? join(process.cwd(), 'bench', 'results', 'quick') : join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', memoryGiB: Math.round(totalmem() / 2 ** 30), date: new Date().toISOString(), quick };
   const log = (l: string): void => {
