@@ -1,6 +1,6 @@
 import type { IndexedInstance } from '../model/indexed.js';
 import { VM_STATE_CODE, VM_STATE_OF_CODE } from '../model/indexed.js';
-import type { VjobId, VmId } from '../model/ids.js';
+import type { VjobId } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
 import type { VmState } from '../model/vm.js';
 import type { InfeasibleReason } from '../plan/types.js';
@@ -205,11 +205,4 @@ export function idleStateOf(ix: IndexedInstance, required: Int8Array, vm: number
 
 function names(ix: IndexedInstance, vms: readonly number[]): string {
   return vms.map((k) => `"${ix.vmIds[k]!}"`).join(', ');
-}
-
-/** Ids of a list of dense VM indices. */
-export function vmIdsOf(ix: IndexedInstance, vms: Iterable<number>): VmId[] {
-  const out: VmId[] = [];
-  for (const k of vms) out.push(ix.vmIds[k]!);
-  return out;
 }

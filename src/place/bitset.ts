@@ -6,45 +6,65 @@
 /**
  * Number of 32-bit words a bitset over `n` elements needs.
  * @param n - number of elements
+ * @returns words
  */
 export function wordsFor(n: number): number {
   return (n + 31) >>> 5;
 }
 
-/** Whether element `i` is in the bitset `bs` (read from word offset `off`). */
+/**
+ * Whether element `i` is in the bitset.
+ * @param bs - words
+ * @param i - element
+ * @param off - word offset of the bitset in `bs`
+ * @returns true when present
+ */
 export function hasBit(bs: Uint32Array, i: number, off = 0): boolean {
   return ((bs[off + (i >>> 5)]! >>> (i & 31)) & 1) === 1;
 }
 
-/** Adds element `i`. */
+/**
+ * Adds element `i`.
+ * @param bs - words
+ * @param i - element
+ * @param off - word offset of the bitset in `bs`
+ */
 export function setBit(bs: Uint32Array, i: number, off = 0): void {
   bs[off + (i >>> 5)]! |= 1 << (i & 31);
 }
 
-/** Removes element `i`. */
+/**
+ * Removes element `i`.
+ * @param bs - words
+ * @param i - element
+ * @param off - word offset of the bitset in `bs`
+ */
 export function clearBit(bs: Uint32Array, i: number, off = 0): void {
   bs[off + (i >>> 5)]! &= ~(1 << (i & 31));
 }
 
-/** Number of set bits in a 32-bit word. */
+/**
+ * Number of set bits in a 32-bit word.
+ * @param x - the word
+ * @returns 0..32
+ */
 export function popcount32(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-/** Number of elements in the bitset `bs[off .. off+w)`. */
+/**
+ * Number of elements in the bitset `bs[off .. off+w)`.
+ * @param bs - words
+ * @param w - number of words
+ * @param off - word offset
+ * @returns the count
+ */
 export function countBits(bs: Uint32Array, w: number, off = 0): number {
   let c = 0;
   for (let i = 0; i < w; i++) c += popcount32(bs[off + i]!);
   return c;
-}
-
-/** A bitset over `n` elements holding every element. */
-export function fullBits(n: number): Uint32Array {
-  const bs = new Uint32Array(wordsFor(n));
-  for (let i = 0; i < n; i++) setBit(bs, i);
-  return bs;
 }
 
 /**
@@ -64,11 +84,4 @@ export function forEachBit(bs: Uint32Array, w: number, f: (i: number) => boolean
       word ^= t;
     }
   }
-}
-
-/** The elements of a bitset, as an array. */
-export function bitsToArray(bs: Uint32Array, w: number, off = 0): number[] {
-  const out: number[] = [];
-  forEachBit(bs, w, (i) => void out.push(i), off);
-  return out;
 }

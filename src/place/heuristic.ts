@@ -531,7 +531,15 @@ function keepNodes(ctx: HeuristicContext, vms: readonly number[], count: number)
   };
   const nodes: number[] = [];
   for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NODE_OFF) nodes.push(n);
-  nodes.sort((a, b) => forced[b]! - forced[a]! || Number(p.nodeMode[b] === NODE_ON) - Number(p.nodeMode[a] === NODE_ON) || stayValue[b]! - stayValue[a]! || capOf(b) - capOf(a) || a - b);
+  nodes.sort(
+    (a, b) =>
+      forced[b]! - forced[a]! ||
+      Number(p.nodeMode[b] === NODE_ON) - Number(p.nodeMode[a] === NODE_ON) ||
+      stayValue[b]! - stayValue[a]! ||
+      p.ix.nodeOnline[b]! - p.ix.nodeOnline[a]! ||
+      capOf(b) - capOf(a) ||
+      a - b,
+  );
   const s = new PlacementState(p);
   s.closed.fill(1);
   const kept = nodes.slice(0, count);

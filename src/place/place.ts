@@ -5,7 +5,7 @@ import { analyzeStates, idleStateOf, type StateAnalysis } from '../decide/states
 import { SwitchyardError } from '../errors.js';
 import { Configuration, placement, type Placement } from '../model/configuration.js';
 import type { NodeId, VmId } from '../model/ids.js';
-import { indexInstance, type IndexedInstance } from '../model/indexed.js';
+import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { createRandom } from '../util/random.js';
@@ -95,9 +95,16 @@ export function preparePlacement(instance: Instance, options: PlaceOptions): Pre
   }
   if (!adm.mandatoryFits) {
     const lb = nodeLowerBound(problem, mandatory);
+    // Say why vjobs without a wanted state must run anyway.
+    const why = analysis.groups
+      .filter((g) => g.mandatory && g.mixedWaiting && ![...g.vms].some((v) => analysis.required[v] === VM_STATE_CODE.running))
+      .map((g) => ({
+        message: `vjob "${g.id}" must run: it mixes waiting VMs with started ones, and a waiting VM cannot sleep while a vjob's VMs end in one state`,
+        vms: [...g.vms].map((v) => ix.vmIds[v]!),
+      }));
     return {
       status: 'infeasible',
-      reasons: explainInfeasible(instance, ix, problem, mandatory, { searchNodes: 20_000, maxVms: 200, now: options.now, deadline: deadline + options.timeLimitMs }),
+      reasons: [...why, ...explainInfeasible(instance, ix, problem, mandatory, { searchNodes: 20_000, maxVms: 200, now: options.now, deadline: deadline + options.timeLimitMs })],
       ...(Number.isFinite(lb) ? { lowerBound: lb } : {}),
       solver: 'decide',
     };
@@ -239,7 +246,9 @@ function placeSync(instance: Instance, options: PlaceOptions): PlacementResult {
     cands.push({ assign, value: valueOf(s), proved, solver });
   };
   evaluate(prepared.incumbent, false, 'admission');
-  const h = heuristicAssign(ctx, running, prepared.incumbent);
+  const start = options.start ? assignmentOf(prepared, options.start) : undefined;
+  if (start) evaluate(start, false, 'start');
+  const h = heuristicAssign(ctx, running, start ?? prepared.incumbent);
   if (h) evaluate(h, false, 'heuristic');
   let best = cands.reduce((a, b) => (compareValues(b.value, a.value) < 0 ? b : a));
 
@@ -269,6 +278,33 @@ function placeSync(instance: Instance, options: PlaceOptions): PlacementResult {
   }
   const target = targetConfiguration(prepared, best.assign);
   throw new SwitchyardError('internal', checkConfiguration(instance, target).map((v) => ({ path: '$', message: `placement broke a rule: ${v.message}` })));
+}
+
+/**
+ * The placement of the prepared running VMs in `configuration`, when it places exactly them,
+ * each on a node that respects every constraint and capacity (checked incrementally); else
+ * undefined.
+ * @param prepared - the prepared placement
+ * @param configuration - e.g. a known valid target
+ * @returns node per problem VM, or undefined
+ */
+export function assignmentOf(prepared: PreparedPlacement, configuration: Configuration): Int32Array | undefined {
+  const { problem: p, ix } = prepared;
+  const s = new PlacementState(p);
+  const runs = new Uint8Array(p.K);
+  for (const k of prepared.running) {
+    runs[k] = 1;
+    const id = ix.vmIds[p.vmOf[k]!]!;
+    const pl = configuration.vms.get(id);
+    const n = pl?.state === 'running' && pl.host !== undefined ? ix.nodeIndex.get(pl.host) : undefined;
+    if (n === undefined || !s.canPlace(k, n)) return undefined;
+    s.place(k, n);
+  }
+  for (const [id, pl] of configuration.vms) {
+    const v = ix.vmIndex.get(id);
+    if (pl.state === 'running' && (v === undefined || p.kOf[v]! < 0 || !runs[p.kOf[v]!])) return undefined;
+  }
+  return s.snapshot();
 }
 
 /**

@@ -2,6 +2,7 @@ import { countBits, forEachBit, hasBit, clearBit } from './bitset.js';
 import { compareValues, OBJECTIVE_EPSILON, type ObjectiveValue, valueOf } from './objective.js';
 import { NODE_OFF, type PlacementProblem } from './problem.js';
 import { PlacementState } from './state.js';
+import { createRandom } from '../util/random.js';
 
 /** Options of {@link searchPlacement}. */
 export interface SearchOptions {
@@ -15,6 +16,8 @@ export interface SearchOptions {
   readonly incumbent?: Int32Array;
   /** Maximum search nodes (deterministic budget). */
   readonly nodeLimit: number;
+  /** Seed of the perturbations between restarts (default 1). */
+  readonly seed?: number;
   /** Clock and deadline in milliseconds (checked every 256 search nodes). */
   readonly now?: () => number;
   readonly deadline?: number;
@@ -76,6 +79,39 @@ function nodeClasses(p: PlacementProblem): Int32Array {
 }
 
 /**
+ * Groups of interchangeable free VMs (same demand, candidate nodes and constraint memberships;
+ * when optimising, also the same source, image and pin, so that costs match too): swapping two of
+ * them maps a placement to an equivalent one, so the search may require them to take nodes in
+ * increasing order.
+ * @returns per free row, the rows of its group in order (undefined for VMs without a twin)
+ */
+function vmTwins(p: PlacementProblem, free: readonly number[], dom: Uint32Array, W: number, optimize: boolean): (number[] | undefined)[] {
+  const { R } = p;
+  const groups = new Map<string, number[]>();
+  const keys = free.map((k, i) => {
+    const parts: (string | number)[] = [];
+    for (let r = 0; r < R; r++) parts.push(p.demand[k * R + r]!);
+    parts.push('|');
+    for (let w = 0; w < W; w++) parts.push(dom[i * W + w]!);
+    parts.push('|', ...p.vmSpreads[k]!, '|', ...p.vmGathers[k]!, '|', ...p.vmAmongs[k]!, '|', ...p.vmSplits[k]!, '|');
+    p.lonelies.forEach((l, li) => {
+      if (l.inSet[k]) parts.push(li);
+    });
+    parts.push('|', p.pinned[k]!);
+    if (optimize) parts.push(p.source[k]!, p.image[k]!);
+    return parts.join(',');
+  });
+  keys.forEach((key, i) => {
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  const out: (number[] | undefined)[] = new Array(free.length);
+  for (const g of groups.values()) if (g.length > 1) for (const i of g) out[i] = g;
+  return out;
+}
+
+/**
  * Constraint-aware depth-first search for a placement of `vms`: each step branches on the
  * unplaced VM with the fewest candidate nodes (ties: the largest), tries its nodes in an order
  * suited to the objective, and propagates the consequences of every choice on the candidate
@@ -126,16 +162,17 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
       if (!s.fits(k, n)) clearBit(dom, n, i * W);
     }, i * W);
   }
-  // Constraint neighbours of each free VM (spread, gather, among partners).
+  // Constraint neighbours of each free VM whose candidates may change anywhere when it is placed
+  // (gather and among partners; spread partners only lose the node itself, always re-checked).
   const neighbours: Int32Array[] = free.map((k) => {
     const set = new Set<number>();
-    for (const x of p.vmSpreads[k]!) for (const j of p.spreads[x]!.members) set.add(j);
     for (const x of p.vmGathers[k]!) for (const j of p.gathers[x]!.members) set.add(j);
     for (const x of p.vmAmongs[k]!) for (const j of p.amongs[x]!.members) set.add(j);
     set.delete(k);
     return Int32Array.from([...set].filter((j) => row[j]! >= 0));
   });
   const classes = nodeClasses(p);
+  const twins = vmTwins(p, free, dom, W, opts.optimize);
   const isFree = new Uint8Array(m).fill(1);
   // Failure weights (dom/wdeg): VMs whose candidates run out often are branched on earlier.
   const weight = new Float64Array(m).fill(1);
@@ -169,30 +206,66 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
     return false;
   };
 
-  // Nodes whose candidates change when a VM lands on n: n itself and the nodes sharing a
-  // node-set capacity with it (plus, when n opens, those sharing a maxOnline).
-  const touchCache = new Map<number, Int32Array>();
+  // Nodes whose candidates may change when a VM lands on n: n itself, and the nodes of a
+  // node-set capacity containing n once its slack is below the largest free demand (or of a
+  // maxOnline containing n once it is full).
+  const maxDemand = new Float64Array(R);
+  for (const k of free) for (let r = 0; r < R; r++) maxDemand[r] = Math.max(maxDemand[r]!, p.demand[k * R + r]!);
+  const touchBuf = new Int32Array(N);
+  const touchMark = new Int32Array(N);
+  let touchStamp = 0;
   const touchedBy = (n: number, opened: boolean): Int32Array => {
-    const key = opened ? n + N : n;
-    let t = touchCache.get(key);
-    if (!t) {
-      const set = new Set<number>([n]);
-      for (const ci of p.nodeResourceCaps[n]!) for (const q of p.resourceCaps[ci]!.nodes) set.add(q);
-      for (const ci of p.nodeRunningCaps[n]!) for (const q of p.runningCaps[ci]!.nodes) set.add(q);
-      if (opened) for (const ci of p.nodeMaxOnlines[n]!) for (const q of p.maxOnlines[ci]!.nodes) set.add(q);
-      t = Int32Array.from(set);
-      touchCache.set(key, t);
+    touchStamp++;
+    let len = 0;
+    const add = (q: number): void => {
+      if (touchMark[q] !== touchStamp) {
+        touchMark[q] = touchStamp;
+        touchBuf[len++] = q;
+      }
+    };
+    add(n);
+    for (const ci of p.nodeResourceCaps[n]!) {
+      const c = p.resourceCaps[ci]!;
+      if (c.amount - s.resourceUsed[ci]! < maxDemand[c.resource]!) for (const q of c.nodes) add(q);
     }
-    return t;
+    for (const ci of p.nodeRunningCaps[n]!) {
+      const c = p.runningCaps[ci]!;
+      if (c.amount - s.runningUsed[ci]! < 1) for (const q of c.nodes) add(q);
+    }
+    if (opened) {
+      for (const ci of p.nodeMaxOnlines[n]!) {
+        const c = p.maxOnlines[ci]!;
+        if (s.onlineCount[ci]! >= c.amount) for (const q of c.nodes) add(q);
+      }
+    }
+    return touchBuf.subarray(0, len);
   };
 
-  /** Propagates the placement of `k` on `n`; false on a wipe-out or a failed global check. */
-  const propagate = (i0: number, k: number, n: number, opened: boolean): boolean => {
+  /** Propagates the placement of free row `i0` on `n`; false on a wipe-out or a failed global check. */
+  const propagate = (i0: number, n: number, opened: boolean): boolean => {
     stampId++;
     const nb = neighbours[i0]!;
     for (let x = 0; x < nb.length; x++) {
       const i = row[nb[x]!]!;
       if (isFree[i]) stamp[i] = stampId;
+    }
+    // Interchangeable VMs take nodes in increasing order (symmetry breaking).
+    const tw = twins[i0];
+    if (tw) {
+      const pos = tw.indexOf(i0);
+      for (let x = 0; x < tw.length; x++) {
+        const j = tw[x]!;
+        if (j === i0 || !isFree[j]) continue;
+        const off = j * W;
+        if (x > pos) for (let q = 0; q < n; q++) clearBit(dom, q, off);
+        else for (let q = n + 1; q < N; q++) clearBit(dom, q, off);
+        let any = false;
+        for (let w = 0; w < W; w++) if (dom[off + w] !== 0) any = true;
+        if (!any) {
+          weight[j]! += 1;
+          return false;
+        }
+      }
     }
     const tn = touchedBy(n, opened);
     for (let i = 0; i < m; i++) {
@@ -350,7 +423,7 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
       }
       if (!opts.optimize) {
         // Feasibility: tightest fit first (packing), the VM's own node on ties.
-        sc = resid / (R || 1) + (n === home ? -1e-6 : 0);
+        sc = resid / (R || 1) + (n === home ? -1e-6 : 0) + (noise > 0 ? noise * rng.next() : 0);
       } else if (kind === 'balance' && balR >= 0) {
         const c = p.cap[n * R + balR]!;
         sc = c > 0 ? (s.load[n * R + balR]! + p.demand[k * R + balR]!) / c : 0;
@@ -374,6 +447,9 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
   const sizeOf = (k: number): number => sizes[k]!;
   const rowsSaved: Uint32Array[] = [];
   let runLimit = limit;
+  // Restarts after the first perturb the value order a little (seeded: deterministic).
+  const rng = createRandom(opts.seed ?? 1);
+  let noise = 0;
   const dfs = (depth: number): boolean => {
     if (++nodesVisited > runLimit) throw new Budget();
     if (now && deadline !== undefined && (nodesVisited & 255) === 0 && now() > deadline) throw new Budget();
@@ -407,7 +483,7 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
       const opened = s.count[n] === 0;
       s.place(k, n);
       isFree[bi] = 0;
-      if (propagate(bi, k, n, opened)) {
+      if (propagate(bi, n, opened)) {
         if (dfs(depth + 1)) return true;
       }
       s.unplace(k);
@@ -448,6 +524,7 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
         }
         dom.set(root);
         run = Math.ceil(run * 1.5);
+        noise = 0.2;
       }
     }
   }

@@ -113,6 +113,8 @@ export class PlacementState {
   /**
    * Whether node `n` is online in the target as far as `maxOnline` counts it: forced online, or
    * free and hosting a VM.
+   * @param n - node index
+   * @returns true when it counts as online
    */
   countsOnline(n: number): boolean {
     const mode = this.p.nodeMode[n];
@@ -137,6 +139,7 @@ export class PlacementState {
    * closed nodes and the current {@link limit}s apply.
    * @param k - problem VM (must not be placed)
    * @param n - node index
+   * @returns true when it fits
    */
   fits(k: number, n: number): boolean {
     const p = this.p;
@@ -252,7 +255,10 @@ export class PlacementState {
     for (let k = 0; k < K; k++) if (this.assign[k] !== assign[k] && assign[k]! >= 0) this.place(k, assign[k]!);
   }
 
-  /** A copy of the current assignment. */
+  /**
+   * A copy of the current assignment.
+   * @returns node per problem VM, -1 for unplaced ones
+   */
   snapshot(): Int32Array {
     return Int32Array.from(this.assign);
   }

@@ -34,7 +34,7 @@ describe('against brute force on tiny instances', () => {
         const running = [...r.target.vms].filter(([, p]) => p.state === 'running').map(([v]) => v).sort();
         expect(running).toEqual([...run].sort());
       }),
-      { numRuns: 1500 },
+      { numRuns: 600 },
     );
   });
 
@@ -57,7 +57,7 @@ describe('against brute force on tiny instances', () => {
           expect(v[1]).toBeCloseTo(best.best[1], 9);
         }
       }),
-      { numRuns: 1500 },
+      { numRuns: 600 },
     );
   });
 });
@@ -82,7 +82,7 @@ describe('random instances (often infeasible), tiny', () => {
           }
         }
       }),
-      { numRuns: 1500 },
+      { numRuns: 600 },
     );
   });
 });

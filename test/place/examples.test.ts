@@ -443,6 +443,19 @@ describe('infeasible instances name their reasons', () => {
     expect(reasons[0]?.nodes).toEqual(['n2']);
   });
 
+  it('a vjob mixing waiting and started VMs that cannot run says why it must', async () => {
+    const reasons = await reasonsOf({
+      nodes: [node('n1', 4, 4096)],
+      vms: [
+        { id: 'a', demand: { cpu: 3, memory: 1024 }, state: 'running', host: 'n1', vjob: 'j' },
+        { id: 'b', demand: { cpu: 3, memory: 1024 }, state: 'waiting', vjob: 'j' },
+      ],
+      vjobs: [{ id: 'j' }],
+    });
+    expect(reasons[0]?.message).toContain('vjob "j" must run');
+    expect(reasons.some((r) => r.resource === 'cpu' && r.message.includes('by 2'))).toBe(true);
+  });
+
   it('a conflict only the search can see: the minimal set of constraints', async () => {
     // Two must-run VMs; split puts them apart, the fence keeps them on one node.
     const reasons = await reasonsOf({
@@ -456,5 +469,35 @@ describe('infeasible instances name their reasons', () => {
     });
     expect(reasons).toHaveLength(1);
     expect(reasons[0]?.constraints).toEqual([0, 2]);
+  });
+});
+
+describe('solver options', () => {
+  it('improves on a given start and never answers worse than it', async () => {
+    const init: InstanceInit = {
+      nodes: [node('n1', 8, 8192), node('n2', 8, 8192), node('n3', 8, 8192)],
+      vms: [
+        { id: 'a', demand: { cpu: 4, memory: 1024 }, state: 'running', host: 'n1' },
+        { id: 'b', demand: { cpu: 4, memory: 4096 }, state: 'running', host: 'n2' },
+        { id: 'c', demand: { cpu: 4, memory: 2048 }, state: 'running', host: 'n3' },
+      ],
+      objective: { type: 'consolidate' },
+    };
+    const first = found((await solve(init)).r);
+    const again = found((await solve(init, { start: first.target, method: 'heuristic' })).r);
+    expect(again.nodesUsed).toBeLessThanOrEqual(first.nodesUsed);
+    expect(again.migratedMemory).toBeLessThanOrEqual(first.migratedMemory);
+  });
+
+  it('the heuristic solver answers alone, and with the same seed the same target', async () => {
+    const init: InstanceInit = {
+      nodes: [node('n1', 8, 8192), node('n2', 8, 8192)],
+      vms: ['a', 'b', 'c'].map((id) => ({ id, demand: { cpu: 2, memory: 1024 }, state: 'waiting' as const })),
+      objective: { type: 'balance' },
+    };
+    const a = found((await solve(init, { method: 'heuristic', seed: 9 })).r);
+    const b = found((await solve(init, { method: 'heuristic', seed: 9 })).r);
+    expect(a.target.equals(b.target)).toBe(true);
+    expect(a.nodesUsed).toBe(2);
   });
 });
