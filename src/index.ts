@@ -107,8 +107,24 @@ export { summarizePlan } from './plan/summary.js';
 export type { SummaryOptions } from './plan/summary.js';
 export { targetFromConfiguration, configurationFromTarget } from './plan/target.js';
 
-// placement
+// decide and placement
 export type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './place/types.js';
+export { placeInstance, heuristicSolver, searchSolver } from './place/place.js';
+export type { PlaceOptions } from './place/place.js';
+export { defaultSolver } from './place/default.js';
+export type { DefaultSolverOptions } from './place/default.js';
+export { lnsSolver } from './place/lns.js';
+export type { LnsSolverOptions } from './place/lns.js';
+export { partitionedSolver, partitionNodes } from './place/partition.js';
+export type { PartitionBy, PartitionedSolverOptions } from './place/partition.js';
+export { priorityPolicy, compareCandidates } from './decide/policy.js';
+export type { AdmissionContext, AdmissionPolicy, VjobCandidate } from './decide/policy.js';
+export { mipSolver } from './solvers/mip.js';
+export type { MipSolverOptions } from './solvers/mip.js';
+export { createRandom } from './util/random.js';
+export type { Random } from './util/random.js';
+export { heterogeneousCluster } from './workload/cluster.js';
+export { repairWorkload } from './workload/repair.js';
 
 // pipeline
 export { planInstance } from './pipeline.js';
