@@ -2,10 +2,9 @@
  * Exchange format v1, instances (FORMAT.md "Instance"): parse and validate JSON into the
  * immutable model, reporting every problem in one pass, and serialize the model back.
  */
-import type { Constraint } from '../constraints/types.js';
 import { fail, ok, type Issue, type Result } from '../errors.js';
-import type { JsonObject, NodeId, ResourceName, VjobId, VmId } from '../model/ids.js';
-import { makeInstance, type Instance } from '../model/instance.js';
+import type { JsonObject, NodeId } from '../model/ids.js';
+import { makeInstance, type Instance, type InstanceInit } from '../model/instance.js';
 import type { NodeInit, NodeState } from '../model/node.js';
 import {
   OBJECTIVE_TYPES,
@@ -15,7 +14,7 @@ import {
   type ResolvedDurations,
   type ResolvedLimits,
 } from '../model/objective.js';
-import { VM_STATES, WANTED_STATES, type VmInit, type VmState, type WantedState } from '../model/vm.js';
+import { VM_STATES, WANTED_STATES, type VmInit } from '../model/vm.js';
 import type { VjobInit } from '../model/vjob.js';
 import { readConstraint, readResource, serializeConstraint, type Known } from './constraints.js';
 import { cloneX, decodeJson, formatJson } from './json.js';
@@ -43,54 +42,20 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Wire format
 
-/** A node as written in the exchange format. */
-export interface NodeJson {
-  readonly id: NodeId;
-  /** One number ≥ 0 per resource; a resource not listed has capacity 0. */
-  readonly capacity: Readonly<Record<ResourceName, number>>;
-  /** `online` when absent; the serializer always writes it. */
-  readonly state?: NodeState;
-  readonly site?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly x?: JsonObject;
-}
+/** A node as written in the exchange format: the same shape as {@link NodeInit} (`state` defaults to `online`). */
+export type NodeJson = NodeInit;
 
-/** A VM as written in the exchange format. */
-export interface VmJson {
-  readonly id: VmId;
-  /** One number ≥ 0 per resource, each a resource some node has a capacity for. */
-  readonly demand: Readonly<Record<ResourceName, number>>;
-  readonly state: VmState;
-  /** Required for running and sleeping VMs, forbidden for waiting ones, ignored for terminated ones. */
-  readonly host?: NodeId;
-  /** A vjob declared in `vjobs`. */
-  readonly vjob?: VjobId;
-  readonly wants?: WantedState;
-  readonly x?: JsonObject;
-}
+/**
+ * A VM as written in the exchange format: the same shape as {@link VmInit} (`host` required for
+ * running and sleeping VMs, forbidden for waiting ones, ignored for terminated ones).
+ */
+export type VmJson = VmInit;
 
-/** A vjob as written in the exchange format (the serializer writes every field). */
-export interface VjobJson {
-  readonly id: VjobId;
-  readonly priority?: number;
-  readonly submitted?: number;
-  readonly bestEffort?: boolean;
-  readonly x?: JsonObject;
-}
+/** A vjob as written in the exchange format: the same shape as {@link VjobInit} (the serializer writes every field). */
+export type VjobJson = VjobInit;
 
-/** An instance document, exchange format version 1 (FORMAT.md "Instance"). */
-export interface InstanceJson {
-  readonly version: 1;
-  readonly nodes: readonly NodeJson[];
-  readonly vms: readonly VmJson[];
-  readonly vjobs?: readonly VjobJson[];
-  /** Constraint objects are the {@link Constraint} union itself. */
-  readonly constraints?: readonly Constraint[];
-  readonly objective?: Objective;
-  readonly durations?: Durations;
-  readonly limits?: Limits;
-  readonly x?: JsonObject;
-}
+/** An instance document, exchange format version 1 (FORMAT.md "Instance"): {@link InstanceInit} with its version. */
+export type InstanceJson = InstanceInit & { readonly version: 1 };
 
 const INSTANCE_FIELDS = [
   'version', 'nodes', 'vms', 'vjobs', 'constraints', 'objective', 'durations', 'limits',
