@@ -305,7 +305,3 @@ function complete(p: DenseProblem, a: Int32Array): boolean {
   for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && a[v]! < 0) return false;
   return true;
 }
-
-function isPlaced(a: Int32Array, v: number): boolean {
-  return a[v]! >= 0;
-}

@@ -489,7 +489,6 @@ export function repairClusters(
 export function solvePartition(p: DenseProblem, assign: Int32Array, scope: PartitionScope, params: PartitionParams): PartitionOutcome {
   const t0 = params.now();
   const deadline = t0 + params.timeLimitMs;
-  const R = p.R;
   let current: Int32Array = Int32Array.from(assign);
   let repaired = scope.free.length === 0;
   if (!repaired) {
