@@ -484,12 +484,11 @@ export function reducePeak(ctx: HeuristicContext, s: PlacementState, work = ctx.
 }
 
 /**
- * Keeps every VM of `vms` that runs on an open node there (pinned first, then largest memory, so
- * that small VMs are the ones that move), then inserts the others with `choice`, then repairs by
- * ejection.
- * @returns true when every VM is placed
+ * Places every VM of `vms` that can stay on its source node there (pinned VMs first, then by
+ * decreasing memory, so that small VMs are the ones that move).
+ * @returns the VMs still to place: those that could not stay, then those with no source node
  */
-function keepThenInsert(ctx: HeuristicContext, s: PlacementState, vms: readonly number[], choice: NodeChoice, ejections?: number): boolean {
+function keepInPlace(ctx: HeuristicContext, s: PlacementState, vms: readonly number[]): number[] {
   const p = ctx.p;
   const stay = vms.filter((k) => p.source[k]! >= 0).sort((a, b) => Number(p.pinned[b]! >= 0) - Number(p.pinned[a]! >= 0) || p.memory[b]! - p.memory[a]! || a - b);
   const rest: number[] = [];
@@ -498,6 +497,17 @@ function keepThenInsert(ctx: HeuristicContext, s: PlacementState, vms: readonly 
     else rest.push(k);
   }
   for (const k of vms) if (p.source[k]! < 0) rest.push(k);
+  return rest;
+}
+
+/**
+ * Keeps every VM of `vms` that runs on an open node there (pinned first, then largest memory, so
+ * that small VMs are the ones that move), then inserts the others with `choice`, then repairs by
+ * ejection.
+ * @returns true when every VM is placed
+ */
+function keepThenInsert(ctx: HeuristicContext, s: PlacementState, vms: readonly number[], choice: NodeChoice, ejections?: number): boolean {
+  const rest = keepInPlace(ctx, s, vms);
   const failed = greedyInsert(ctx, s, decreasing(ctx, rest), choice);
   return failed.length === 0 || repairInsert(ctx, s, failed, choice, () => true, ejections);
 }
@@ -545,13 +555,7 @@ function keepNodes(ctx: HeuristicContext, vms: readonly number[], count: number)
   const kept = nodes.slice(0, count);
   for (const n of kept) s.closed[n] = 0;
   // Keep what stays, pack the rest into the kept nodes.
-  const stay = vms.filter((k) => p.source[k]! >= 0).sort((a, b) => Number(p.pinned[b]! >= 0) - Number(p.pinned[a]! >= 0) || p.memory[b]! - p.memory[a]! || a - b);
-  const rest: number[] = [];
-  for (const k of stay) {
-    if (s.canPlace(k, p.source[k]!)) s.place(k, p.source[k]!);
-    else rest.push(k);
-  }
-  for (const k of vms) if (p.source[k]! < 0) rest.push(k);
+  const rest = keepInPlace(ctx, s, vms);
   const failed: number[] = [];
   for (const k of decreasing(ctx, rest)) {
     const n = bestFitAmong(ctx, s, k, kept);
