@@ -7,7 +7,7 @@ import { indexInstance } from '../src/model/indexed.js';
 import type { Instance } from '../src/model/instance.js';
 import type { PlacementResult, PlacementSolver, SolveOptions } from '../src/place/types.js';
 import { answerOf } from '../src/solvers/answer.js';
-import { onlyUnaryRules } from '../src/solvers/construct.js';
+import { onlyUnaryRules } from '../src/solvers/aggregate.js';
 import { volumeNodeBound } from '../src/solvers/keep.js';
 import { buildProblem, canHost, NODE_OFF } from '../src/solvers/problem.js';
 

@@ -12,7 +12,6 @@
  * handful of flavours, thousands of nodes stay tractable.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
-import { onlyUnaryRules } from './construct.js';
 import type { EncodeConflict } from './encode.js';
 import { ModelBuilder, type MipModel } from './model.js';
 import { canHost, NODE_OFF, type DenseProblem } from './problem.js';
@@ -21,6 +20,8 @@ const RUNNING = VM_STATE_CODE.running;
 
 /** What the aggregated model minimises (see `EncodePhase`). */
 export type AggregatePhase =
+  /** Any placement: no objective (the fastest way to a first answer, e.g. inside a keep set). */
+  | { readonly kind: 'feasible' }
   | { readonly kind: 'count'; readonly minUsed?: number }
   | { readonly kind: 'cost'; readonly maxUsed?: number }
   | { readonly kind: 'weighted'; readonly nodeWeight: number; readonly maxUsed?: number };
@@ -33,6 +34,25 @@ export interface VmClasses {
   readonly rep: Int32Array;
   /** Number of VMs per class. */
   readonly size: Int32Array;
+}
+
+/**
+ * Whether the problem's only rules are per-VM and per-node ones (capacity, ban, fence,
+ * reservations, pins): no rule links several VMs or nodes.
+ * @param p - the problem
+ * @returns true when only per-VM and per-node rules apply
+ */
+export function onlyUnaryRules(p: DenseProblem): boolean {
+  return (
+    p.spreads.length === 0 &&
+    p.gathers.length === 0 &&
+    p.amongs.length === 0 &&
+    p.splits.length === 0 &&
+    p.lonelies.length === 0 &&
+    p.resourceBounds.length === 0 &&
+    p.runningBounds.length === 0 &&
+    p.onlineBounds.length === 0
+  );
 }
 
 /**
@@ -141,7 +161,7 @@ export function aggregateModel(p: DenseProblem, phase: AggregatePhase, start?: I
   const b = new ModelBuilder();
   const counts = phase.kind === 'count' || phase.kind === 'weighted' || (phase.kind === 'cost' && phase.maxUsed !== undefined);
   const uWeight = phase.kind === 'count' ? 1 : phase.kind === 'weighted' ? phase.nodeWeight : 0;
-  const costs = phase.kind !== 'count';
+  const costs = phase.kind === 'cost' || phase.kind === 'weighted';
   const xCol = new Int32Array(C * N).fill(-1);
   const kCol = new Int32Array(C * N).fill(-1);
   const uCol = new Int32Array(N).fill(-1);

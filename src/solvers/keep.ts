@@ -6,11 +6,11 @@
  * nodes, and it bounds both the node count and, at a given count, the migrated memory.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
+import { aggregateModel, canAggregate } from './aggregate.js';
 import { ModelBuilder, type MipModel } from './model.js';
 import type { TaskRunner } from './pool.js';
 import { NODE_OFF, type DenseProblem } from './problem.js';
-import { solveMip } from './run.js';
-import type { BackendName } from './types.js';
+import type { BackendName, MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -111,36 +111,96 @@ export function keepSetModel(
   return { model: b.build(), yCol };
 }
 
-/** Bounds of a consolidation from the keep-set models: node count and, at that count, migrated memory. */
+/** Bounds of a consolidation from the keep-set models, and a packing into the kept nodes. */
 export interface KeepSetBounds {
   readonly nodes: number;
   /** Keep-set migration bound at `nodes` used nodes, when computed. */
   readonly migration?: number;
   /** Nodes kept by the keep-set migration model. */
   readonly keep?: Uint8Array;
+  /** A placement of every running VM on the kept nodes alone (`nodes` used nodes), when one was asked for and found. */
+  readonly assign?: Int32Array;
+}
+
+/** Options of {@link solveKeepSet}. */
+export interface KeepSetOptions {
+  /** Budget of the whole (the bounds take at most half of it). */
+  readonly timeLimitMs: number;
+  readonly now: () => number;
+  /** Also pack the VMs into the kept nodes (problems {@link canAggregate} accepts). */
+  readonly pack?: boolean;
+  /** Polled between and during solves. */
+  readonly shouldStop?: () => boolean;
 }
 
 /**
- * Solves the keep-set models through a runner: the node-count bound (at least the volume bound),
- * then at that count the migration bound and the nodes it keeps.
+ * The keep-set bounds, and on request the packing that reaches them: the node-count bound (at
+ * least the volume bound), then at that count the migration bound and the nodes it keeps, then
+ * the aggregated model restricted to the kept nodes with no objective, the fastest exact way to
+ * a placement at the bound (the kept nodes have almost no spare room, so greedy packings miss it).
+ * Runs inside a worker (see the `keepSet` task) with a loaded backend.
+ *
  * @param p - the problem
- * @param runner - where the small MIPs run
- * @param backend - the MIP backend
- * @param timeLimitMs - budget for both
- * @returns the bounds
+ * @param solve - solves one model within a time limit
+ * @param options - budget, packing
+ * @returns the bounds, the kept nodes and the packing when found
  */
-export async function keepSetBounds(p: DenseProblem, runner: TaskRunner, backend: BackendName, timeLimitMs: number): Promise<KeepSetBounds> {
+export function solveKeepSet(p: DenseProblem, solve: (model: MipModel, timeLimitMs: number) => MipOutcome, options: KeepSetOptions): KeepSetBounds {
+  const t0 = options.now();
+  const left = (): number => Math.max(1, options.timeLimitMs - (options.now() - t0));
+  const share = options.pack ? 0.25 : 0.5;
   let nodes = volumeNodeBound(p);
-  const count = keepSetModel(p, { kind: 'count' });
-  const c = await solveMip(runner, count.model, { backend, timeLimitMs: Math.max(50, timeLimitMs / 2) });
+  if (!Number.isFinite(nodes)) return { nodes };
+  const c = solve(keepSetModel(p, { kind: 'count' }).model, Math.max(50, options.timeLimitMs * share));
   if (c.status === 'optimal') nodes = Math.max(nodes, Math.round(c.objective));
   else if ((c.status === 'feasible' || c.status === 'timeout') && c.bound !== undefined) nodes = Math.max(nodes, Math.ceil(c.bound - 1e-6));
+  if (options.shouldStop?.()) return { nodes };
   const mig = keepSetModel(p, { kind: 'migration', maxUsed: nodes });
-  const m = await solveMip(runner, mig.model, { backend, timeLimitMs: Math.max(50, timeLimitMs / 2) });
+  const m = solve(mig.model, Math.max(50, options.timeLimitMs * share));
   if (m.status !== 'optimal' && m.status !== 'feasible') return { nodes };
   const keep = new Uint8Array(p.nNodes);
   for (let n = 0; n < p.nNodes; n++) if (mig.yCol[n]! >= 0 && m.x[mig.yCol[n]!]! > 0.5) keep[n] = 1;
-  const bound = m.status === 'optimal' ? m.bound : m.bound;
-  return { nodes, keep, ...(bound === undefined ? {} : { migration: Math.max(0, bound) }) };
+  const bounds = { nodes, keep, ...(m.bound === undefined ? {} : { migration: Math.max(0, m.bound) }) };
+  if (!options.pack || !canAggregate(p) || options.shouldStop?.()) return bounds;
+  const mode = Uint8Array.from(p.nodeMode);
+  for (let n = 0; n < p.nNodes; n++) if (!keep[n]) mode[n] = NODE_OFF;
+  const built = aggregateModel({ ...p, nodeMode: mode }, { kind: 'feasible' });
+  if ('conflicts' in built) return bounds;
+  const o = solve(built.model, left());
+  if (o.status !== 'optimal' && o.status !== 'feasible') return bounds;
+  return { ...bounds, assign: built.decode(o.x) };
 }
 
+/** Options of {@link keepSetBounds}. */
+export interface KeepSetBoundsOptions {
+  /** Also pack the VMs into the kept nodes (see {@link solveKeepSet}). */
+  readonly pack?: boolean;
+  /** Shared stop flag (see `stopFlag`). */
+  readonly stop?: Int32Array;
+}
+
+/**
+ * Runs {@link solveKeepSet} as one task of a runner (a worker thread, so the chain of solves
+ * goes on while the calling thread works).
+ * @param p - the problem
+ * @param runner - where it runs
+ * @param backend - the MIP backend
+ * @param timeLimitMs - budget
+ * @param options - packing, stop flag
+ * @returns the bounds (the volume bound alone when the task failed)
+ */
+export async function keepSetBounds(p: DenseProblem, runner: TaskRunner, backend: BackendName, timeLimitMs: number, options: KeepSetBoundsOptions = {}): Promise<KeepSetBounds> {
+  const run = await runner.run(
+    {
+      kind: 'keepSet',
+      backend,
+      problem: p,
+      timeLimitMs,
+      ...(options.pack === undefined ? {} : { pack: options.pack }),
+      ...(options.stop === undefined ? {} : { stop: options.stop }),
+    },
+    { hardLimitMs: timeLimitMs * 1.25 + 500 },
+  );
+  if (run.ok && run.result.status === 'keep-set') return run.result.bounds;
+  return { nodes: volumeNodeBound(p) };
+}

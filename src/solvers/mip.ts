@@ -20,7 +20,7 @@ import { startOf } from './start.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
 import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
-import { keepSetModel, volumeNodeBound } from './keep.js';
+import { keepSetBounds, volumeNodeBound } from './keep.js';
 import { defaultRunner, type TaskRunner } from './pool.js';
 import { assignmentStats, buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from './problem.js';
 import { solveMip } from './run.js';
@@ -153,9 +153,8 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
       if (objective.kind === 'consolidate') {
         // The keep-set bound (which nodes can cover every resource at once) is at least the
         // volume bound and costs a tiny MIP.
-        let lb = volume;
-        const keep = await solveMip(runner, keepSetModel(p, { kind: 'count' }).model, { backend, timeLimitMs: Math.max(1, Math.min(2000, left() * 0.1)) });
-        if (keep.status === 'optimal') lb = Math.max(lb, Math.round(keep.objective));
+        const lb0 = (await keepSetBounds(p, runner, backend, Math.max(1, Math.min(2000, left() * 0.1)))).nodes;
+        let lb = Math.max(volume, lb0);
         const startUsed = startValid ? assignmentStats(p, base).nodesUsed : Infinity;
         let best: { assign: Int32Array; proved: boolean; bound?: number } | undefined;
         let timedOut = false;

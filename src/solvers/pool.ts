@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createTaskContext, runTask, type Task, type TaskContext, type TaskProgress, type TaskResult } from './tasks.js';
+import { createTaskContext, raiseStop, runTask, stopFlag, type Task, type TaskContext, type TaskProgress, type TaskResult } from './tasks.js';
 import type { BackendName } from './types.js';
 
 /** How a task run ended. */
@@ -43,7 +43,8 @@ export interface TaskRunner {
   run(task: Task, options: RunOptions): Promise<TaskRun>;
   /**
    * Starts every worker and warms a backend in each (loading it and compiling its hot code),
-   * in the background; tasks queue behind the warm-up. A no-op in the calling thread.
+   * in the background, while the workers are idle: a task never waits for the warm-up (a warm-up
+   * still queued is dropped, one under way is interrupted). A no-op in the calling thread.
    * @param backend - the backend to warm
    */
   warm(backend: BackendName): void;
@@ -81,6 +82,8 @@ export function inThreadRunner(): TaskRunner {
 interface Slot {
   worker: Worker;
   busy: boolean;
+  /** Stop flag of the warm-up it runs, if it runs one. */
+  warming: Int32Array | undefined;
 }
 
 interface Pending {
@@ -104,12 +107,13 @@ interface Pending {
 export function workerRunner(url: URL = defaultWorkerUrl(), size = 1): TaskRunner {
   const slots: Slot[] = [];
   const queue: Pending[] = [];
+  const warmed = new Set<BackendName>();
   let nextId = 1;
 
   const spawn = (): Slot => {
     const worker = new Worker(url);
     worker.unref();
-    const slot: Slot = { worker, busy: false };
+    const slot: Slot = { worker, busy: false, warming: undefined };
     slots.push(slot);
     return slot;
   };
@@ -118,17 +122,30 @@ export function workerRunner(url: URL = defaultWorkerUrl(), size = 1): TaskRunne
     if (i >= 0) slots.splice(i, 1);
     void slot.worker.terminate();
   };
+  const isWarm = (job: Pending): boolean => job.task.kind === 'warm';
   const pump = (): void => {
+    // Real tasks first: a queued warm-up only runs when no task waits.
+    queue.sort((a, b) => Number(isWarm(a)) - Number(isWarm(b)));
     while (queue.length > 0) {
       let slot = slots.find((s) => !s.busy);
       if (!slot && slots.length < size) slot = spawn();
-      if (!slot) return;
+      if (!slot) break;
       start(slot, queue.shift()!);
+    }
+    // Tasks still waiting interrupt warm-ups under way (one each).
+    let waiting = queue.filter((j) => !isWarm(j)).length;
+    for (const s of slots) {
+      if (waiting === 0) break;
+      if (s.warming !== undefined && Atomics.load(s.warming, 0) === 0) {
+        raiseStop(s.warming);
+        waiting--;
+      }
     }
   };
   const start = (slot: Slot, job: Pending): void => {
     const id = nextId++;
     slot.busy = true;
+    slot.warming = job.task.kind === 'warm' ? job.task.stop : undefined;
     slot.worker.ref();
     let done = false;
     const finish = (r: TaskRun, kill: boolean): void => {
@@ -141,6 +158,7 @@ export function workerRunner(url: URL = defaultWorkerUrl(), size = 1): TaskRunne
       if (kill) retire(slot);
       else {
         slot.busy = false;
+        slot.warming = undefined;
         slot.worker.unref();
       }
       job.resolve(r);
@@ -174,9 +192,12 @@ export function workerRunner(url: URL = defaultWorkerUrl(), size = 1): TaskRunne
       });
     },
     warm(backend) {
+      // Once per backend: a warmed thread stays warm (a replacement for a killed one starts cold).
+      if (warmed.has(backend)) return;
+      warmed.add(backend);
       const idle = size - slots.filter((sl) => sl.busy).length - queue.length;
       for (let i = 0; i < idle; i++) {
-        queue.push({ task: { kind: 'warm', backend }, options: { hardLimitMs: 10_000 }, resolve: () => undefined });
+        queue.push({ task: { kind: 'warm', backend, stop: stopFlag() }, options: { hardLimitMs: 10_000 }, resolve: () => undefined });
       }
       pump();
     },

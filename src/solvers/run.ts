@@ -20,6 +20,8 @@ export interface SolveMipOptions {
   readonly graceMs?: number;
   /** Shared stop flag (see `stopFlag`): the solve ends early, with its best incumbent. */
   readonly stop?: Int32Array;
+  /** Called with every improving feasible incumbent as it arrives (worker runners only). */
+  readonly onIncumbent?: (x: Float64Array, objective: number) => void;
 }
 
 /**
@@ -54,11 +56,15 @@ export async function solveMip(runner: TaskRunner, model: MipModel, options: Sol
       onProgress: (p) => {
         if (p.kind === 'incumbent' && (best === undefined || p.objective < best.objective) && maxViolation(model, p.x) <= 1e-6) {
           best = { x: p.x, objective: p.objective };
+          options.onIncumbent?.(p.x, p.objective);
         }
       },
     },
   );
-  if (run.ok) return run.result.status === 'lns-done' || run.result.status === 'partition-done' ? { status: 'error', message: 'unexpected answer to a MIP task' } : run.result;
+  if (run.ok) {
+    const r = run.result;
+    return r.status === 'lns-done' || r.status === 'partition-done' || r.status === 'keep-set' ? { status: 'error', message: 'unexpected answer to a MIP task' } : r;
+  }
   if (best !== undefined) return { status: 'feasible', x: best.x, objective: best.objective };
   if (run.reason === 'deadline') return { status: 'timeout' };
   return { status: 'error', message: run.message };

@@ -5,6 +5,7 @@
  */
 import { loadBackend } from './backends.js';
 import { ModelBuilder, type MipModel } from './model.js';
+import { solveKeepSet, type KeepSetBounds } from './keep.js';
 import { lnsImprove } from './neighbourhood.js';
 import type { EncodeIndex } from './encode.js';
 import type { DenseProblem } from './problem.js';
@@ -85,12 +86,30 @@ export interface WarmTask {
   readonly backend: BackendName;
   /** Milliseconds to spend at most (default 1500). */
   readonly timeLimitMs?: number;
+  /** Shared stop flag: the warm-up ends at once when raised (a real task is waiting). */
+  readonly stop?: Int32Array;
+}
+
+/** Keep-set bounds of a consolidation, and optionally the packing at the bound (see `solveKeepSet`). */
+export interface KeepSetTask {
+  readonly kind: 'keepSet';
+  readonly backend: BackendName;
+  readonly problem: DenseProblem;
+  readonly timeLimitMs: number;
+  readonly pack?: boolean;
+  readonly stop?: Int32Array;
+}
+
+/** The answer of a {@link KeepSetTask}. */
+export interface KeepSetDone {
+  readonly status: 'keep-set';
+  readonly bounds: KeepSetBounds;
 }
 
 /** A task. */
-export type Task = MipTask | LnsTask | PartitionTask | WarmTask;
+export type Task = MipTask | LnsTask | PartitionTask | KeepSetTask | WarmTask;
 /** What a task answers: a MIP outcome, or the end of a search. */
-export type TaskResult = MipOutcome | LnsDone | PartitionDone;
+export type TaskResult = MipOutcome | LnsDone | PartitionDone | KeepSetDone;
 
 /** A progress report sent while a task runs: an improving MIP incumbent. */
 export interface IncumbentProgress {
@@ -178,14 +197,25 @@ export async function runTask(task: Task, ctx: TaskContext, progress: (p: TaskPr
   if (task.kind === 'warm') {
     const model = warmModel();
     const until = now() + (task.timeLimitMs ?? 1500);
+    const stopped = stopper(task.stop) ?? (() => false);
     let solves = 0;
-    while (now() < until && solves < 60) {
-      load.backend.solve(model, { timeLimitMs: 1000 });
+    while (now() < until && solves < 60 && !stopped()) {
+      load.backend.solve(model, { timeLimitMs: 1000, shouldStop: stopped });
       solves++;
     }
     return { status: 'timeout' };
   }
   const stop = stopper(task.stop);
+  if (task.kind === 'keepSet') {
+    const backend = load.backend;
+    const bounds = solveKeepSet(task.problem, (model, timeLimitMs) => backend.solve(model, { timeLimitMs, ...(stop === undefined ? {} : { shouldStop: stop }) }), {
+      timeLimitMs: task.timeLimitMs,
+      now,
+      ...(task.pack === undefined ? {} : { pack: task.pack }),
+      ...(stop === undefined ? {} : { shouldStop: stop }),
+    });
+    return { status: 'keep-set', bounds };
+  }
   if (task.kind === 'partition') {
     const backend = load.backend;
     const out = solvePartition(task.problem, task.assign, { nodes: task.nodes, free: task.free }, {

@@ -88,6 +88,31 @@ describe('worker runner', () => {
     if (out.status === 'feasible') expect(out.objective).toBeLessThanOrEqual(40);
   });
 
+  it('never makes a task wait for the warm-up, which runs once per backend', async () => {
+    // A whole warm-up, uninterrupted, on a fresh worker (load, then up to 60 small solves).
+    const probe = workerRunner(compiledWorker(), 1);
+    const t0 = performance.now();
+    const warm = await probe.run({ kind: 'warm', backend: 'highs', timeLimitMs: 3000 }, { hardLimitMs: 10_000 });
+    const whole = performance.now() - t0;
+    await probe.close();
+    expect(warm.ok).toBe(true);
+    // A task posted right after warm() starts as soon as the worker is free of its current solve.
+    const fresh = workerRunner(compiledWorker(), 1);
+    fresh.warm('highs');
+    fresh.warm('highs');
+    const t1 = performance.now();
+    const out = await solveMip(fresh, knapsack(), { backend: 'highs', timeLimitMs: 5000 });
+    const waited = performance.now() - t1;
+    expect(out.status).toBe('optimal');
+    expect(waited).toBeLessThan(whole / 2);
+    // warm() again is a no-op: the next task does not wait either.
+    fresh.warm('highs');
+    const t2 = performance.now();
+    expect((await solveMip(fresh, knapsack(), { backend: 'highs', timeLimitMs: 5000 })).status).toBe('optimal');
+    expect(performance.now() - t2).toBeLessThan(whole / 2);
+    await fresh.close();
+  });
+
   it('falls back to the calling thread when no compiled worker exists', () => {
     const missing = new URL('file:///nonexistent/worker.js');
     expect(workerAvailable(missing)).toBe(false);
