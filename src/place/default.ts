@@ -13,11 +13,6 @@ export interface DefaultSolverOptions {
   readonly lns?: Omit<LnsSolverOptions, 'startSolver'>;
 }
 
-/** A solver that answers a result computed beforehand (the start handed to LNS). */
-function answered(result: PlacementResult): PlacementSolver {
-  return { name: result.solver, solve: () => Promise.resolve(result) };
-}
-
 /** Whether `a` is strictly better than `b` for the instance's objective (valid answers only). */
 function better(instance: Instance, a: PlacementFound, b: PlacementFound): boolean {
   if (objectiveOf(instance).type === 'consolidate' && a.nodesUsed !== b.nodesUsed) return a.nodesUsed < b.nodesUsed;
@@ -38,9 +33,11 @@ function keepBest(instance: Instance, a: PlacementFound, b: PlacementResult): Pl
  * - `minMigrations` (repair): the partitioned repair of the LNS solver first (only misplaced
  *   VMs move; scales to thousands of nodes); if it finds nothing, the constraint-aware decide +
  *   search of {@link placeInstance}, which also explains infeasibility.
- * - `consolidate` and `balance`: {@link placeInstance} (decide, migration-aware heuristic,
- *   branch and bound on small problems) with a share of the time, then large neighbourhood
- *   search with exact MIP neighbourhoods from that start for the rest, keeping the better.
+ * - `consolidate` and `balance`: large neighbourhood search with exact MIP neighbourhoods
+ *   whose start solver is {@link placeInstance} (decide, migration-aware heuristic, branch and
+ *   bound on small problems) with a share of the time; for a consolidation the keep-set bounds
+ *   and the packing at the node bound run in a worker meanwhile. An answer placeInstance proves
+ *   optimal, or its infeasibility, is returned at once.
  * Every answer passes the constraint checkers.
  *
  * @param options - time split and LNS options
@@ -62,9 +59,16 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
         if (repaired.status !== 'infeasible' && checkConfiguration(instance, repaired.target).length === 0) return repaired;
         return placeInstance(instance, left());
       }
-      const first = await placeInstance(instance, { ...o, timeLimitMs: o.timeLimitMs * share });
+      // placeInstance is the LNS start solver, so that the LNS's own start work (the keep-set
+      // bounds and packing of a consolidation, in a worker) overlaps it; its answer is kept.
+      let first: PlacementResult | undefined;
+      const start: PlacementSolver = {
+        name: 'place',
+        solve: async (i, so) => (first = await placeInstance(i, so)),
+      };
+      const improved = await lnsSolver({ ...options.lns, startSolver: start, startShare: share, startRequired: true }).solve(instance, o);
+      if (first === undefined) return improved;
       if (first.status !== 'feasible') return first;
-      const improved = await lnsSolver({ ...options.lns, startSolver: answered(first) }).solve(instance, left());
       return keepBest(instance, first, improved);
     },
   };

@@ -36,6 +36,11 @@ export interface LnsSolverOptions {
   readonly startSolver?: PlacementSolver;
   /** Share of the time limit the start solver may use (default 0.15). */
   readonly startShare?: number;
+  /**
+   * When the start solver finds no placement, answer its result at once (default false: search
+   * from the source configuration or, for consolidation, the keep-set packing).
+   */
+  readonly startRequired?: boolean;
   /** Run the exact MIP beside the search when it has at most this many placement variables (default 250,000; 0 disables). */
   readonly exactLimit?: number;
   /** Nodes per neighbourhood at the start (default 6). */
@@ -127,6 +132,12 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       }
       const start = await startOf(instance, ix, solveOptions, options.startSolver, options.startShare ?? 0.15);
       const { problem: p, conflicts } = buildProblem(instance, { states: start.states, index: ix });
+      const settled = start.result?.status === 'optimal' ? start.result : options.startRequired ? start.failure : undefined;
+      if (settled !== undefined) {
+        // Proved optimal by the start solver, or no start where one is required.
+        if (early !== undefined) raiseStop(early.stop);
+        return settled;
+      }
       if (early !== undefined && !sameStates(early.target, p.target)) {
         raiseStop(early.stop);
         early = undefined;

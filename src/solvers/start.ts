@@ -4,7 +4,7 @@
  */
 import type { IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
-import type { PlacementSolver, SolveOptions } from '../place/types.js';
+import type { PlacementFound, PlacementInfeasible, PlacementSolver, SolveOptions } from '../place/types.js';
 import { statesOf } from './answer.js';
 import { defaultTargetStates, fromConfiguration } from './problem.js';
 
@@ -16,6 +16,10 @@ export interface Start {
   readonly assign: Int32Array | undefined;
   /** The solver that produced it, when one ran. */
   readonly from?: string;
+  /** The start solver's answer, when one ran and found a placement. */
+  readonly result?: PlacementFound;
+  /** The start solver's answer, when one ran and found none. */
+  readonly failure?: PlacementInfeasible;
 }
 
 /**
@@ -42,7 +46,8 @@ export async function startOf(
   }
   if (startSolver !== undefined) {
     const r = await startSolver.solve(instance, { ...options, timeLimitMs: options.timeLimitMs * share });
-    if (r.status !== 'infeasible') return { states: statesOf(ix, r.target, fallback), assign: fromConfiguration(ix, r.target), from: r.solver };
+    if (r.status !== 'infeasible') return { states: statesOf(ix, r.target, fallback), assign: fromConfiguration(ix, r.target), from: r.solver, result: r };
+    return { states: fallback, assign: undefined, failure: r };
   }
   return { states: fallback, assign: undefined };
 }

@@ -1,0 +1,81 @@
+/**
+ * The default placement method (what `planInstance` and the CLI run): its answers are valid and
+ * never worse than placeInstance alone; what placeInstance settles (a proof of optimality, or of
+ * infeasibility with its reasons) comes back as is; a consolidation reaches the keep-set bound.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkConfiguration } from '../../src/constraints/check.js';
+import type { Configuration } from '../../src/model/configuration.js';
+import { makeInstance, type Instance } from '../../src/model/instance.js';
+import { defaultSolver } from '../../src/place/default.js';
+import { placeInstance } from '../../src/place/place.js';
+import type { SolveOptions } from '../../src/place/types.js';
+import { workerRunner } from '../../src/solvers/pool.js';
+import { heterogeneousCluster } from '../../src/workload/cluster.js';
+import { compiledWorker } from '../solvers/support.js';
+
+const runner = workerRunner(compiledWorker(), 2);
+afterAll(() => runner.close());
+const solver = defaultSolver({ lns: { runner } });
+/** The peak cpu load ratio over the nodes (what `balance` minimises). */
+function peakCpu(instance: Instance, target: Configuration): number {
+  const load = new Map<string, number>();
+  for (const [id, p] of target.vms) {
+    if (p.state !== 'running' || p.host === undefined) continue;
+    load.set(p.host, (load.get(p.host) ?? 0) + instance.vms.get(id)!.demand.get('cpu')!);
+  }
+  let peak = 0;
+  for (const [n, l] of load) peak = Math.max(peak, l / instance.nodes.get(n)!.capacity.get('cpu')!);
+  return peak;
+}
+
+const options = (timeLimitMs: number): SolveOptions => ({ seed: 1, timeLimitMs, now: () => performance.now() });
+
+describe('default placement', () => {
+  it("returns placeInstance's reasons when the VMs cannot all run", async () => {
+    const instance = makeInstance({
+      nodes: [{ id: 'n1', capacity: { cpu: 8, memory: 8192 } }],
+      vms: [
+        { id: 'a', demand: { cpu: 4, memory: 6144 }, state: 'running', host: 'n1', wants: 'running' },
+        { id: 'b', demand: { cpu: 4, memory: 6144 }, state: 'waiting', wants: 'running' },
+      ],
+      objective: { type: 'consolidate' },
+    });
+    const alone = await placeInstance(instance, options(5000));
+    const r = await solver.solve(instance, options(5000));
+    expect(alone.status).toBe('infeasible');
+    expect(r.status).toBe('infeasible');
+    if (r.status !== 'infeasible' || alone.status !== 'infeasible') return;
+    expect(r.reasons.map((x) => x.message)).toEqual(alone.reasons.map((x) => x.message));
+    expect(r.reasons.some((x) => x.message.includes('memory'))).toBe(true);
+  });
+
+  it("returns placeInstance's proved optimum as is", async () => {
+    const instance = heterogeneousCluster({ nodes: 4, vms: 10, seed: 3 });
+    const alone = await placeInstance(instance, options(10_000));
+    expect(alone.status).toBe('optimal');
+    const r = await solver.solve(instance, options(10_000));
+    expect(r).toEqual(alone);
+  });
+
+  it.each([
+    ['consolidate', 1],
+    ['consolidate', 2],
+    ['balance', 1],
+  ] as const)('%s (seed %i): valid and never worse than placeInstance alone', async (type, seed) => {
+    const instance = heterogeneousCluster({ nodes: 40, vms: 170, seed, objective: { type } });
+    const alone = await placeInstance(instance, options(2000));
+    const r = await solver.solve(instance, options(4000));
+    expect(alone.status).not.toBe('infeasible');
+    expect(r.status).not.toBe('infeasible');
+    if (r.status === 'infeasible' || alone.status === 'infeasible') return;
+    expect(checkConfiguration(instance, r.target)).toEqual([]);
+    if (type === 'consolidate') {
+      expect(r.nodesUsed).toBeLessThanOrEqual(alone.nodesUsed);
+      // These clusters pack at their keep-set bound.
+      expect(r.nodesUsed).toBe(r.lowerBound);
+    } else {
+      expect(peakCpu(instance, r.target)).toBeLessThanOrEqual(peakCpu(instance, alone.target) + 1e-9);
+    }
+  });
+});
