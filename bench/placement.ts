@@ -12,6 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Instance } from '../src/model/instance.js';
+import { defaultSolver } from '../src/place/default.js';
 import { lnsSolver } from '../src/place/lns.js';
 import { partitionedSolver } from '../src/place/partition.js';
 import { heuristicSolver } from '../src/place/place.js';
@@ -104,6 +105,7 @@ export async function runPlacementBench(options: PlacementBenchOptions = {}): Pr
     },
     { name: 'mip (aggregated)', solver: mipSolver({ runner, name: 'mip' }), applies: () => true },
     { name: 'lns', solver: lnsSolver({ runner, startSolver: heuristicSolver, onImprove: (pr) => progress.push(pr) }), applies: () => true },
+    { name: 'default', solver: defaultSolver({ lns: { runner, onImprove: (pr) => progress.push(pr) } }), applies: () => true },
     {
       name: 'partitioned',
       solver: partitionedSolver({ runner, mode: 'improve', startSolver: heuristicSolver, partition: { size: 250 } }),

@@ -1,6 +1,7 @@
 import { checkConfiguration } from '../constraints/check.js';
 import type { Instance } from '../model/instance.js';
 import { objectiveOf } from '../model/instance.js';
+import { lazyRunner } from '../solvers/pool.js';
 import { lnsSolver, type LnsSolverOptions } from './lns.js';
 import { placeInstance } from './place.js';
 import type { PlacementFound, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
@@ -49,13 +50,15 @@ function keepBest(instance: Instance, a: PlacementFound, b: PlacementResult): Pl
  */
 export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolver {
   const share = options.firstShare ?? 0.3;
+  // One pool for every solve of this solver (warm workers from the second solve on).
+  const poolOf = lazyRunner(options.lns?.runner, 2);
   return {
     name: 'default',
     async solve(instance: Instance, o: SolveOptions): Promise<PlacementResult> {
       const t0 = o.now();
       const left = (): SolveOptions => ({ ...o, timeLimitMs: Math.max(1, o.timeLimitMs - (o.now() - t0)) });
       if (objectiveOf(instance).type === 'minMigrations') {
-        const repaired = await lnsSolver({ ...options.lns }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
+        const repaired = await lnsSolver({ ...options.lns, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
         if (repaired.status !== 'infeasible' && checkConfiguration(instance, repaired.target).length === 0) return repaired;
         return placeInstance(instance, left());
       }
@@ -66,7 +69,7 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
         name: 'place',
         solve: async (i, so) => (first = await placeInstance(i, so)),
       };
-      const improved = await lnsSolver({ ...options.lns, startSolver: start, startShare: share, startRequired: true }).solve(instance, o);
+      const improved = await lnsSolver({ ...options.lns, runner: poolOf(), startSolver: start, startShare: share, startRequired: true }).solve(instance, o);
       if (first === undefined) return improved;
       if (first.status !== 'feasible') return first;
       return keepBest(instance, first, improved);

@@ -17,7 +17,7 @@ import type { EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, perVmFormulation } from '../solvers/mip.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
-import { defaultRunner, type TaskRunner } from '../solvers/pool.js';
+import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
 import { assignmentStats, buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
 import { solveMip } from '../solvers/run.js';
@@ -103,12 +103,11 @@ function isValid(instance: Instance, ix: IndexedInstance, p: DenseProblem, assig
 export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
   const backend = options.backend ?? 'highs';
   const name = options.name ?? 'lns';
-  let runner = options.runner;
+  const poolOf = lazyRunner(options.runner, 2);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
-      runner ??= defaultRunner(2);
-      const pool: TaskRunner = runner;
+      const pool = poolOf();
       if ((options.mode ?? 'auto') === 'auto' && (instance.objective?.type ?? 'minMigrations') === 'minMigrations') {
         return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, solveOptions);
       }

@@ -18,7 +18,7 @@ import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
 import { encodeIndex } from '../solvers/encode.js';
 import { keepSetBounds, volumeNodeBound } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
-import { defaultRunner, type TaskRunner } from '../solvers/pool.js';
+import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
 import { misplacedVms, overloadBound } from '../solvers/repair.js';
 import { startOf } from '../solvers/start.js';
@@ -127,12 +127,11 @@ export interface PartitionedSolverOptions {
 export function partitionedSolver(options: PartitionedSolverOptions = {}): PlacementSolver {
   const backend = options.backend ?? 'highs';
   const name = options.name ?? 'partitioned';
-  let runner = options.runner;
+  const poolOf = lazyRunner(options.runner, 2);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
-      runner ??= defaultRunner(2);
-      const pool: TaskRunner = runner;
+      const pool = poolOf();
       const t0 = solveOptions.now();
       const deadline = t0 + solveOptions.timeLimitMs * 0.97 - Math.min(500, solveOptions.timeLimitMs * 0.1);
       const remaining = (): number => Math.max(1, deadline - solveOptions.now());

@@ -21,7 +21,7 @@ import { aggregateModel, canAggregate } from './aggregate.js';
 import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
 import { keepSetBounds, volumeNodeBound } from './keep.js';
-import { defaultRunner, type TaskRunner } from './pool.js';
+import { lazyRunner, type TaskRunner } from './pool.js';
 import { assignmentStats, buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from './problem.js';
 import { solveMip } from './run.js';
 import type { BackendName, MipOutcome } from './types.js';
@@ -30,7 +30,7 @@ import type { BackendName, MipOutcome } from './types.js';
 export interface MipSolverOptions {
   /** MIP backend (default `highs`). */
   readonly backend?: BackendName;
-  /** Where solves run (default: a worker thread when available, see {@link defaultRunner}). */
+  /** Where solves run (default: a worker thread when available, see `defaultRunner`). */
   readonly runner?: TaskRunner;
   /** A solver whose answer seeds the MIP (typically the heuristic), used when no `start` is given. */
   readonly startSolver?: PlacementSolver;
@@ -126,11 +126,11 @@ async function runPhase(
 export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
   const backend = options.backend ?? 'highs';
   const name = options.name ?? `mip-${backend}`;
-  let runner = options.runner;
+  const runnerOf = lazyRunner(options.runner, 1);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
-      runner ??= defaultRunner();
+      const runner = runnerOf();
       const t0 = solveOptions.now();
       const left = (): number => solveOptions.timeLimitMs - (solveOptions.now() - t0);
       const ix = indexInstance(instance);

@@ -238,3 +238,15 @@ export function workerAvailable(url: URL = defaultWorkerUrl()): boolean {
 export function defaultRunner(size = 1, url: URL = defaultWorkerUrl()): TaskRunner {
   return workerAvailable(url) ? workerRunner(url, size) : inThreadRunner();
 }
+
+/**
+ * A runner made on first use and kept: the given one, else {@link defaultRunner}. Solvers hold
+ * one, so that every solve of a solver shares its (warm) workers.
+ * @param runner - a runner chosen by the caller, if any
+ * @param size - workers of the default runner
+ * @returns a function that answers the runner
+ */
+export function lazyRunner(runner: TaskRunner | undefined, size: number): () => TaskRunner {
+  let made = runner;
+  return () => (made ??= defaultRunner(size));
+}
