@@ -4,6 +4,9 @@ import { formatPlan, parsePlan, checkPlanReferences } from '../io/plan.js';
 import { parseInstance } from '../io/instance.js';
 import type { Instance } from '../model/instance.js';
 import { planInstance } from '../pipeline.js';
+import { defaultSolver } from '../place/default.js';
+import type { Plan } from '../plan/types.js';
+import { defaultRunner } from '../solvers/pool.js';
 import { summarizePlan } from '../plan/summary.js';
 import { verifyPlan } from '../plan/verify.js';
 import { VERSION } from '../version.js';
@@ -167,10 +170,26 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
 
   const cycles = values.cycles ?? 'minimal';
   if (cycles !== 'minimal' && cycles !== 'parallel') throw new UsageError(`--cycles must be "minimal" or "parallel", got "${cycles}"`);
+  let inst: Instance;
 
-  const inst = await loadInstance(io, file);
-  if (!inst) return EXIT.invalid;
-  const plan = await planInstance(inst, { seed, timeLimitMs: timeLimit * 1000, now: io.now, planner: { cycleBreaking: cycles } });
+  // The solver workers start, and warm HiGHS, while the instance is read and validated.
+  const runner = defaultRunner(2);
+  runner.warm('highs');
+  let plan: Plan;
+  try {
+    const inst0 = await loadInstance(io, file);
+    if (!inst0) return EXIT.invalid;
+    inst = inst0;
+    plan = await planInstance(inst, {
+      seed,
+      timeLimitMs: timeLimit * 1000,
+      now: io.now,
+      solver: defaultSolver({ lns: { runner } }),
+      planner: { cycleBreaking: cycles },
+    });
+  } finally {
+    await runner.close();
+  }
   const json = formatPlan(plan);
   const out = values.output;
   if (out === undefined) io.stdout(json);
