@@ -1,6 +1,6 @@
 /**
- * Repair mode on the dense problem: only the misplaced VMs (BtrPlace's repair set, defined once in
- * `src/decide/repair.ts`) are free; every other VM stays where it runs. The repair MIP gives each
+ * Repair mode on the dense problem: only the misplaced VMs (BtrPlace's repair set) are free;
+ * every other VM stays where it runs. The repair MIP gives each
  * misplaced VM the nodes it may go to (its own node, the other nodes hosting misplaced VMs, and
  * the nodes of the scope with the most room), and widens that list when the model proves it too
  * narrow. A migration lower bound comes from the overloaded nodes alone: each must shed VMs
@@ -17,9 +17,9 @@ import type { MipOutcome } from './types.js';
 const RUNNING = VM_STATE_CODE.running;
 
 /**
- * The misplaced VMs of a dense problem, by the decide step's definition (`repairSet` in
- * `src/decide/repair.ts`), computed on the solver's dense problem so that it stays linear in the
- * instance size (a test checks that both agree). With every running VM on its source node, a VM
+ * The misplaced VMs of a dense problem (BtrPlace's repair set), linear in the instance size.
+ * Tests check it against the core checkers: every rule broken by leaving the VMs in place frees a
+ * VM it involves, and every freed VM is involved in one. With every running VM on its source node, a VM
  * is misplaced when it starts running; may not stay on its node; runs on an overloaded node or on
  * a node breaking `split` / `lonely`; shares a node with another member of its `spread`; belongs
  * to a broken `gather` or `among`; runs on the nodes of an exceeded `resourceCapacity` /

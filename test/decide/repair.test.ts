@@ -1,22 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
-import { repairSet } from '../../src/decide/repair.js';
-import { analyzeStates } from '../../src/decide/states.js';
-import { indexInstance } from '../../src/model/indexed.js';
+import { VM_STATE_CODE } from '../../src/model/indexed.js';
 import { makeInstance, type Instance, type InstanceInit } from '../../src/model/instance.js';
-import { compileProblem } from '../../src/place/problem.js';
+import { buildProblem } from '../../src/solvers/problem.js';
+import { misplacedVms } from '../../src/solvers/repair.js';
 import { configurationOf } from '../place/brute.js';
 import { arbConstrainedWorld } from '../place/worlds.js';
 
-/** Problem of every VM that may run; the running set: VMs running in the source, not asked to stop. */
+/** The dense problem (default target states), the VMs that keep running from the source, and the misplaced VMs' ids. */
 function setup(inst: Instance) {
-  const ix = indexInstance(inst);
-  const st = analyzeStates(inst, ix);
-  const cands = st.groups.filter((g) => !g.forbidden).flatMap((g) => [...g.vms]).sort((a, b) => a - b);
-  const { problem } = compileProblem(inst, ix, cands);
-  const running = [...Array(problem.K).keys()].filter((k) => problem.source[k]! >= 0);
-  return { problem, running, rs: repairSet(problem, running) };
+  const { problem: p, ix } = buildProblem(inst);
+  const free = misplacedVms(p);
+  const running: number[] = [];
+  for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running && p.srcRunning[v]) running.push(v);
+  const stopping = ix.vmIds.filter((_, v) => ix.vmState[v] === VM_STATE_CODE.running && p.target[v] !== VM_STATE_CODE.running);
+  return { p, ix, running, rs: { vms: ix.vmIds.filter((_, v) => free[v] === 1), stopping } };
 }
 
 const node = (id: string) => ({ id, capacity: { cpu: 4, memory: 4096 } });
@@ -51,10 +50,10 @@ describe('repair set', () => {
       fc.property(arbConstrainedWorld({ states: false }), ({ instance }) => {
         // Pinned VMs (root, quarantine) are never free: a rule they break is the decide step's to fix.
         fc.pre(!instance.constraints.some((c) => c.type === 'root' || c.type === 'quarantine'));
-        const { problem, running, rs } = setup(instance);
+        const { p, ix, running, rs } = setup(instance);
         if (rs.vms.length > 0) return;
-        const ids = running.map((k) => problem.ix.vmIds[problem.vmOf[k]!]!);
-        const hosts = running.map((k) => problem.ix.nodeIds[problem.source[k]!]!);
+        const ids = running.map((v) => ix.vmIds[v]!);
+        const hosts = running.map((v) => ix.nodeIds[p.home[v]!]!);
         const conf = configurationOf(instance, ids, hosts);
         const broken = checkConfiguration(instance, conf).filter(
           (v) => v.code === 'capacity' || (v.code.startsWith('constraint:') && !['constraint:running', 'constraint:sleeping', 'constraint:terminated', 'constraint:online'].includes(v.code)),

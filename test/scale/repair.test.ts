@@ -1,26 +1,27 @@
 /**
- * Repair mode: the misplaced set agrees with the decide step's definition, the overload bound
+ * Repair mode: the misplaced set frees a VM of every broken rule and only such VMs, the overload bound
  * never exceeds the least migration of any valid repair, and repaired answers satisfy every
  * constraint and are never worse than the heuristic start.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
-import { repairSet } from '../../src/decide/repair.js';
 import { VM_STATE_CODE } from '../../src/model/indexed.js';
 import type { Instance } from '../../src/model/instance.js';
 import { makeVm } from '../../src/model/vm.js';
 import { partitionedSolver } from '../../src/place/partition.js';
 import { heuristicSolver } from '../../src/place/place.js';
-import { compileProblem } from '../../src/place/problem.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { buildProblem, sourceAssignment } from '../../src/solvers/problem.js';
+import { buildProblem, mayRunOn, sourceAssignment } from '../../src/solvers/problem.js';
 import { misplacedVms, overloadBound } from '../../src/solvers/repair.js';
 import { repairWorkload } from '../../src/workload/repair.js';
+import { configurationOf } from '../place/brute.js';
 import { arbWorld } from '../support/arbitraries.js';
 import { bruteForce, CONSTRAINT_KINDS, migrated, randomConstraints } from '../solvers/support.js';
 
 const runner = inThreadRunner();
+/** Rules on VM and node states: the decide step's, not the placement's. */
+const STATE_RULES = new Set(['constraint:running', 'constraint:sleeping', 'constraint:terminated', 'constraint:online', 'constraint:offline']);
 afterAll(() => runner.close());
 
 /** A world whose source overloads some node: one VM's cpu demand is raised. */
@@ -46,20 +47,36 @@ const arbOverloaded = fc
   });
 
 describe('repair mode', () => {
-  it('finds the same misplaced VMs as the decide step', () => {
+  it('frees a VM of every rule broken by leaving the VMs in place, and only such VMs', () => {
     fc.assert(
       fc.property(arbOverloaded, (instance) => {
         const { problem: p, ix } = buildProblem(instance);
+        const free = misplacedVms(p);
         const running: number[] = [];
-        for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running) running.push(v);
-        const { problem } = compileProblem(instance, ix, running);
-        const theirs = repairSet(problem, Int32Array.from(running, (_, k) => k));
-        const ours = misplacedVms(p);
-        const expected = new Set(theirs.vms);
-        const got = new Set(ix.vmIds.filter((_, v) => ours[v] === 1));
-        expect(got).toEqual(expected);
+        for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running && p.srcRunning[v]) running.push(v);
+        const stay = configurationOf(
+          instance,
+          running.map((v) => ix.vmIds[v]!),
+          running.map((v) => ix.nodeIds[p.home[v]!]!),
+        );
+        const broken = checkConfiguration(instance, stay).filter((x) => x.code === 'capacity' || (x.code.startsWith('constraint:') && !STATE_RULES.has(x.code)));
+        const freed = new Set(ix.vmIds.filter((_, v) => free[v] === 1));
+        const onNodes = (nodes: readonly string[]): string[] => running.filter((v) => nodes.includes(ix.nodeIds[p.home[v]!]!)).map((v) => ix.vmIds[v]!);
+        const pinned = new Set(ix.vmIds.filter((_, v) => p.pinned[v]! >= 0));
+        // Coverage: each broken rule names (or hosts) a freed VM, unless only pinned VMs are involved.
+        for (const x of broken) {
+          const involved = [...(x.vms ?? []), ...onNodes(x.nodes ?? [])];
+          if (involved.every((id) => pinned.has(id))) continue;
+          expect(involved.some((id) => freed.has(id)), x.message).toBe(true);
+        }
+        // Precision: a freed VM is involved in a broken rule, or may not stay where it is.
+        for (const id of freed) {
+          const v = ix.vmIndex.get(id)!;
+          const involved = broken.some((x) => (x.vms ?? []).includes(id) || (x.nodes ?? []).includes(ix.nodeIds[p.home[v]!]!));
+          expect(involved || !mayRunOn(p, v, p.home[v]!), id).toBe(true);
+        }
       }),
-      { numRuns: 150, seed: 11 },
+      { numRuns: 200, seed: 11 },
     );
   });
 
