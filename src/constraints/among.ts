@@ -5,10 +5,8 @@ import { list, occupying, runningHosts, uniq, violation } from './util.js';
 /** Whether some group contains every node of `nodes`. */
 function inOneGroup(groups: readonly (readonly NodeId[])[], nodes: readonly NodeId[]): boolean {
   if (nodes.length === 0) return true;
-  return groups.some((g) => {
-    const s = new Set(g);
-    return nodes.every((n) => s.has(n));
-  });
+  // Few nodes against large groups (thousands of nodes in all): scan, do not index.
+  return groups.some((g) => nodes.every((n) => g.includes(n)));
 }
 
 /**

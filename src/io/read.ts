@@ -6,16 +6,42 @@
 import type { Issue } from '../errors.js';
 import type { JsonObject, JsonValue } from '../model/ids.js';
 
-/** Where a reader stands: the path of the value, the entity it belongs to, and the issue sink. */
-export interface At {
+/**
+ * Where a reader stands: the path of the value, the entity it belongs to (`label`, e.g.
+ * `VM "vm3"`, and `base`, its path: messages name fields relative to it, `demand.cpu`), and the
+ * issue sink shared by every reader of one validation. Positions are cheap to make (a large
+ * instance has millions of values): the path string is only built when an issue needs it.
+ */
+export class At {
+  #path: string | undefined;
+  private constructor(
+    private readonly parent: At | undefined,
+    private readonly key: string | number | undefined,
+    readonly label: string,
+    private readonly entityAt: At | undefined,
+    readonly issues: Issue[],
+  ) {}
+  /** A document's root position; `label` names the document in messages. */
+  static root(issues: Issue[], label: string): At {
+    return new At(undefined, undefined, label, undefined, issues);
+  }
   /** JSON path of the value, e.g. `vms[3].demand.cpu`; `$` for the document. */
-  readonly path: string;
-  /** Names the entity in messages, e.g. `VM "vm3"`. */
-  readonly label: string;
-  /** Path of the labelled entity: messages name fields relative to it (`demand.cpu`). */
-  readonly base: string;
-  /** Where issues go (shared by every reader of one validation). */
-  readonly issues: Issue[];
+  get path(): string {
+    if (this.#path === undefined) this.#path = this.parent === undefined || this.key === undefined ? '$' : childPath(this.parent.path, this.key);
+    return this.#path;
+  }
+  /** Path of the labelled entity. */
+  get base(): string {
+    return this.entityAt === undefined ? '$' : this.entityAt.path;
+  }
+  /** A child value's position (same entity). */
+  child(key: string | number): At {
+    return new At(this, key, this.label, this.entityAt, this.issues);
+  }
+  /** This position as the root of a new entity named `label` in messages. */
+  entity(label: string): At {
+    return new At(this.parent, this.key, label, this, this.issues);
+  }
 }
 
 /** A value reader: the value read, or `undefined` after reporting why it is unusable. */
@@ -41,17 +67,17 @@ export function childPath(path: string, key: string | number): string {
 
 /** The root position of a document; `label` names the document in messages (`instance`, `plan`). */
 export function rootAt(issues: Issue[], label: string): At {
-  return { path: '$', label, base: '$', issues };
+  return At.root(issues, label);
 }
 
 /** The position of a child value (same entity). */
 export function child(at: At, key: string | number): At {
-  return { ...at, path: childPath(at.path, key) };
+  return at.child(key);
 }
 
 /** The same position, now the root of a new entity named `label` in messages. */
 export function entity(at: At, label: string): At {
-  return { ...at, label, base: at.path };
+  return at.entity(label);
 }
 
 /** `"id"`: how ids and names are quoted in messages. */

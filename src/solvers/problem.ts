@@ -158,6 +158,20 @@ export interface BuildOptions {
   readonly index?: IndexedInstance;
 }
 
+/** Whether two lists of node groups are equal (plain loops: among lists of thousands of nodes are compared often). */
+function sameGroups(a: readonly (readonly NodeId[])[], b: readonly (readonly NodeId[])[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const g = a[i]!;
+    const h = b[i]!;
+    if (g === h) continue;
+    if (g.length !== h.length) return false;
+    for (let j = 0; j < g.length; j++) if (g[j] !== h[j]) return false;
+  }
+  return true;
+}
+
 function indicesOf(map: ReadonlyMap<string, number>, ids: readonly string[]): number[] {
   const out: number[] = [];
   const seen = new Set<number>();
@@ -245,9 +259,7 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
   const amongShape = (groups: readonly (readonly NodeId[])[]): { groups: Int32Array[]; nodeGroup: Int32Array | undefined } => {
     const key = groups.map((g) => `${g.length}:${g[0] ?? ''}:${g[g.length - 1] ?? ''}`).join('|');
     const list = shapes.get(key) ?? [];
-    const same = (a: readonly (readonly NodeId[])[]): boolean =>
-      a === groups || (a.length === groups.length && a.every((g, i) => g === groups[i] || (g.length === groups[i]!.length && g.every((n, j) => n === groups[i]![j]))));
-    const hit = list.find((e) => same(e.source));
+    const hit = list.find((e) => sameGroups(e.source, groups));
     if (hit) return hit;
     const compiled = groups.map((g) => Int32Array.from(indicesOf(ix.nodeIndex, g)));
     let nodeGroup: Int32Array | undefined = new Int32Array(N).fill(-1);
@@ -262,6 +274,7 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
     shapes.set(key, list);
     return entry;
   };
+  const amongShapes = new Map<number, { groups: Int32Array[] }>();
   const runningOf = (ids: readonly VmId[]): Int32Array => Int32Array.from(indicesOf(ix.vmIndex, ids).filter(running));
   instance.constraints.forEach((c, source) => {
     switch (c.type) {
@@ -271,6 +284,7 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
         break;
       case 'among': {
         const shape = amongShape(c.groups);
+        amongShapes.set(source, shape);
         const vms = runningOf(c.vms);
         for (const k of indicesOf(ix.vmIndex, c.vms)) touching[k]!.push(source);
         if (vms.length > 0) amongs.push({ vms, groups: shape.groups, disjoint: shape.nodeGroup !== undefined, ...(shape.nodeGroup ? { nodeGroup: shape.nodeGroup } : {}), source });
@@ -331,7 +345,7 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
           for (let n = 0; n < N; n++) mask[n]! &= keep[n]!;
         } else if (c.type === 'among') {
           const keep = new Uint8Array(N);
-          for (const g of c.groups) for (const n of indicesOf(ix.nodeIndex, g)) keep[n] = 1;
+          for (const g of amongShapes.get(s)!.groups) for (const n of g) keep[n] = 1;
           for (let n = 0; n < N; n++) mask[n]! &= keep[n]!;
         }
       }
