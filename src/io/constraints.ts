@@ -5,6 +5,7 @@
  */
 import { CONSTRAINT_TYPES, type Constraint, type ConstraintOf, type ConstraintType } from '../constraints/types.js';
 import type { JsonValue } from '../model/ids.js';
+import type { Groups } from '../util/groups.js';
 import { cloneJson, cloneX } from './json.js';
 import {
   child,
@@ -106,6 +107,8 @@ export interface Known {
   readonly vjobs: ReadonlySet<string>;
   /** Resources some node has a capacity for. */
   readonly resources: ReadonlySet<string>;
+  /** Shares equal `groups` lists across the constraints of one document (see `groupsInterner`). */
+  readonly intern?: <T extends Groups>(groups: T) => T;
 }
 
 /**
@@ -149,7 +152,14 @@ const KIND_READERS: { readonly [K in FieldKind]: (known: Known) => Read<unknown>
   vmList,
   nodeList,
   vmGroups: (known) => readList(vmList(known), true),
-  nodeGroups: (known) => readList(nodeList(known), true),
+  nodeGroups: (known) => {
+    const read = readList(nodeList(known), true);
+    const intern = known.intern;
+    return intern === undefined ? read : (v, at) => {
+      const groups = read(v, at);
+      return groups === undefined ? undefined : intern(groups);
+    };
+  },
   resource: readResource,
   vjob: (known) => (v, at) => {
     const j = readId(v, at);

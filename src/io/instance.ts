@@ -2,6 +2,7 @@
  * Exchange format v1, instances (FORMAT.md "Instance"): parse and validate JSON into the
  * immutable model, reporting every problem in one pass, and serialize the model back.
  */
+import { groupsInterner } from '../util/groups.js';
 import { fail, ok, type Issue, type Result } from '../errors.js';
 import type { JsonObject, NodeId } from '../model/ids.js';
 import { makeInstance, type Instance, type InstanceInit } from '../model/instance.js';
@@ -297,7 +298,7 @@ export function validateInstance(json: unknown): Result<Instance> {
   const partial: Known = { nodes: new Set(nodeById.keys()), vjobs: new Set(vjobById.keys()), vms: new Set(), resources };
   const vms = readEach(doc, 'vms', false, (v, at, i) => readVm(v, at, i, partial, nodeStates));
   const vmById = indexById('VM', vms);
-  const known: Known = { ...partial, vms: new Set(vmById.keys()) };
+  const known: Known = { ...partial, vms: new Set(vmById.keys()), intern: groupsInterner() };
 
   const constraints = readEach(doc, 'constraints', true, (v, at, i) => readConstraint(v, at, i, known));
   const objective = doc.optional('objective', (v, at) => readObjective(v, at, known));

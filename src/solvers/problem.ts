@@ -12,6 +12,7 @@ import type { NodeId, VmId } from '../model/ids.js';
 import { indexInstance, VM_STATE_CODE, VM_STATE_OF_CODE, type IndexedInstance } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
+import { groupsKey, sameGroups } from '../util/groups.js';
 
 /** Node cannot host anything in the target (offline and staying so, or `offline` constraint). */
 export const NODE_OFF = 0;
@@ -158,20 +159,6 @@ export interface BuildOptions {
   readonly index?: IndexedInstance;
 }
 
-/** Whether two lists of node groups are equal (plain loops: among lists of thousands of nodes are compared often). */
-function sameGroups(a: readonly (readonly NodeId[])[], b: readonly (readonly NodeId[])[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const g = a[i]!;
-    const h = b[i]!;
-    if (g === h) continue;
-    if (g.length !== h.length) return false;
-    for (let j = 0; j < g.length; j++) if (g[j] !== h[j]) return false;
-  }
-  return true;
-}
-
 function indicesOf(map: ReadonlyMap<string, number>, ids: readonly string[]): number[] {
   const out: number[] = [];
   const seen = new Set<number>();
@@ -257,7 +244,7 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
   // Group lists are often repeated across among constraints: compile each distinct one once.
   const shapes = new Map<string, { source: readonly (readonly NodeId[])[]; groups: Int32Array[]; nodeGroup: Int32Array | undefined }[]>();
   const amongShape = (groups: readonly (readonly NodeId[])[]): { groups: Int32Array[]; nodeGroup: Int32Array | undefined } => {
-    const key = groups.map((g) => `${g.length}:${g[0] ?? ''}:${g[g.length - 1] ?? ''}`).join('|');
+    const key = groupsKey(groups);
     const list = shapes.get(key) ?? [];
     const hit = list.find((e) => sameGroups(e.source, groups));
     if (hit) return hit;
