@@ -52,7 +52,7 @@ describe('groups lists', () => {
     );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    const [x, y, z] = r.value.constraints.toArray() as { groups: string[][] }[];
+    const [x, y, z] = r.value.constraints.toArray() as unknown as { groups: string[][] }[];
     expect(x!.groups).toBe(y!.groups);
     expect(z!.groups).not.toBe(x!.groups);
     expect(z!.groups).toEqual([['n1', 'n2'], ['n4', 'n3']]);
