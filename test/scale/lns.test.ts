@@ -104,6 +104,37 @@ describe('large neighbourhood search', () => {
     expect(r.nodesUsed < h.nodesUsed || (r.nodesUsed === h.nodesUsed && r.migratedMemory <= h.migratedMemory)).toBe(true);
   });
 
+  it('the whole solver (keep-set packing included) answers validly and never worse than its start', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 3, max: 14 }),
+        fc.constantFrom<Instance['objective']>({ type: 'consolidate' }, { type: 'consolidate', powerOff: true }, { type: 'balance' }),
+        fc.boolean(),
+        async (seed, nodes, objective, constrained) => {
+          const base = heterogeneousCluster({ nodes, vms: nodes * 4, seed, objective });
+          const vms = [...base.vms.keys()];
+          const constraints: Constraint[] = constrained ? [{ type: 'spread', vms: vms.slice(0, 3) }, { type: 'ban', vms: vms.slice(3, 6), nodes: ['n0'] }] : [];
+          const instance = base.set('constraints', base.constraints.concat(constraints));
+          const options = { seed, timeLimitMs: 600, now: () => performance.now() };
+          const h = await heuristicSolver.solve(instance, options);
+          fc.pre(h.status !== 'infeasible');
+          const r = await lnsSolver({ runner, startSolver: heuristicSolver }).solve(instance, options);
+          expect(r.status).not.toBe('infeasible');
+          if (r.status === 'infeasible' || h.status === 'infeasible') return;
+          expect(checkConfiguration(instance, r.target)).toEqual([]);
+          expect(r.nodesUsed).toBeGreaterThanOrEqual(r.lowerBound);
+          const ix = indexInstance(instance);
+          const { problem } = buildProblem(instance, { states: statesOf(ix, h.target, defaultTargetStates(instance, ix)), index: ix });
+          const before = valueKey(problem, fromConfiguration(ix, h.target));
+          const after = valueKey(problem, fromConfiguration(ix, r.target));
+          expect(after[0] < before[0] - 1e-9 || (Math.abs(after[0] - before[0]) <= 1e-9 && after[1] <= before[1] + 1e-6)).toBe(true);
+        },
+      ),
+      { numRuns: 16, seed: 23 },
+    );
+  });
+
   it('proves a small consolidation optimal, as the per-VM MIP does', async () => {
     const instance = heterogeneousCluster({ nodes: 8, vms: 30, seed: 9 });
     const options = { seed: 1, timeLimitMs: 20_000, now: () => performance.now() };
