@@ -73,7 +73,8 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
   const t1 = o.now();
   const solveMs = Math.round(t1 - t0);
   if (placed.status === 'infeasible') {
-    return { version: 1, status: 'infeasible', actions: [], reasons: placed.reasons };
+    // `x.unproved`: no placement was found, but none was proved impossible (a budget ran out).
+    return { version: 1, status: 'infeasible', actions: [], reasons: placed.reasons, ...(placed.unproved ? { x: { unproved: true } } : {}) };
   }
   // The plan is verified below, so the planner need not re-check the target first.
   const planned = buildPlan(instance, placed.target, { validateTarget: !o.verify, ...o.planner });

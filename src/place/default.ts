@@ -1,10 +1,11 @@
 import { checkConfiguration } from '../constraints/check.js';
 import type { Instance } from '../model/instance.js';
 import { objectiveOf } from '../model/instance.js';
+import { mipSolver } from '../solvers/mip.js';
 import { lazyRunner } from '../solvers/pool.js';
 import { lnsSolver, type LnsSolverOptions } from './lns.js';
 import { placeInstance } from './place.js';
-import type { PlacementFound, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
 
 /** Options of {@link defaultSolver}. */
 export interface DefaultSolverOptions {
@@ -39,6 +40,8 @@ function keepBest(instance: Instance, a: PlacementFound, b: PlacementResult): Pl
  *   bound on small problems) with a share of the time; for a consolidation the keep-set bounds
  *   and the packing at the node bound run in a worker meanwhile. An answer placeInstance proves
  *   optimal, or its infeasibility, is returned at once.
+ * - When placeInstance finds no placement without proving that none exists (its search budget
+ *   ran out), the exact MIP of the whole instance gets the time left.
  * Every answer passes the constraint checkers.
  *
  * @param options - time split and LNS options
@@ -52,6 +55,15 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
   const share = options.firstShare ?? 0.3;
   // One pool for every solve of this solver (warm workers from the second solve on).
   const poolOf = lazyRunner(options.lns?.runner, 2);
+  /**
+   * The decide step's search gave up without a proof (exact-fit puzzles of a few dozen VMs can
+   * exhaust it): the exact model of the whole instance, every constraint encoded, for the time
+   * left; its placement when it finds a valid one, else the decide step's answer.
+   */
+  const exactFallback = async (instance: Instance, gaveUp: PlacementInfeasible, o: SolveOptions): Promise<PlacementResult> => {
+    const exact = await mipSolver({ runner: poolOf() }).solve(instance, o);
+    return exact.status !== 'infeasible' && checkConfiguration(instance, exact.target).length === 0 ? exact : gaveUp;
+  };
   return {
     name: 'default',
     async solve(instance: Instance, o: SolveOptions): Promise<PlacementResult> {
@@ -60,7 +72,8 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
       if (objectiveOf(instance).type === 'minMigrations') {
         const repaired = await lnsSolver({ ...options.lns, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
         if (repaired.status !== 'infeasible' && checkConfiguration(instance, repaired.target).length === 0) return repaired;
-        return placeInstance(instance, left());
+        const placed = await placeInstance(instance, left());
+        return placed.status === 'infeasible' && placed.unproved ? exactFallback(instance, placed, left()) : placed;
       }
       // placeInstance is the LNS start solver, so that the LNS's own start work (the keep-set
       // bounds and packing of a consolidation, in a worker) overlaps it; its answer is kept.
@@ -71,6 +84,7 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
       };
       const improved = await lnsSolver({ ...options.lns, runner: poolOf(), startSolver: start, startShare: share, startRequired: true }).solve(instance, o);
       if (first === undefined) return improved;
+      if (first.status === 'infeasible' && first.unproved) return exactFallback(instance, first, left());
       if (first.status !== 'feasible') return first;
       return keepBest(instance, first, improved);
     },

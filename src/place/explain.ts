@@ -60,7 +60,7 @@ export function explainInfeasible(
   p: PlacementProblem,
   vms: readonly number[],
   options: ExplainOptions = DEFAULT_EXPLAIN_OPTIONS,
-): InfeasibleReason[] {
+): { readonly reasons: InfeasibleReason[]; readonly proved: boolean } {
   const { N, R, W } = p;
   const reasons: InfeasibleReason[] = [];
   const constraints = instance.constraints.toArray();
@@ -309,7 +309,7 @@ export function explainInfeasible(
       }
     }
   }
-  if (reasons.length > 0) return reasons;
+  if (reasons.length > 0) return { reasons, proved: true };
 
   // 8. A minimal conflicting set of constraints (deletion filter), on small problems.
   const ids = vms.map(vmId);
@@ -338,17 +338,20 @@ export function explainInfeasible(
       }
       const cs = [...keep].sort((a, b) => a - b);
       const named = cs.map((ci) => `#${ci} ${constraints[ci]!.type}`).join(', ');
-      return [{
+      return { proved: true, reasons: [{
         message: cs.length > 0
           ? `the VMs that must run (${q(ids)}) cannot all be placed: ${cs.length > 1 ? `constraints ${named} conflict with each other and` : `constraint ${named} conflicts`} with the node capacities (without any one of them a placement exists)`
           : `the VMs that must run (${q(ids)}) do not fit on the online nodes together: no packing of them respects every node's capacity`,
         vms: ids,
         ...(cs.length > 0 ? { constraints: cs } : {}),
-      }];
+      }] };
     }
   }
-  return [{
-    message: `no placement of the VMs that must run (${q(ids)}) was found within the search budget (${vms.length} VMs, ${N} nodes); the instance may still have one`,
-    vms: ids,
-  }];
+  return {
+    proved: false,
+    reasons: [{
+      message: `no placement of the VMs that must run (${q(ids)}) was found within the search budget (${vms.length} VMs, ${N} nodes); the instance may still have one`,
+      vms: ids,
+    }],
+  };
 }

@@ -156,7 +156,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         if (isValid(instance, ix, p, bounds.assign)) candidates.push(bounds.assign);
       }
       if (candidates.length === 0) {
-        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'LNS needs a valid start: the start solver found none and the source configuration breaks the instance' }] };
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'LNS needs a valid start: the start solver found none and the source configuration breaks the instance' }], unproved: true };
       }
       let best = candidates[0]!;
       let bestValue = valueKey(p, best);

@@ -152,7 +152,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       } else {
         const candidates = [start.assign, sourceAssignment(p)].filter((a): a is Int32Array => a !== undefined && complete(p, a) && violationsOf(instance, ix, p, a).length === 0);
         if (candidates.length === 0) {
-          return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'improve mode needs a valid start: none found' }] };
+          return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'improve mode needs a valid start: none found' }], unproved: true };
         }
         base = candidates.reduce((a, b) => (better(valueKey(p, b), valueKey(p, a)) ? b : a));
       }
@@ -287,7 +287,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         }
       }
       if (!valid) {
-        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'the partitioned repair found no valid placement within the time limit' }] };
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'the partitioned repair found no valid placement within the time limit' }], unproved: true };
       }
       return answerOf(instance, ix, p, answer, {
         proved: migrationLowerBound !== undefined && valueKey(p, answer)[1] <= migrationLowerBound + 1e-6,

@@ -102,11 +102,13 @@ export function preparePlacement(instance: Instance, options: PlaceOptions): Pre
         message: `vjob "${g.id}" must run: it mixes waiting VMs with started ones, and a waiting VM cannot sleep while a vjob's VMs end in one state`,
         vms: [...g.vms].map((v) => ix.vmIds[v]!),
       }));
+    const explained = explainInfeasible(instance, ix, problem, mandatory, { searchNodes: 20_000, maxVms: 200, now: options.now, deadline: deadline + options.timeLimitMs });
     return {
       status: 'infeasible',
-      reasons: [...why, ...explainInfeasible(instance, ix, problem, mandatory, { searchNodes: 20_000, maxVms: 200, now: options.now, deadline: deadline + options.timeLimitMs })],
+      reasons: [...why, ...explained.reasons],
       ...(Number.isFinite(lb) ? { lowerBound: lb } : {}),
       solver: 'decide',
+      ...(explained.proved ? {} : { unproved: true as const }),
     };
   }
   const running = Int32Array.from(runningL.sort((a, b) => a - b));

@@ -39,6 +39,11 @@ export interface PlacementInfeasible {
   readonly reasons: readonly InfeasibleReason[];
   readonly lowerBound?: number;
   readonly solver: string;
+  /**
+   * Set when no placement was found but none was proved impossible: a search budget or the time
+   * limit ran out first (another method, or more time, may still find one).
+   */
+  readonly unproved?: true;
 }
 
 /** What a {@link PlacementSolver} answers. */

@@ -53,7 +53,8 @@ export function summarizePlan(plan: Plan, instance: Instance, options: SummaryOp
   const lines: string[] = [];
   const size = `${instance.nodes.size} nodes, ${instance.vms.size} VMs`;
   if (plan.status === 'infeasible') {
-    lines.push(`plan: infeasible (${size}): ${plan.reasons.length} reason${plan.reasons.length === 1 ? '' : 's'}`);
+    const unproved = plan.x?.['unproved'] === true ? ', not proved: a search budget ran out' : '';
+    lines.push(`plan: infeasible (${size}${unproved}): ${plan.reasons.length} reason${plan.reasons.length === 1 ? '' : 's'}`);
     for (const r of plan.reasons) lines.push(`  - ${r.message}`);
     return `${lines.join('\n')}\n`;
   }

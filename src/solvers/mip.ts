@@ -191,7 +191,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         if (best === undefined) {
           if (startValid) return answerOf(instance, ix, p, base, { proved: false, lowerBound: lb, solver: name });
           if (lb > p.nNodes) return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: 'no placement satisfies every constraint and capacity' }] };
-          return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }] };
+          return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }], unproved: true };
         }
         return answerOf(instance, ix, p, best.assign, {
           proved: best.proved,
@@ -230,7 +230,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
       }
       if (phases.length === 2 && proved && bound === undefined) proved = false;
       if (!found) {
-        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }] };
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }], unproved: true };
       }
       return answerOf(instance, ix, p, assign, {
         proved,

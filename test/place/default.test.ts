@@ -9,8 +9,11 @@ import type { Configuration } from '../../src/model/configuration.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import { defaultSolver } from '../../src/place/default.js';
 import { placeInstance } from '../../src/place/place.js';
-import type { SolveOptions } from '../../src/place/types.js';
+import type { PlacementSolver, SolveOptions } from '../../src/place/types.js';
+import { formatPlan, parsePlan } from '../../src/io/plan.js';
+import { planInstance } from '../../src/pipeline.js';
 import { workerRunner } from '../../src/solvers/pool.js';
+import { createRandom } from '../../src/util/random.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { compiledWorker } from '../solvers/support.js';
 
@@ -27,6 +30,27 @@ function peakCpu(instance: Instance, target: Configuration): number {
   let peak = 0;
   for (const [n, l] of load) peak = Math.max(peak, l / instance.nodes.get(n)!.capacity.get('cpu')!);
   return peak;
+}
+
+/**
+ * An exact-fit puzzle: node capacities are the sums of a hidden assignment of 25–35 VMs (no
+ * spare room anywhere), every VM waits and wants to run. Feasible by construction.
+ */
+function puzzle(seed: number): Instance {
+  const rnd = createRandom(seed);
+  const nNodes = 4 + rnd.int(4);
+  const nVms = 25 + rnd.int(11);
+  const cap = Array.from({ length: nNodes }, () => ({ cpu: 0, memory: 0 }));
+  const vms = [];
+  for (let i = 0; i < nVms; i++) {
+    const n = i < nNodes ? i : rnd.int(nNodes);
+    const cpu = 1 + rnd.int(8);
+    const memory = 512 * (1 + rnd.int(16));
+    cap[n]!.cpu += cpu;
+    cap[n]!.memory += memory;
+    vms.push({ id: `v${i}`, demand: { cpu, memory }, state: 'waiting' as const, wants: 'running' as const });
+  }
+  return makeInstance({ nodes: cap.map((c, i) => ({ id: `n${i}`, capacity: c })), vms, objective: { type: 'consolidate' } });
 }
 
 const options = (timeLimitMs: number): SolveOptions => ({ seed: 1, timeLimitMs, now: () => performance.now() });
@@ -48,6 +72,22 @@ describe('default placement', () => {
     if (r.status !== 'infeasible' || alone.status !== 'infeasible') return;
     expect(r.reasons.map((x) => x.message)).toEqual(alone.reasons.map((x) => x.message));
     expect(r.reasons.some((x) => x.message.includes('memory'))).toBe(true);
+    // A proof, not a search that gave up.
+    expect(r.unproved).toBeUndefined();
+  });
+
+  it('finds the placement of exact-fit puzzles that the decide step may give up on', async () => {
+    for (const seed of [3, 6]) {
+      const instance = puzzle(seed);
+      const alone = await placeInstance(instance, options(1200));
+      // Where the decide step's search runs out, it says so rather than claim a proof.
+      if (alone.status === 'infeasible') expect(alone.unproved).toBe(true);
+      const r = await solver.solve(instance, options(8000));
+      expect(r.status).not.toBe('infeasible');
+      if (r.status === 'infeasible') continue;
+      expect(checkConfiguration(instance, r.target)).toEqual([]);
+      expect([...r.target.vms.values()].every((p) => p.state === 'running')).toBe(true);
+    }
   });
 
   it("returns placeInstance's proved optimum as is", async () => {
@@ -77,5 +117,19 @@ describe('default placement', () => {
     } else {
       expect(peakCpu(instance, r.target)).toBeLessThanOrEqual(peakCpu(instance, alone.target) + 1e-9);
     }
+  });
+
+  it('marks a plan whose infeasibility is not proved, in its x, and the plan stays valid format', async () => {
+    const instance = puzzle(3);
+    const gaveUp: PlacementSolver = {
+      name: 'gives-up',
+      solve: async () => ({ status: 'infeasible', solver: 'gives-up', reasons: [{ message: 'budget ran out' }], unproved: true }),
+    };
+    const plan = await planInstance(instance, { timeLimitMs: 1000, solver: gaveUp });
+    expect(plan.status).toBe('infeasible');
+    expect(plan.x).toEqual({ unproved: true });
+    expect(parsePlan(formatPlan(plan)).ok).toBe(true);
+    const proved = await planInstance(instance, { timeLimitMs: 1000, solver: { ...gaveUp, solve: async () => ({ status: 'infeasible', solver: 'p', reasons: [{ message: 'no' }] }) } });
+    expect(proved.x).toBeUndefined();
   });
 });

@@ -37,6 +37,8 @@ describe('summarizePlan', () => {
     expect(short).toContain('… 2 more actions');
     const bad: InfeasiblePlan = { version: 1, status: 'infeasible', actions: [], reasons: [{ message: 'n1 is too small for vm9' }] };
     expect(summarizePlan(bad, instance)).toBe('plan: infeasible (3 nodes, 2 VMs): 1 reason\n  - n1 is too small for vm9\n');
+    const gaveUp: InfeasiblePlan = { ...bad, x: { unproved: true } };
+    expect(summarizePlan(gaveUp, instance)).toBe('plan: infeasible (3 nodes, 2 VMs, not proved: a search budget ran out): 1 reason\n  - n1 is too small for vm9\n');
   });
 });
 
