@@ -61,6 +61,9 @@ export interface LnsSolverOptions {
   readonly onImprove?: (progress: { readonly atMs: number; readonly value: readonly [number, number] }) => void;
 }
 
+/** Milliseconds a task may run past the deadline before its worker is cut off. */
+const GRACE_MS = 300;
+
 /** Largest aggregated model (class–node pairs) run beside the search. */
 const AGGREGATE_LIMIT = 400_000;
 
@@ -186,8 +189,10 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       // With one thread, the exact model runs only when it is the aggregated one (the search otherwise).
       const runsExact = exactFormulation !== undefined && (parallel || aggregated);
 
-      // Keep a little time for checking and building the answer.
-      const budget = Math.max(1, left() - Math.min(300, solveOptions.timeLimitMs * 0.03));
+      // Keep time for the tasks' grace and for checking and building the answer (about 12 µs
+      // per VM: 0.3 s at 25,000 VMs), within a tenth of the limit.
+      const reserve = Math.min(solveOptions.timeLimitMs * 0.1, GRACE_MS + 100 + 0.012 * p.nVms);
+      const budget = Math.max(1, left() - reserve);
       const deadline = solveOptions.now() + budget;
       const remaining = (): number => Math.max(1, deadline - solveOptions.now());
 
@@ -206,7 +211,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
                 : { kind: 'cost' };
           const built = exactFormulation.build(phase, best);
           if ('conflicts' in built) return undefined;
-          const outcome = await solveMip(pool, built.model, { backend, timeLimitMs: remaining(), stop, onIncumbent: (x) => offer(built.decode(x)) });
+          const outcome = await solveMip(pool, built.model, { backend, timeLimitMs: remaining(), graceMs: GRACE_MS, stop, onIncumbent: (x) => offer(built.decode(x)) });
           if (outcome.status === 'optimal' || outcome.status === 'feasible') offer(built.decode(outcome.x));
           if (outcome.status === 'infeasible' && K !== undefined && K < p.nNodes) {
             nodeBound = Math.max(nodeBound, K + 1);
@@ -237,7 +242,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
             ...(options.subTimeMs === undefined ? {} : { subTimeMs: options.subTimeMs }),
           },
           {
-            hardLimitMs: remaining() * 1.2 + 500,
+            hardLimitMs: remaining() + GRACE_MS,
             onProgress: (pr) => {
               if (pr.kind === 'assignment') offer(pr.assign);
             },
@@ -251,7 +256,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
           // The keep-set packing missed the bound: minimise the node count outright.
           const built = aggregatedFormulation(p).build({ kind: 'count', minUsed: nodeBound }, best);
           if (!('conflicts' in built)) {
-            const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.4, stop });
+            const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.4, graceMs: GRACE_MS, stop });
             if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
           }
         } else if (bounds?.keep !== undefined && bounds.assign !== undefined && best === bounds.assign) {
@@ -262,13 +267,16 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
           for (let n = 0; n < p.nNodes; n++) if (!bounds.keep[n]) mode[n] = NODE_OFF;
           const built = aggregateModel({ ...p, nodeMode: mode }, { kind: 'cost' });
           if (!('conflicts' in built)) {
-            const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.3, stop, onIncumbent: (x) => offer(built.decode(x)) });
+            const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.3, graceMs: GRACE_MS, stop, onIncumbent: (x) => offer(built.decode(x)) });
             if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
           }
         }
       };
 
-      const [ex] = await Promise.all([trackA(), trackB()]);
+      // At the deadline every task is told to stop (its best answer so far comes back); one that
+      // does not answer within GRACE_MS is cut off, its streamed answers kept.
+      const timer = setTimeout(() => raiseStop(stop), Math.max(1, deadline - solveOptions.now()));
+      const [ex] = await Promise.all([trackA(), trackB()]).finally(() => clearTimeout(timer));
 
       // Bounds and proof.
       const stats = assignmentStats(p, best);
