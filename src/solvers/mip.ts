@@ -106,7 +106,8 @@ async function runPhase(
 ): Promise<PhaseResult | { conflicts: readonly EncodeConflict[] }> {
   const built = f.build(phase, assign);
   if ('conflicts' in built) return { conflicts: built.conflicts };
-  const outcome = await solveMip(runner, built.model, { backend, timeLimitMs: Math.max(1, timeLimitMs) });
+  // A solve that overruns its own limit by more than a moment is cut off (its streamed incumbents kept).
+  const outcome = await solveMip(runner, built.model, { backend, timeLimitMs: Math.max(1, timeLimitMs), graceMs: 300 });
   if (outcome.status === 'optimal' || outcome.status === 'feasible') return { outcome, assign: built.decode(outcome.x) };
   return { outcome };
 }
@@ -132,7 +133,9 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
       const runner = runnerOf();
       const t0 = solveOptions.now();
-      const left = (): number => solveOptions.timeLimitMs - (solveOptions.now() - t0);
+      // The time left for solves: the limit minus the cut-off grace and the final checks.
+      const reserve = Math.min(solveOptions.timeLimitMs * 0.1, 400 + 0.012 * instance.vms.size);
+      const left = (): number => solveOptions.timeLimitMs - reserve - (solveOptions.now() - t0);
       const ix = indexInstance(instance);
       const start = await startOf(instance, ix, solveOptions, options.startSolver, options.startShare ?? 0.2);
       const { problem: p, conflicts } = buildProblem(instance, { states: start.states, index: ix });
