@@ -16,7 +16,8 @@ import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/ind
 import type { Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
 import { encodeIndex } from '../solvers/encode.js';
-import { keepSetBounds, volumeNodeBound } from '../solvers/keep.js';
+import { canAggregate } from '../solvers/aggregate.js';
+import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
@@ -144,13 +145,18 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const volume = volumeNodeBound(p);
 
       let base: Int32Array;
+      let keep: KeepSetBounds | undefined;
       let free: Uint8Array = new Uint8Array(p.nVms);
       if (repairMode) {
         base = sourceAssignment(p);
         free = misplacedVms(p);
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && base[v]! < 0) free[v] = 1;
       } else {
-        const candidates = [start.assign, sourceAssignment(p)].filter((a): a is Int32Array => a !== undefined && complete(p, a) && violationsOf(instance, ix, p, a).length === 0);
+        // Consolidation: the keep-set bound, and the packing at it (aggregatable problems) as a start.
+        if (p.objective.kind === 'consolidate') {
+          keep = await keepSetBounds(p, pool, backend, Math.min(4000, remaining() * 0.3), { pack: canAggregate(p) });
+        }
+        const candidates = [start.assign, sourceAssignment(p), keep?.assign].filter((a): a is Int32Array => a !== undefined && complete(p, a) && violationsOf(instance, ix, p, a).length === 0);
         if (candidates.length === 0) {
           return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'improve mode needs a valid start: none found' }], unproved: true };
         }
@@ -159,7 +165,10 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
 
       // Bounds: the keep-set node count for consolidation; what the overloaded nodes must shed for a repair.
       let nodeBound = volume;
-      if (p.objective.kind === 'consolidate') nodeBound = Math.max(nodeBound, (await keepSetBounds(p, pool, backend, Math.min(1000, remaining() * 0.05))).nodes);
+      if (p.objective.kind === 'consolidate') {
+        keep ??= await keepSetBounds(p, pool, backend, Math.min(1000, remaining() * 0.05));
+        nodeBound = Math.max(nodeBound, keep.nodes);
+      }
       let migrationLowerBound: number | undefined;
       if (repairMode) {
         const b = overloadBound(p, base);
