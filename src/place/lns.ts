@@ -12,7 +12,7 @@
 import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
-import { aggregateModel, aggregateSize, canAggregate } from '../solvers/aggregate.js';
+import { aggregateModel, aggregateSize, canAggregate, canPack } from '../solvers/aggregate.js';
 import type { EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, perVmFormulation } from '../solvers/mip.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
@@ -128,7 +128,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         const built = buildProblem(instance, { index: ix });
         if (built.conflicts.length === 0) {
           const stop = stopFlag();
-          const run = keepSetBounds(built.problem, pool, backend, keepSetMs(), { pack: canAggregate(built.problem), stop });
+          const run = keepSetBounds(built.problem, pool, backend, keepSetMs(), { pack: canPack(built.problem), stop });
           early = { target: built.problem.target, run, stop };
         }
       }
@@ -155,7 +155,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       if (isValid(instance, ix, p, source)) candidates.push(source);
       let bounds: KeepSetBounds | undefined;
       if (p.objective.kind === 'consolidate') {
-        bounds = await (early?.run ?? keepSetBounds(p, pool, backend, keepSetMs(), { pack: canAggregate(p) }));
+        bounds = await (early?.run ?? keepSetBounds(p, pool, backend, keepSetMs(), { pack: canPack(p) }));
         if (isValid(instance, ix, p, bounds.assign)) candidates.push(bounds.assign);
       }
       if (candidates.length === 0) {

@@ -16,7 +16,7 @@ import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/ind
 import type { Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
 import { encodeIndex } from '../solvers/encode.js';
-import { canAggregate } from '../solvers/aggregate.js';
+import { canPack } from '../solvers/aggregate.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
@@ -154,7 +154,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       } else {
         // Consolidation: the keep-set bound, and the packing at it (aggregatable problems) as a start.
         if (p.objective.kind === 'consolidate') {
-          keep = await keepSetBounds(p, pool, backend, Math.min(4000, remaining() * 0.3), { pack: canAggregate(p) });
+          keep = await keepSetBounds(p, pool, backend, Math.min(4000, remaining() * 0.3), { pack: canPack(p) });
         }
         const candidates = [start.assign, sourceAssignment(p), keep?.assign].filter((a): a is Int32Array => a !== undefined && complete(p, a) && violationsOf(instance, ix, p, a).length === 0);
         if (candidates.length === 0) {

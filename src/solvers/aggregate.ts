@@ -56,6 +56,17 @@ export function onlyUnaryRules(p: DenseProblem): boolean {
 }
 
 /**
+ * Whether a packing may come from the aggregated model: {@link canAggregate} but for `spread`
+ * constraints, which the model ignores and the decoding then honours where it can (callers
+ * check the result).
+ * @param p - the problem
+ * @returns true when the aggregated model, without spreads, covers every other rule
+ */
+export function canPack(p: DenseProblem): boolean {
+  return canAggregate({ ...p, spreads: [] });
+}
+
+/**
  * Whether the aggregated model applies: only per-VM and per-node rules, and no node whose mode
  * lets the solver decide it is online beyond being used.
  * @param p - the problem
@@ -269,11 +280,12 @@ export function aggregateModel(p: DenseProblem, phase: AggregatePhase, start?: I
       for (const v of pinnedVms) out[v] = p.pinned[v]!;
       const slots = new Int32Array(C * N);
       for (let c = 0; c < C; c++) for (const n of nodesOfClass[c]!) slots[c * N + n] = Math.round(x[xCol[c * N + n]!]!);
+      const done = spreadFirst(p, cls.classOf, nodesOfClass, slots, out);
       // VMs stay home while their class has slots there.
       const movers: number[][] = Array.from({ length: C }, () => []);
       for (let v = 0; v < p.nVms; v++) {
         const c = cls.classOf[v]!;
-        if (c < 0) continue;
+        if (c < 0 || done[v]) continue;
         const h = p.srcRunning[v] ? p.home[v]! : -1;
         if (h >= 0 && slots[c * N + h]! > 0) {
           slots[c * N + h]!--;
@@ -290,4 +302,44 @@ export function aggregateModel(p: DenseProblem, phase: AggregatePhase, start?: I
       return out;
     },
   };
+}
+
+/**
+ * Places the members of `spread` constraints first when a packing ignored them (see
+ * {@link canPack}): each in a slot of its class, at home when it may, else on the node of its
+ * class with the most slots left that hosts no other member of its spreads. A member no slot
+ * can take stays unplaced (-1): the caller's check then rejects the packing.
+ * @returns 1 per VM handled here
+ */
+function spreadFirst(p: DenseProblem, classOf: Int32Array, nodesOfClass: readonly number[][], slots: Int32Array, out: Int32Array): Uint8Array {
+  const done = new Uint8Array(p.nVms);
+  if (p.spreads.length === 0) return done;
+  const N = p.nNodes;
+  const spreadsOf = new Map<number, number[]>();
+  p.spreads.forEach((sp, si) => {
+    for (const v of sp.vms) {
+      const l = spreadsOf.get(v);
+      if (l) l.push(si);
+      else spreadsOf.set(v, [si]);
+    }
+  });
+  const used: Set<number>[] = p.spreads.map((sp) => new Set([...sp.vms].filter((v) => out[v]! >= 0).map((v) => out[v]!)));
+  const allowed = (ss: readonly number[], n: number): boolean => ss.every((si) => !used[si]!.has(n));
+  const members = [...spreadsOf.keys()].filter((v) => classOf[v]! >= 0).sort((a, b) => spreadsOf.get(b)!.length - spreadsOf.get(a)!.length || a - b);
+  for (const v of members) {
+    const c = classOf[v]!;
+    const ss = spreadsOf.get(v)!;
+    const h = p.srcRunning[v] ? p.home[v]! : -1;
+    let at = -1;
+    if (h >= 0 && slots[c * N + h]! > 0 && allowed(ss, h)) at = h;
+    else {
+      for (const n of nodesOfClass[c]!) if (slots[c * N + n]! > 0 && allowed(ss, n) && (at < 0 || slots[c * N + n]! > slots[c * N + at]!)) at = n;
+    }
+    done[v] = 1;
+    if (at < 0) continue;
+    slots[c * N + at]!--;
+    out[v] = at;
+    for (const si of ss) used[si]!.add(at);
+  }
+  return done;
 }

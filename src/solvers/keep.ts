@@ -6,7 +6,7 @@
  * nodes, and it bounds both the node count and, at a given count, the migrated memory.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
-import { aggregateModel, canAggregate } from './aggregate.js';
+import { aggregateModel, canPack } from './aggregate.js';
 import { ModelBuilder, type MipModel } from './model.js';
 import type { TaskRunner } from './pool.js';
 import { NODE_OFF, type DenseProblem } from './problem.js';
@@ -127,7 +127,7 @@ export interface KeepSetOptions {
   /** Budget of the whole (the bounds take at most half of it). */
   readonly timeLimitMs: number;
   readonly now: () => number;
-  /** Also pack the VMs into the kept nodes (problems {@link canAggregate} accepts). */
+  /** Also pack the VMs into the kept nodes (problems {@link canPack} accepts; spreads are honoured by the decoding where it can). */
   readonly pack?: boolean;
   /** Polled between and during solves. */
   readonly shouldStop?: () => boolean;
@@ -161,7 +161,7 @@ export function solveKeepSet(p: DenseProblem, solve: (model: MipModel, timeLimit
   const keep = new Uint8Array(p.nNodes);
   for (let n = 0; n < p.nNodes; n++) if (mig.yCol[n]! >= 0 && m.x[mig.yCol[n]!]! > 0.5) keep[n] = 1;
   const bounds = { nodes, keep, ...(m.bound === undefined ? {} : { migration: Math.max(0, m.bound) }) };
-  if (!options.pack || !canAggregate(p) || options.shouldStop?.()) return bounds;
+  if (!options.pack || !canPack(p) || options.shouldStop?.()) return bounds;
   const mode = Uint8Array.from(p.nodeMode);
   for (let n = 0; n < p.nNodes; n++) if (!keep[n]) mode[n] = NODE_OFF;
   const built = aggregateModel({ ...p, nodeMode: mode }, { kind: 'feasible' });

@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
+import type { Constraint } from '../../src/constraints/types.js';
 import type { Configuration } from '../../src/model/configuration.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import { defaultSolver } from '../../src/place/default.js';
@@ -117,6 +118,21 @@ describe('default placement', () => {
     } else {
       expect(peakCpu(instance, r.target)).toBeLessThanOrEqual(peakCpu(instance, alone.target) + 1e-9);
     }
+  });
+
+  it('consolidates clusters with anti-affinity (spread) down to the node bound', async () => {
+    const base = heterogeneousCluster({ nodes: 100, vms: 450, seed: 4 });
+    const vms = [...base.vms.keys()];
+    const spreads: Constraint[] = [];
+    for (let i = 0; i + 3 <= 150; i += 3) spreads.push({ type: 'spread', vms: vms.slice(i, i + 3) });
+    const instance = base.set('constraints', base.constraints.concat(spreads));
+    const alone = await placeInstance(instance, options(2000));
+    const r = await solver.solve(instance, options(5000));
+    expect(r.status).not.toBe('infeasible');
+    if (r.status === 'infeasible' || alone.status === 'infeasible') return;
+    expect(checkConfiguration(instance, r.target)).toEqual([]);
+    expect(r.nodesUsed).toBe(r.lowerBound);
+    expect(r.nodesUsed).toBeLessThan(alone.nodesUsed);
   });
 
   it('marks a plan whose infeasibility is not proved, in its x, and the plan stays valid format', async () => {
