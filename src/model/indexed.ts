@@ -133,3 +133,19 @@ export function indexInstance(instance: Instance, configuration?: Configuration)
     memory: resourceIndex.get('memory') ?? -1,
   };
 }
+
+/**
+ * The load of every node in the indexed configuration: the demand of the VMs running there.
+ * @param ix - the indexed view
+ * @returns load per node and resource (`node * R + r`)
+ */
+export function runningLoad(ix: IndexedInstance): Float64Array {
+  const R = ix.resources.length;
+  const load = new Float64Array(ix.nodeIds.length * R);
+  for (let v = 0; v < ix.vmIds.length; v++) {
+    const h = ix.vmHost[v]!;
+    if (ix.vmState[v] !== VM_STATE_CODE.running || h < 0) continue;
+    for (let r = 0; r < R; r++) load[h * R + r]! += ix.demand[v * R + r]!;
+  }
+  return load;
+}

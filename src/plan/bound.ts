@@ -3,6 +3,7 @@
  * longest chain of waits (explicit precedences, and room that only departures can free), and the
  * migration link load of each node (and of the cluster) divided by the concurrency limits.
  */
+import { runningLoad } from '../model/indexed.js';
 import type { PlanProblem } from './build.js';
 import { isArrival, isDeparture, MIGRATE } from './graph.js';
 
@@ -27,12 +28,7 @@ export function earliestStarts(p: PlanProblem, order: readonly number[]): Float6
   const R = p.ix.resources.length;
   const cap = p.ix.effectiveCapacity;
   const dem = p.ix.demand;
-  const init = new Float64Array(N * R);
-  for (let v = 0; v < p.ix.vmIds.length; v++) {
-    const h = p.ix.vmHost[v]!;
-    if (p.ix.vmState[v] !== 1 || h < 0) continue;
-    for (let r = 0; r < R; r++) init[h * R + r]! += dem[v * R + r]!;
-  }
+  const init = runningLoad(p.ix);
   const arrivals: number[][] = Array.from({ length: N }, () => []);
   const departures: number[][] = Array.from({ length: N }, () => []);
   for (let a = 0; a < n; a++) {

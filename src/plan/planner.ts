@@ -10,6 +10,7 @@
 import { SwitchyardError } from '../errors.js';
 import type { Configuration } from '../model/configuration.js';
 import { limitsOf, type Instance } from '../model/instance.js';
+import { runningLoad } from '../model/indexed.js';
 import type { Limits, ResolvedLimits } from '../model/objective.js';
 import { makespanLowerBound } from './bound.js';
 import { buildProblem, type PlanProblem } from './build.js';
@@ -116,11 +117,7 @@ function priorities(p: PlanProblem): number[] {
   const L = p.limits.maxMigrationsPerNode;
   const G = p.limits.maxParallelMigrations;
   const work = new Float64Array(N);
-  const incoming = new Float64Array(N * R);
-  for (let v = 0; v < p.ix.vmIds.length; v++) {
-    const h = p.ix.vmHost[v]!;
-    if (p.ix.vmState[v] === 1 && h >= 0) for (let r = 0; r < R; r++) incoming[h * R + r]! += dem[v * R + r]!;
-  }
+  const incoming = runningLoad(p.ix);
   let total = 0;
   for (let a = 0; a < n; a++) {
     const k = g.kind[a]!;
@@ -188,11 +185,7 @@ function afterSets(p: PlanProblem, s: Schedule): number[][] {
     if (isArrival(k)) arrivals[g.to[a]!]!.push(a);
     if (isDeparture(k)) departures[g.from[a]!]!.push(a);
   }
-  const init = new Float64Array(N * R);
-  for (let v = 0; v < p.ix.vmIds.length; v++) {
-    const h = p.ix.vmHost[v]!;
-    if (p.ix.vmState[v] === 1 && h >= 0) for (let r = 0; r < R; r++) init[h * R + r]! += dem[v * R + r]!;
-  }
+  const init = runningLoad(p.ix);
   const load = new Float64Array(R);
   const shares = (v: number, w: number): boolean => {
     const a = p.spreadOf[v]!;
