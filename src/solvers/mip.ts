@@ -96,6 +96,27 @@ export function aggregatedFormulation(p: DenseProblem): Formulation {
   };
 }
 
+/**
+ * Balance on the aggregated formulation, for problems whose only rules are per-VM and per-node
+ * ones: least migrated memory with every node's load on the balance resource at most `maxPeak`
+ * of its capacity (that capacity scaled down, the model otherwise the aggregated one). Only
+ * `peakCost` phases: the peak itself comes from a start (heuristic, search).
+ * @param p - the problem (objective `balance`)
+ * @returns the formulation
+ */
+export function balanceFormulation(p: DenseProblem): Formulation {
+  return {
+    name: 'aggregated',
+    build(phase, assign) {
+      if (phase.kind !== 'peakCost' || p.objective.kind !== 'balance') throw new Error('balance formulation: peakCost phases of a balance problem only');
+      const r = p.objective.r;
+      const capacity = Float64Array.from(p.capacity);
+      for (let n = 0; n < p.nNodes; n++) capacity[n * p.R + r] = p.capacity[n * p.R + r]! * phase.maxPeak;
+      return aggregateModel({ ...p, capacity }, { kind: 'cost' }, assign);
+    },
+  };
+}
+
 async function runPhase(
   f: Formulation,
   phase: EncodePhase,
