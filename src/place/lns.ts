@@ -14,7 +14,7 @@ import { objectiveOf, type Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
 import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } from '../solvers/aggregate.js';
 import type { EncodePhase } from '../solvers/encode.js';
-import { aggregatedFormulation, balanceFormulation, perVmFormulation } from '../solvers/mip.js';
+import { aggregatedFormulation, balanceFormulation, balancePacking, perVmFormulation } from '../solvers/mip.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
@@ -208,6 +208,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       // raising the count only when the backend proves it infeasible. Its proof ends everything.
       const trackA = async (): Promise<{ outcome: MipOutcome; K?: number } | undefined> => {
         if (!runsExact) return undefined;
+        if (balanceAggregated) await lowerPeak();
         const consolidate = p.objective.kind === 'consolidate';
         let K = consolidate ? nodeBound : undefined;
         for (let tries = 0; tries < 4 && Atomics.load(stop, 0) === 0; tries++) {
@@ -230,6 +231,30 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
           return { outcome, ...(K === undefined ? {} : { K }) };
         }
         return undefined;
+      };
+
+      // Balance: a lower peak than the start's, by bisection between the volume bound and the
+      // best peak known, each step a packing under capacities scaled to the peak tried.
+      const lowerPeak = async (): Promise<void> => {
+        if (p.objective.kind !== 'balance') return;
+        const r = p.objective.r;
+        let demand = 0;
+        let capacity = 0;
+        for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running) demand += p.demand[v * p.R + r]!;
+        for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) capacity += p.capacity[n * p.R + r]!;
+        let lo = capacity > 0 ? demand / capacity : 0;
+        for (let step = 0; step < 8 && bestValue[0] - lo > 1e-4 && Atomics.load(stop, 0) === 0; step++) {
+          const mid = (lo + bestValue[0]) / 2;
+          const built = balancePacking(p, mid);
+          if ('conflicts' in built) {
+            lo = mid;
+            continue;
+          }
+          const o = await solveMip(pool, built.model, { backend, timeLimitMs: Math.min(2000, remaining() / 4), graceMs: GRACE_MS, stop });
+          if (o.status === 'optimal' || o.status === 'feasible') offer(built.decode(o.x));
+          else if (o.status === 'infeasible') lo = mid;
+          else return;
+        }
       };
 
       // Track B: reach the node-count bound fast (aggregated consolidation: pack the VMs into the

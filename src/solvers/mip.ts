@@ -108,13 +108,30 @@ export function balanceFormulation(p: DenseProblem): Formulation {
   return {
     name: 'aggregated',
     build(phase, assign) {
-      if (phase.kind !== 'peakCost' || p.objective.kind !== 'balance') throw new Error('balance formulation: peakCost phases of a balance problem only');
-      const r = p.objective.r;
-      const capacity = Float64Array.from(p.capacity);
-      for (let n = 0; n < p.nNodes; n++) capacity[n * p.R + r] = p.capacity[n * p.R + r]! * phase.maxPeak;
-      return aggregateModel({ ...p, capacity }, { kind: 'cost' }, assign);
+      if (phase.kind !== 'peakCost') throw new Error('balance formulation: peakCost phases only');
+      return aggregateModel(scaledToPeak(p, phase.maxPeak), { kind: 'cost' }, assign);
     },
   };
+}
+
+/**
+ * Any placement with every node's load on the balance resource at most `maxPeak` of its
+ * capacity (the aggregated model, no objective): to test a lower peak.
+ * @param p - the problem (objective `balance`, per-VM and per-node rules only)
+ * @param maxPeak - the peak to reach
+ * @returns the model and its decoder, or the conflicts (a VM that fits no node at that peak)
+ */
+export function balancePacking(p: DenseProblem, maxPeak: number): ReturnType<typeof aggregateModel> {
+  return aggregateModel(scaledToPeak(p, maxPeak), { kind: 'feasible' });
+}
+
+/** The problem with the balance resource's capacities scaled by `maxPeak`. */
+function scaledToPeak(p: DenseProblem, maxPeak: number): DenseProblem {
+  if (p.objective.kind !== 'balance') throw new Error('balance models need a balance objective');
+  const r = p.objective.r;
+  const capacity = Float64Array.from(p.capacity);
+  for (let n = 0; n < p.nNodes; n++) capacity[n * p.R + r] = p.capacity[n * p.R + r]! * maxPeak;
+  return { ...p, capacity };
 }
 
 async function runPhase(

@@ -6,9 +6,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
 import type { Constraint } from '../../src/constraints/types.js';
-import type { Instance } from '../../src/model/instance.js';
+import { sourceConfiguration, type Instance } from '../../src/model/instance.js';
 import { lnsSolver } from '../../src/place/lns.js';
 import { heuristicSolver } from '../../src/place/place.js';
+import type { PlacementSolver } from '../../src/place/types.js';
 import { statesOf } from '../../src/solvers/answer.js';
 import { loadBackend } from '../../src/solvers/backends.js';
 import { mipSolver } from '../../src/solvers/mip.js';
@@ -19,7 +20,7 @@ import type { MipBackend } from '../../src/solvers/types.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { indexInstance } from '../../src/model/indexed.js';
 import { arbWorld, type World } from '../support/arbitraries.js';
-import { CONSTRAINT_KINDS, randomConstraints } from '../solvers/support.js';
+import { bruteForce, CONSTRAINT_KINDS, peak, randomConstraints } from '../solvers/support.js';
 
 const runner = inThreadRunner();
 let highs: MipBackend;
@@ -132,6 +133,28 @@ describe('large neighbourhood search', () => {
         },
       ),
       { numRuns: 16, seed: 23 },
+    );
+  });
+
+  it("balance: lowers a poor start's peak to the optimum and moves no more than needed", async () => {
+    await fc.assert(
+      fc.asyncProperty(arbWorld({ maxNodes: 4, maxVms: 7, minVms: 2, states: false, offline: false }), async (world) => {
+        const instance = world.instance.set('objective', { type: 'balance' });
+        const oracle = bruteForce(instance);
+        fc.pre(oracle.feasible);
+        // The start is the source configuration, however unbalanced.
+        const source: PlacementSolver = {
+          name: 'source',
+          solve: async (i) => ({ status: 'feasible', target: sourceConfiguration(i), nodesUsed: 0, lowerBound: 0, migratedMemory: 0, solver: 'source' }),
+        };
+        const r = await lnsSolver({ runner, startSolver: source }).solve(instance, { seed: 1, timeLimitMs: 5000, now: () => performance.now() });
+        expect(r.status).not.toBe('infeasible');
+        if (r.status === 'infeasible') return;
+        expect(checkConfiguration(instance, r.target)).toEqual([]);
+        expect(peak(instance, r.target, 'cpu')).toBeCloseTo(oracle.peakRatio, 9);
+        expect(r.migratedMemory).toBe(oracle.migratedMemory);
+      }),
+      { numRuns: 25, seed: 5 },
     );
   });
 
