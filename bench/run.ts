@@ -5,11 +5,12 @@
  * results.
  *
  * `npm run bench` (= `npm run build --silent && node dist/bench/run.js`); add `-- --quick` for a
- * smoke run (smaller instances, shorter limits). `--only placement|repair|plan` runs one part.
+ * smoke run (smaller instances, shorter limits). `--only placement|balance|repair|plan` runs one part.
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatBalanceMarkdown, runBalanceBench } from './balance.js';
 import { formatPlacementMarkdown, formatPlacementTable, runPlacementBench, type PlacementBenchRow } from './placement.js';
 import { formatPlanMarkdown, formatPlanTable, runPlanBench } from './plan.js';
 import { formatRepairMarkdown, runRepairBench } from './repair.js';
@@ -85,6 +86,13 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'placement.json'), `${JSON.stringify({ ...machine, rows }, null, 2)}\n`);
     writeFileSync(join(dir, 'placement.md'), `${formatPlacementMarkdown(rows)}\n`);
     writeFileSync(join(dir, 'placement.svg'), `${placementChart(rows)}\n`);
+  }
+  if (only === undefined || only === 'balance') {
+    const rows = await runBalanceBench({ quick, log });
+    const md = formatBalanceMarkdown(rows);
+    process.stdout.write(`Balance (${quick ? 3 : 10} s per method)\n${md}\n\n`);
+    writeFileSync(join(dir, 'balance.json'), `${JSON.stringify({ ...machine, rows }, null, 2)}\n`);
+    writeFileSync(join(dir, 'balance.md'), `${md}\n`);
   }
   if (only === undefined || only === 'repair') {
     const rows = runRepairBench(quick, log);
