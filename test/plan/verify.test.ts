@@ -348,6 +348,30 @@ describe('verifyPlan: each violation class', () => {
     expect(codes(verifyPlan(inst, mkPlan(inst, [], targetFrom(inst))).violations)).toEqual(['constraint:spread']);
   });
 
+  it('tolerates a source violation while it shrinks, not one that spreads to other nodes', () => {
+    const inst = makeInstance({
+      nodes: ['n1', 'n2', 'n3'].map((id) => ({ id, capacity: { cpu: 8, memory: 8 * G } })),
+      vms: ['vm1', 'vm2', 'vm3'].map((id) => ({ id, demand: { cpu: 1, memory: G }, state: 'running' as const, host: 'n1' })),
+      constraints: [{ type: 'spread', vms: ['vm1', 'vm2', 'vm3'] }],
+    });
+    // vm3 leaves first: vm1 and vm2 still share n1 (part of the source's violation) until vm2 leaves.
+    const apart: Action[] = [
+      { id: 0, type: 'migrate', vm: 'vm3', from: 'n1', to: 'n3', start: 0, end: 2 },
+      { id: 1, type: 'migrate', vm: 'vm2', from: 'n1', to: 'n2', start: 2, end: 4, after: [0] },
+    ];
+    const target = targetFrom(inst, { vm2: ['running', 'n2'], vm3: ['running', 'n3'] });
+    expect(verifyPlan(inst, mkPlan(inst, apart, target)).violations).toEqual([]);
+    // Both moving to n3 at once: vm2 and vm3 meet on n3, a node the source's violation never named.
+    const together: Action[] = [
+      { id: 0, type: 'migrate', vm: 'vm3', from: 'n1', to: 'n3', start: 0, end: 2 },
+      { id: 1, type: 'migrate', vm: 'vm2', from: 'n1', to: 'n3', start: 2, end: 4, after: [0] },
+      { id: 2, type: 'migrate', vm: 'vm2', from: 'n3', to: 'n2', start: 4, end: 6, after: [1] },
+    ];
+    const v = verifyPlan(inst, mkPlan(inst, together, target));
+    expect(codes(v.violations)).toEqual(['constraint:spread']);
+    expect(v.violations[0]!.nodes).toContain('n3');
+  });
+
   it('reports a continuous ban broken while a VM passes through a banned node', () => {
     const inst = roomy([{ type: 'ban', vms: ['vm1'], nodes: ['n3'], continuous: true }]);
     const actions: Action[] = [
