@@ -186,6 +186,10 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         if (!free[v]) continue;
         const n = base[v]!;
         let g = n >= 0 ? groupOfNode[n]! : -1;
+        if (g < 0 && groups.length === 0) {
+          // Every node must end offline (or is unusable): no running VM has anywhere to go.
+          return infeasibleOf(ix, [{ message: 'no usable node for the VMs that run: every node must end offline', vms: [v], nodes: [] }], name);
+        }
         if (g < 0) g = rr++ % groups.length;
         freeOf[g]!.push(v);
       }

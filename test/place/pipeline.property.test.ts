@@ -54,6 +54,16 @@ describe('planInstance end to end', () => {
     );
   });
 
+  it('plans feasible worlds with vjobs and tight capacities too', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbConstrainedWorld({ maxNodes: 8, maxVms: 16, maxConstraints: 6, vjobs: true, tight: true }), fc.nat(), async ({ instance }, seed) => {
+        const plan = await planned(instance, seed);
+        expect(plan.status).not.toBe('infeasible');
+      }),
+      { numRuns: 120, seed: 44 },
+    );
+  });
+
   it('answers any world with a valid plan or reasons, never an exception', async () => {
     await fc.assert(
       fc.asyncProperty(arbRandomWorld({ maxNodes: 8, maxVms: 16, maxConstraints: 6 }), fc.nat(), async (instance, seed) => {

@@ -10,6 +10,8 @@ import { partitionedSolver, partitionNodes } from '../../src/place/partition.js'
 import { heuristicSolver } from '../../src/place/place.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
 import { buildProblem, NODE_OFF } from '../../src/solvers/problem.js';
+import { makeInstance } from '../../src/model/instance.js';
+import { planInstance } from '../../src/pipeline.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { repairWorkload } from '../../src/workload/repair.js';
 
@@ -77,5 +79,21 @@ describe('partitioning', () => {
       }),
       { numRuns: 12, seed: 32 },
     );
+  });
+
+  it('answers, without crashing, when every node must end offline', async () => {
+    const instance = makeInstance({
+      nodes: [{ id: 'n0', capacity: { cpu: 1, memory: 512 } }],
+      vms: [{ id: 'vm0', demand: { cpu: 1, memory: 512 }, state: 'running', host: 'n0' }],
+      constraints: [{ type: 'offline', nodes: ['n0'] }],
+      objective: { type: 'minMigrations' },
+    });
+    const r = await partitionedSolver({ runner }).solve(instance, { seed: 1, timeLimitMs: 1000, now: () => performance.now() });
+    expect(r.status).toBe('infeasible');
+    if (r.status === 'infeasible') expect(r.reasons[0]!.message).toContain('every node must end offline');
+    // The default method then lets the decide step suspend the VM.
+    const plan = await planInstance(instance, { timeLimitMs: 1000 });
+    expect(plan.status).not.toBe('infeasible');
+    if (plan.status !== 'infeasible') expect(plan.target.vms['vm0']!.state).toBe('sleeping');
   });
 });
