@@ -16,7 +16,7 @@
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { ModelBuilder, type MipModel } from './model.js';
-import { canHost, NODE_FREE, NODE_OFF, type DenseProblem } from './problem.js';
+import { canHost, NODE_FREE, NODE_OFF, type DenseProblem, type ProblemConflict } from './problem.js';
 
 /** What the encoded model minimises. */
 export type EncodePhase =
@@ -112,14 +112,8 @@ export function nodeLoads(p: DenseProblem, assign: Int32Array): { load: Float64A
   return { load, count };
 }
 
-/** Why the encoder found no placement possible before solving. */
-export interface EncodeConflict {
-  readonly message: string;
-  readonly vms: readonly number[];
-  readonly nodes: readonly number[];
-  /** Index of the constraint in the instance, when one is at fault. */
-  readonly constraint?: number;
-}
+/** Why the encoder found no placement possible before solving (the same shape as the problem builder's conflicts). */
+export type EncodeConflict = ProblemConflict;
 
 /** The model and how to read its solutions back. */
 export interface Encoding {

@@ -18,7 +18,7 @@ import { createRandom } from '../util/random.js';
 import { decode, encode, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
-import { assignmentStats, NODE_OFF, type DenseProblem } from './problem.js';
+import { assignmentStats, NODE_OFF, spareShare, type DenseProblem } from './problem.js';
 import type { MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
@@ -126,14 +126,7 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
   for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NODE_OFF && inUniverse[n]) usable.push(n);
   if (usable.length === 0) return { assign, iterations: 0, improvements: 0 };
   // Spare capacity of a node, normalised (the smallest share left over resources).
-  const spare = (n: number): number => {
-    let s = 1;
-    for (let r = 0; r < R; r++) {
-      const c = p.capacity[n * R + r]!;
-      if (c > 0) s = Math.min(s, 1 - load[n * R + r]! / c);
-    }
-    return s;
-  };
+  const spare = (n: number): number => spareShare(p, load, n);
 
   const chooseSeed = (): number => {
     let total = 0;

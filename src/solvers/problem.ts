@@ -140,7 +140,24 @@ export interface ProblemConflict {
   readonly message: string;
   readonly vms: readonly number[];
   readonly nodes: readonly number[];
+  /** Index of the constraint in the instance, when one is at fault. */
   readonly constraint?: number;
+}
+
+/**
+ * The spare share of a node under a load: the smallest fraction of a resource's capacity left.
+ * @param p - the problem
+ * @param load - load per node and resource (`node * R + r`)
+ * @param n - the node
+ * @returns 1 for an empty node, 0 (or less) for a full (or overloaded) one
+ */
+export function spareShare(p: DenseProblem, load: Float64Array, n: number): number {
+  let s = 1;
+  for (let r = 0; r < p.R; r++) {
+    const c = p.capacity[n * p.R + r]!;
+    if (c > 0) s = Math.min(s, 1 - load[n * p.R + r]! / c);
+  }
+  return s;
 }
 
 /** What {@link buildProblem} returns. */

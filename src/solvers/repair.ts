@@ -11,7 +11,7 @@ import { decode, encode, encodeIndex, nodeLoads, type EncodeIndex, type Encoding
 import { maxViolation, type MipModel } from './model.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
 import { better, lnsImprove, valueKey } from './neighbourhood.js';
-import { canHost, mayRunOn, NODE_FREE, NODE_KEEP, NODE_OFF, NODE_ON, type DenseProblem } from './problem.js';
+import { canHost, mayRunOn, NODE_FREE, NODE_KEEP, NODE_OFF, NODE_ON, spareShare, type DenseProblem } from './problem.js';
 import type { MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
@@ -397,14 +397,7 @@ export function repairClusters(
   const current = Int32Array.from(assign);
   const { load, count } = nodeLoads(p, current);
   const index = params.index ?? encodeIndex(p);
-  const room = (n: number): number => {
-    let s = 1;
-    for (let r = 0; r < R; r++) {
-      const c = p.capacity[n * R + r]!;
-      if (c > 0) s = Math.min(s, 1 - load[n * R + r]! / c);
-    }
-    return s;
-  };
+  const room = (n: number): number => spareShare(p, load, n);
   const clusters = new Map<number, number[]>();
   const loose: number[] = [];
   for (let i = 0; i < free.length; i++) {
