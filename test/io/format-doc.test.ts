@@ -1,0 +1,76 @@
+/**
+ * The project's own format document (docs/format.md) against the code: its constraint table is
+ * the one the readers and the schema know, its action table is ACTION_TYPES, its examples read
+ * as the document says, and its defaults table is DEFAULT_DURATIONS.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseInstance } from '../../src/io/instance.js';
+import { parsePlan } from '../../src/io/plan.js';
+import { CONSTRAINT_TYPES } from '../../src/constraints/types.js';
+import { DEFAULT_DURATIONS } from '../../src/model/objective.js';
+import { ACTION_TYPES } from '../../src/plan/types.js';
+import { FORMAT_CONSTRAINTS } from './arbitraries.js';
+
+const doc = readFileSync(new URL('../../docs/format.md', import.meta.url), 'utf8');
+const schema = JSON.parse(readFileSync(new URL('../../docs/schema/instance.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+/** The rows of the markdown table that follows `heading` (first cell, second cell). */
+function tableAfter(heading: string): [string, string][] {
+  const at = doc.indexOf(heading);
+  expect(at, `heading ${heading}`).toBeGreaterThanOrEqual(0);
+  const lines = doc.slice(at).split('\n');
+  const start = lines.findIndex((l) => l.startsWith('|'));
+  const rows: [string, string][] = [];
+  for (const l of lines.slice(start + 2)) {
+    if (!l.startsWith('|')) break;
+    const cells = l.split('|').slice(1, -1).map((c) => c.trim());
+    rows.push([cells[0] ?? '', cells[1] ?? '']);
+  }
+  return rows;
+}
+
+const ticks = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+
+/** The JSON code blocks of the document, in order. */
+const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+describe('docs/format.md', () => {
+  it('lists every constraint type with the fields the readers take', () => {
+    const rows = tableAfter('### Constraints');
+    const listed = new Map<string, string[]>();
+    for (const [types, fields] of rows) for (const t of ticks(types)) listed.set(t, ticks(fields));
+    expect([...listed.keys()].sort()).toEqual([...CONSTRAINT_TYPES].sort());
+    for (const t of CONSTRAINT_TYPES) {
+      const expected = FORMAT_CONSTRAINTS[t].map(([f]) => f).filter((f) => f !== 'continuous');
+      expect(listed.get(t), t).toEqual(expected);
+    }
+  });
+
+  it('names as continuous exactly the constraints whose schema entry takes a continuous flag', () => {
+    const flagged = CONSTRAINT_TYPES.filter((t) => FORMAT_CONSTRAINTS[t].some(([f]) => f === 'continuous'));
+    const sentence = doc.slice(doc.indexOf('also hold at every instant'), doc.indexOf('"continuous": true'));
+    expect(ticks(sentence).sort()).toEqual([...flagged].sort());
+    expect(JSON.stringify(schema)).toContain('continuous');
+  });
+
+  it('lists every action type of the plan', () => {
+    const rows = tableAfter('Action types and their effect');
+    expect(rows.map(([t]) => ticks(t)[0])).toEqual([...ACTION_TYPES]);
+  });
+
+  it('gives the defaults the library uses', () => {
+    const rows = tableAfter('## Defaults chosen by the library');
+    const listed = Object.fromEntries(rows.map(([f, v]) => [ticks(f)[0], Number.parseFloat(v)]));
+    expect(listed).toEqual({ ...DEFAULT_DURATIONS });
+  });
+
+  it('has an instance example whose only problem is the undeclared vm2, and a plan example that reads', () => {
+    expect(blocks).toHaveLength(2);
+    const inst = parseInstance(blocks[0]!);
+    expect(inst.ok).toBe(false);
+    if (!inst.ok) expect(inst.issues.map((i) => i.path)).toEqual(['constraints[0].vms[1]']);
+    const plan = parsePlan(blocks[1]!);
+    expect(plan.ok, JSON.stringify(plan)).toBe(true);
+  });
+});
