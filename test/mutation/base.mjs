@@ -13,6 +13,13 @@
  * @returns {import('@stryker-mutator/api/core').PartialStrykerOptions} the options
  */
 export function strykerConfig(name, mutate, vitestConfig) {
+  // STRYKER_MUTATE=src/plan/replay.ts (comma-separated globs): one batch of the scope, with its own
+  // report files (aggregate the batches with `node test/mutation/score.mjs`).
+  const batch = process.env.STRYKER_MUTATE;
+  if (batch) {
+    mutate = batch.split(',');
+    name = `${name}-${batch.replace(/[^A-Za-z0-9]+/g, '_')}`;
+  }
   return {
     packageManager: 'npm',
     testRunner: 'vitest',
@@ -29,7 +36,7 @@ export function strykerConfig(name, mutate, vitestConfig) {
     jsonReporter: { fileName: `coverage/mutation/${name}.json` },
     htmlReporter: { fileName: `coverage/mutation/${name}.html` },
     thresholds: { high: 90, low: 80, break: null },
-    timeoutMS: 10_000,
+    timeoutMS: 3_000,
     cleanTempDir: 'always',
     incrementalFile: `coverage/mutation/${name}-incremental.json`,
   };
