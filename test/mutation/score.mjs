@@ -2,7 +2,7 @@
 // `node test/mutation/score.mjs [report.json ...]` (default: every coverage/mutation/*.json).
 // For each file: killed + timeout (detected), survived, no coverage, and the score
 // detected / (detected + survived + no coverage); equivalent survivors are listed in docs/testing.md.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = 'coverage/mutation';
@@ -10,6 +10,10 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const reports = args.length > 0 ? args : readdirSync(dir).filter((f) => f.endsWith('.json') && !f.includes('incremental')).map((f) => join(dir, f));
 const files = new Map();
 for (const r of reports) {
+  if (!existsSync(r)) {
+    console.log(`(no report ${r}: that batch has not run)`);
+    continue;
+  }
   const report = JSON.parse(readFileSync(r, 'utf8'));
   for (const [file, { mutants }] of Object.entries(report.files)) files.set(file, { mutants, from: r });
 }
