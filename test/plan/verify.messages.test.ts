@@ -335,7 +335,7 @@ describe('verifyPlan messages: target, stats, infeasible plans', () => {
 
   it('names an infeasible plan that carries actions or gives no reasons', () => {
     const action: Action = { id: 0, type: 'bootNode', node: 'n4', start: 0, end: 1 };
-    expect(verifyPlan(inst, { version: 1, status: 'infeasible', actions: [action], reasons: [] }).violations).toEqual([
+    expect(verifyPlan(inst, { version: 1, status: 'infeasible', actions: [action], reasons: [] } as unknown as FeasiblePlan).violations).toEqual([
       { code: 'infeasible', message: 'an infeasible plan carries 1 actions' },
       { code: 'infeasible', message: 'an infeasible plan gives no reasons' },
     ]);
