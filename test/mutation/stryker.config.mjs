@@ -24,7 +24,7 @@ export default {
   ignorePatterns: ['dist', 'bench', 'examples', 'coverage', 'docs', '.ci', '*.log'],
   tempDirName: 'coverage/stryker-tmp',
   reporters: ['clear-text', 'progress', 'json', 'html'],
-  clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
+  clearTextReporter: { allowColor: false, logTests: false, reportTests: false, reportMutants: false, reportScoreTable: true },
   jsonReporter: { fileName: `coverage/mutation/${name}.json` },
   htmlReporter: { fileName: `coverage/mutation/${name}.html` },
   incrementalFile: `coverage/mutation/${name}-incremental.json`,

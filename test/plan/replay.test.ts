@@ -229,6 +229,12 @@ describe('applyAction and applyActions', () => {
     expect(placed(applyAction(src, { id: 0, type: 'resume', vm: 's', from: 'n1', to: 'n2', start: 0, end: 1 }), 's')).toEqual({ state: 'running', host: 'n2' });
   });
 
+  it('turns a node online after bootNode and offline after shutdownNode', () => {
+    const off = applyAction(src, { id: 0, type: 'shutdownNode', node: 'n2', start: 0, end: 1 });
+    expect(off.nodes.get('n2')).toBe('offline');
+    expect(applyAction(off, { id: 1, type: 'bootNode', node: 'n2', start: 1, end: 2 }).nodes.get('n2')).toBe('online');
+  });
+
   it('leaves the configuration as it is for an unknown action type', () => {
     const odd = { id: 0, type: 'teleport', vm: 'a', start: 0, end: 1 } as unknown as Action;
     expect(applyAction(src, odd)).toBe(src);

@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../src/constraints/spec.js';
 import type { Constraint } from '../../src/constraints/types.js';
-import { makeInstance, type Instance, type InstanceInit } from '../../src/model/instance.js';
+import { checkCapacity } from '../../src/constraints/check.js';
+import { makeInstance, sourceConfiguration, type Instance, type InstanceInit } from '../../src/model/instance.js';
 import type { Action, PlanTarget } from '../../src/plan/types.js';
 import { verifyPlan } from '../../src/plan/verify.js';
 import { mkPlan, targetFrom } from './verify-support.js';
@@ -528,5 +529,55 @@ describe('verifyPlan continuous constraints: boundaries in time and in the kind 
     expect(vs).toHaveLength(1);
     expect(vs[0]).toMatchObject({ code: 'constraint:among', constraint: 0, time: 10 - EPS, action: 1 });
     expect([...vs[0]!.nodes!].sort()).toEqual(['n1', 'n2', 'n3']);
+  });
+});
+
+describe('verifyPlan capacity boundary: the rounding tolerance is relative (1e-9 of the capacity)', () => {
+  // Capacity 1000: loads within 1e-6 of it are sums of fractional demands, not overloads.
+  const build = (extra: number) => {
+    const instance = makeInstance({
+      nodes: [
+        { id: 'n1', capacity: { cpu: 1000 } },
+        { id: 'n2', capacity: { cpu: 1000 } },
+      ],
+      vms: [
+        { id: 'res', demand: { cpu: 600 + extra }, state: 'running', host: 'n1' },
+        { id: 'vm', demand: { cpu: 400 }, state: 'running', host: 'n2' },
+      ],
+    });
+    const actions: Action[] = [{ id: 0, type: 'migrate', vm: 'vm', from: 'n2', to: 'n1', start: 1, end: 2 }];
+    return verifyPlan(instance, mkPlan(instance, actions, targetFrom(instance, { vm: ['running', 'n1'] }))).violations;
+  };
+
+  it('mid-plan: 5e-7 over is within it, 2e-6 over is not', () => {
+    expect(build(5e-7)).toEqual([]);
+    const vs = build(2e-6);
+    expect(vs).toHaveLength(1);
+    expect(vs[0]).toMatchObject({ code: 'capacity', nodes: ['n1'], time: 1, action: 0 });
+  });
+
+  it('in the end-state check (checkCapacity): 5e-7 over is within it, 2e-6 over is not', () => {
+    const at = (extra: number) => {
+      const instance = makeInstance({
+        nodes: [{ id: 'n1', capacity: { cpu: 1000 } }],
+        vms: [{ id: 'res', demand: { cpu: 1000 + extra }, state: 'running', host: 'n1' }],
+      });
+      return checkCapacity(instance, sourceConfiguration(instance));
+    };
+    expect(at(5e-7)).toEqual([]);
+    expect(at(2e-6).map((x) => x.nodes)).toEqual([['n1']]);
+  });
+
+  it('sums of fractional demands that round above the capacity are not overloads', () => {
+    const instance = makeInstance({
+      nodes: [{ id: 'n1', capacity: { cpu: 0.3 } }],
+      vms: [
+        { id: 'a', demand: { cpu: 0.1 }, state: 'running', host: 'n1' },
+        { id: 'b', demand: { cpu: 0.2 }, state: 'waiting' },
+      ],
+    });
+    expect(0.1 + 0.2).toBeGreaterThan(0.3);
+    const actions: Action[] = [{ id: 0, type: 'boot', vm: 'b', to: 'n1', start: 0, end: 1 }];
+    expect(verifyPlan(instance, mkPlan(instance, actions, targetFrom(instance, { b: ['running', 'n1'] }))).violations).toEqual([]);
   });
 });
