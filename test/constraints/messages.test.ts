@@ -5,10 +5,10 @@
  * checker reports; these pin *what* it reports.
  */
 import { describe, expect, it } from 'vitest';
-import { checkAction, checkConstraint, checkInstant, continuousConstraints } from '../../src/constraints/check.js';
+import { checkAction, checkCapacity, checkConstraint, checkInstant, checkStates, continuousConstraints } from '../../src/constraints/check.js';
 import type { Violation } from '../../src/constraints/spec.js';
 import type { Constraint } from '../../src/constraints/types.js';
-import type { Configuration } from '../../src/model/configuration.js';
+import { placement, type Configuration } from '../../src/model/configuration.js';
 import { makeInstance, sourceConfiguration } from '../../src/model/instance.js';
 import { applyAction } from '../../src/plan/replay.js';
 
@@ -270,5 +270,61 @@ describe('continuous checkers: exact violations at an instant and on actions', (
     expect(() => checkConstraint(instance, -1, source)).toThrow(/no constraint #-1/);
     expect(() => checkConstraint(instance, 1.5, source)).toThrow(/no constraint #1.5/);
     expect(() => checkInstant(instance, { time: 0, occupancy: new Map() }, [28])).toThrow(/constraints\[28\]|no constraint #28/);
+  });
+});
+
+describe('capacity and state rules: exact violations', () => {
+  const small = makeInstance({
+    nodes: [
+      { id: 'n1', capacity: { cpu: 2, memory: 10 } },
+      { id: 'n2', capacity: { cpu: 2, memory: 10 }, state: 'offline' },
+    ],
+    vms: [
+      { id: 'a', demand: { cpu: 1, memory: 1 }, state: 'running', host: 'n1', vjob: 'j', wants: 'running' },
+      { id: 'b', demand: { cpu: 1, memory: 1 }, state: 'running', host: 'n1', vjob: 'j' },
+      { id: 'c', demand: { cpu: 1, memory: 1 }, state: 'waiting', wants: 'terminated' },
+      { id: 'w', demand: { cpu: 1, memory: 1 }, state: 'waiting', vjob: 'k' },
+      { id: 'x', demand: { cpu: 1, memory: 1 }, state: 'waiting', vjob: 'k' },
+    ],
+  });
+  const src = sourceConfiguration(small);
+
+  it('names VMs on offline and unknown nodes (run / runs), and loads over capacity per resource', () => {
+    const conf = src
+      .setIn(['vms', 'a'], placement('running', 'n2'))
+      .setIn(['vms', 'b'], placement('running', 'n2'))
+      .setIn(['vms', 'c'], placement('running', 'n7'))
+      .setIn(['vms', 'w'], placement('running', 'n1'))
+      .setIn(['vms', 'x'], placement('running', 'n1')) as Configuration;
+    expect(checkCapacity(small, conf)).toEqual([
+      { code: 'offline-host', message: 'a and b run on offline node n2', vms: ['a', 'b'], nodes: ['n2'] },
+      { code: 'offline-host', message: 'c runs on unknown node n7', vms: ['c'], nodes: ['n7'] },
+    ]);
+    const over = src.setIn(['vms', 'w'], placement('running', 'n1')) as Configuration;
+    expect(checkCapacity(small, over)).toEqual([{ code: 'capacity', message: 'n1: cpu load 3 exceeds capacity 2 (a, b and w)', vms: ['a', 'b', 'w'], nodes: ['n1'] }]);
+    expect(checkCapacity(small, src)).toEqual([]);
+  });
+
+  it('names missing and unexpected hosts, wants not met and split vjobs', () => {
+    const conf = src
+      .setIn(['vms', 'a'], placement('sleeping'))
+      .setIn(['vms', 'c', 'host'], 'n1')
+      .setIn(['vms', 'w'], placement('running', 'n1')) as Configuration;
+    expect(checkStates(small, conf)).toEqual([
+      { code: 'missing-host', message: 'a is sleeping but has no host', vms: ['a'] },
+      { code: 'unexpected-host', message: 'c is waiting but has host n1', vms: ['c'], nodes: ['n1'] },
+      { code: 'wants', message: 'a must end running but is sleeping', vms: ['a'] },
+      { code: 'wants', message: 'c must end terminated but is waiting', vms: ['c'] },
+      { code: 'vjob-split', message: 'vjob j is split: a sleeping; b running', vms: ['a', 'b'] },
+      { code: 'vjob-split', message: 'vjob k is split: w running; x waiting', vms: ['w', 'x'] },
+    ]);
+    const gone = src.deleteIn(['vms', 'a']) as Configuration;
+    expect(checkStates(small, gone)).toEqual([
+      { code: 'wants', message: 'a must end running but is absent', vms: ['a'] },
+      { code: 'wants', message: 'c must end terminated but is waiting', vms: ['c'] },
+    ]);
+    // Terminated members do not split a vjob.
+    const ended = src.setIn(['vms', 'x'], placement('terminated')).setIn(['vms', 'w'], placement('running', 'n1')) as Configuration;
+    expect(checkStates(small, ended).map((v) => v.code)).toEqual(['wants']);
   });
 });

@@ -10,7 +10,8 @@ const SCOPES = {
   verify: {
     replay: { mutate: 'src/plan/replay.ts', tests: `test/plan/replay.test.ts,test/plan/verify.replay.test.ts,${VERIFY_TESTS}` },
     constraints: { mutate: 'src/constraints/**/*.ts', tests: `test/constraints/**/*.test.ts,${VERIFY_TESTS}` },
-    verify: { mutate: 'src/plan/verify.ts', tests: 'test/plan/verify*.test.ts' },
+    // The property tests (verify.property.test.ts) are left out for time: 8 s per surviving mutant.
+    verify: { mutate: 'src/plan/verify.ts', tests: `test/plan/verify.replay.test.ts,test/plan/verify.messages.test.ts,${VERIFY_TESTS}` },
   },
   planner: {
     planner: { mutate: 'src/plan/schedule.ts,src/plan/graph.ts', tests: 'test/plan/planner*.test.ts' },
