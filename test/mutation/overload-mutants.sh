@@ -5,9 +5,9 @@
 # the sources in a temporary directory (the work tree is never touched) and must make the
 # verifier's own tests (test/plan/verify*.test.ts) fail. Prints one line per mutant and exits
 # non-zero when a mutant survives.
-# Usage: bash test/mutation/overload-mutants.sh [--without-boundary]
-#   --without-boundary: drop test/plan/verify.boundary.test.ts from the copy (the state before
-#   issue 14: the mutants survive).
+# Usage: bash test/mutation/overload-mutants.sh [--tests-from <commit>]
+#   --tests-from <commit>: run the test/ directory of that commit instead (e.g. 71a5a8e, before
+#   issue 14: the mutants survive there).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
@@ -25,20 +25,20 @@ for factor in 1.05 1.001; do
     mkdir -p "$dir"
     cp -r "$root/src" "$root/test" "$root/package.json" "$root/tsconfig.json" "$root/vitest.config.ts" "$dir/"
     ln -s "$root/node_modules" "$dir/node_modules"
-    if [ "${1:-}" = --without-boundary ]; then rm "$dir/test/plan/verify.boundary.test.ts"; fi
+    if [ "${1:-}" = --tests-from ]; then
+      rm -rf "$dir/test"
+      git -C "$root" archive "$2" test | tar -x -C "$dir"
+    fi
     if [ "$where" != util ]; then
       sed -i "s/$over/return l > b * $factor + 1e-9 * Math.max(1, Math.abs(b));/" "$dir/src/plan/verify.ts"
     fi
     if [ "$where" != verify ]; then
       sed -i "s/$exceeds/return load > limit * $factor + 1e-9 * Math.max(1, Math.abs(limit));/" "$dir/src/constraints/util.ts"
     fi
-    if (cd "$dir" && npx vitest run test/plan/verify --reporter=dot > "$dir.log" 2>&1); then
-      echo "SURVIVED  x$factor in $where: $(grep -E '^ *Tests ' "$dir.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ')"
-      survived=1
-    else
-      echo "killed    x$factor in $where: $(grep -E 'Tests ' "$dir.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ')"
-      grep -E '^ *FAIL ' "$dir.log" | sed 's/\x1b\[[0-9;]*m//g' | sed 's/^ */          /' | head -3
-    fi
+    if (cd "$dir" && npx vitest run test/plan/verify > "$dir.raw" 2>&1); then status=SURVIVED; survived=1; else status=killed; fi
+    sed 's/\x1b\[[0-9;]*m//g' "$dir.raw" > "$dir.log"
+    echo "$status x$factor in $where:$(grep -E '^ *Tests +[0-9]' "$dir.log" | tr -s ' ')"
+    { grep -E '^ *FAIL ' "$dir.log" || true; } | sed 's/^ */    /' | head -4
   done
 done
 exit $survived
