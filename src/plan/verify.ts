@@ -299,11 +299,30 @@ function replay(instance: Instance, ix: IndexedInstance, actions: readonly Actio
     }
   }
   let occupancyChanged = false;
-  const changedVm = (v: number): void => {
+  // The last action whose start or end changed each watched VM, and the instant it did: an
+  // instant violation names the action that last changed one of its VMs at that instant.
+  const changedBy = new Int32Array(V).fill(-1);
+  const changedAt = new Int32Array(V).fill(-1);
+  let changes = 0;
+  const changeOrder = new Int32Array(V);
+  const changedVm = (v: number, i: number): void => {
     if (watched[v]) {
       setOccupancy(v);
       occupancyChanged = true;
+      changedBy[v] = i;
+      changedAt[v] = instant;
+      changeOrder[v] = changes++;
     }
+  };
+  /** The action that last changed one of `vms` at the current instant, if any. */
+  const culprit = (vms: readonly VmId[] | undefined): number | undefined => {
+    let best = -1;
+    for (const vm of vms ?? []) {
+      const v = ix.vmIndex.get(vm);
+      if (v === undefined || changedAt[v] !== instant) continue;
+      if (best < 0 || changeOrder[v]! > changeOrder[best]!) best = v;
+    }
+    return best < 0 ? undefined : actions[changedBy[best]!]!.id;
   };
 
   const addLoad = (n: number, v: number, sign: 1 | -1, i: number): void => {
@@ -448,7 +467,7 @@ function replay(instance: Instance, ix: IndexedInstance, actions: readonly Actio
     }
     vmBusy[v] = i;
     applied[i] = 1;
-    changedVm(v);
+    changedVm(v, i);
   };
 
   /** Applies the end of action i (when its start was applied). */
@@ -494,7 +513,7 @@ function replay(instance: Instance, ix: IndexedInstance, actions: readonly Actio
       case 'boot':
         break;
     }
-    changedVm(v);
+    changedVm(v, i);
   };
 
   /** Checks the state in force from instant t until the next one. */
@@ -558,7 +577,8 @@ function replay(instance: Instance, ix: IndexedInstance, actions: readonly Actio
         const key = keyOf(x);
         if (seenInstant.has(key) || tolerated(x)) continue;
         seenInstant.add(key);
-        out.push(x.time === undefined ? { ...x, time: t } : x);
+        const by = x.action === undefined ? culprit(x.vms) : undefined;
+        out.push({ ...x, ...(x.time === undefined ? { time: t } : {}), ...(by === undefined ? {} : { action: by }) });
       }
     }
     touched.length = 0;
@@ -687,9 +707,10 @@ function checkStats(instance: Instance, plan: FeasiblePlan, out: Violation[]): v
  * migrations in flight (`limit`), `after` not respected, naming unknown actions or forming a
  * cycle (`after`), an end state other than `target` (`target-mismatch`), a target breaking a
  * constraint or a state rule (`constraint:<type>`, `capacity`, `wants`, `vjob-split`, ...), a
- * continuous constraint broken mid-plan (`constraint:<type>` with `time`), a VM shut down
- * unasked (`lost-vm`), and `stats` that disagree with the plan (`stats`). An infeasible plan is
- * valid when it has no actions and at least one reason (`infeasible` otherwise).
+ * continuous constraint broken mid-plan (`constraint:<type>` with `time` and `action`, the action
+ * that brought it about), a VM shut down unasked (`lost-vm`), and `stats` that disagree with the
+ * plan (`stats`). An infeasible plan is valid when it has no actions and at least one reason
+ * (`infeasible` otherwise).
  *
  * Semantics: actions occupy half-open intervals [start, end). At one instant, the ends of
  * actions that started earlier are applied first, then the starts in topological order of

@@ -1,0 +1,346 @@
+/**
+ * The exact violations the verifier reports, class by class: code, message (what the CLI prints),
+ * VMs, nodes, action and time. verify.test.ts pins which classes are found; this file pins what
+ * each says, so a user can act on it.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Violation } from '../../src/constraints/spec.js';
+import { makeInstance } from '../../src/model/instance.js';
+import type { Limits } from '../../src/model/objective.js';
+import type { Action, FeasiblePlan, PlanTarget } from '../../src/plan/types.js';
+import { verifyPlan } from '../../src/plan/verify.js';
+import { mkPlan, targetFrom } from './verify-support.js';
+
+/** n1..n3 online (8 cpu, 8192 MiB), n4 offline; vm1 on n1, vm2 on n2, vm3 waiting, vm4 sleeping on n3, vm6 sleeping on n4. */
+function cluster(limits?: Limits, cpu = 8) {
+  return makeInstance({
+    nodes: [
+      { id: 'n1', capacity: { cpu, memory: 8192 } },
+      { id: 'n2', capacity: { cpu, memory: 8192 } },
+      { id: 'n3', capacity: { cpu, memory: 8192 } },
+      { id: 'n4', capacity: { cpu, memory: 8192 }, state: 'offline' },
+    ],
+    vms: [
+      { id: 'vm1', demand: { cpu: 2, memory: 2048 }, state: 'running', host: 'n1' },
+      { id: 'vm2', demand: { cpu: 7, memory: 1024 }, state: 'running', host: 'n2' },
+      { id: 'vm3', demand: { cpu: 1, memory: 1024 }, state: 'waiting' },
+      { id: 'vm4', demand: { cpu: 1, memory: 1024 }, state: 'sleeping', host: 'n3' },
+      { id: 'vm6', demand: { cpu: 1, memory: 1024 }, state: 'sleeping', host: 'n4' },
+    ],
+    ...(limits ? { limits } : {}),
+  });
+}
+const inst = cluster();
+
+const run = (actions: readonly Action[], target: PlanTarget = targetFrom(inst), i = inst): readonly Violation[] =>
+  verifyPlan(i, mkPlan(i, actions, target)).violations;
+const ill = (id: number, message: string, vms: string[] | undefined, nodes: string[], time?: number): Violation => ({
+  code: 'illegal-action',
+  message,
+  ...(vms ? { vms } : {}),
+  nodes,
+  action: id,
+  ...(time === undefined ? {} : { time }),
+});
+
+describe('verifyPlan messages: malformed actions', () => {
+  it('names duplicate ids, non-integer ids, unknown types, negative and reversed times, unknown VMs and nodes', () => {
+    const actions = [
+      { id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n3', start: 0, end: 2 },
+      { id: 0, type: 'boot', vm: 'vm3', to: 'n3', start: 0, end: 1 },
+      { id: 1.5, type: 'bootNode', node: 'n4', start: 0, end: 1 },
+      { id: 2, type: 'teleport' },
+      { id: 3, type: 'shutdown', vm: 'vmX', from: 'n1', start: -1, end: -2 },
+      { id: 4, type: 'suspend', vm: 'vm2', from: 'n9', start: Number.NaN, end: 1 },
+      { id: 5, type: 'resume', vm: 'vm4', from: 'n3', to: 'n3', start: 0, end: 1 },
+      { id: 6, type: 'migrate', vm: 'vm2', from: 'n2', to: 'n8', start: 1, end: Infinity },
+    ] as unknown as Action[];
+    const target = targetFrom(inst, { vm1: ['running', 'n3'], vm3: ['running', 'n3'], vm4: ['running', 'n3'] }, { n4: 'online' });
+    expect(run(actions, target)).toEqual([
+      { code: 'illegal-action', message: 'action id 0 is used by 2 actions (positions 0, 1)', action: 0 },
+      ill(1.5, 'action 1.5 (bootNode n4) at t=0: id 1.5 is not an integer', undefined, ['n4'], 0),
+      { code: 'illegal-action', message: 'action 2 (teleport): unknown action type', action: 2 },
+      ill(3, 'action 3 (shutdown vmX on n1) at t=-1: starts before 0 (start -1)', ['vmX'], ['n1'], -1),
+      ill(3, 'action 3 (shutdown vmX on n1) at t=-1: ends (t=-2) before it starts', ['vmX'], ['n1'], -1),
+      ill(3, 'action 3 (shutdown vmX on n1) at t=-1: unknown VM vmX', ['vmX'], ['n1'], -1),
+      ill(4, 'action 4 (suspend vm2 on n9): start NaN and end 1 must be finite numbers', ['vm2'], ['n9']),
+      ill(4, 'action 4 (suspend vm2 on n9): unknown node n9', ['vm2'], ['n9']),
+      ill(6, 'action 6 (migrate vm2 n2→n8): start 1 and end Infinity must be finite numbers', ['vm2'], ['n2', 'n8']),
+      ill(6, 'action 6 (migrate vm2 n2→n8) at t=1: unknown node n8', ['vm2'], ['n2', 'n8'], 1),
+    ]);
+  });
+});
+
+describe('verifyPlan messages: actions illegal at their start', () => {
+  it.each<[string, Action[], PlanTarget, Violation[]]>([
+    [
+      'a migration from the wrong node',
+      [{ id: 0, type: 'migrate', vm: 'vm1', from: 'n2', to: 'n3', start: 0, end: 1 }],
+      targetFrom(inst),
+      [ill(0, 'action 0 (migrate vm1 n2→n3) at t=0: vm1 is running on n1, not on n2', ['vm1'], ['n2', 'n3'], 0)],
+    ],
+    [
+      'a boot of a running VM',
+      [{ id: 1, type: 'boot', vm: 'vm1', to: 'n3', start: 2, end: 3 }],
+      targetFrom(inst),
+      [ill(1, 'action 1 (boot vm1 on n3) at t=2: vm1 is running on n1, not waiting', ['vm1'], ['n3'], 2)],
+    ],
+    [
+      'a shutdown of a waiting VM',
+      [{ id: 1, type: 'shutdown', vm: 'vm3', from: 'n1', start: 0, end: 3 }],
+      targetFrom(inst),
+      [
+        {
+          code: 'lost-vm',
+          message: 'action 1 (shutdown vm3 on n1) at t=0: vm3 is shut down but nothing asks for it to end terminated',
+          vms: ['vm3'],
+          nodes: ['n1'],
+          action: 1,
+          time: 0,
+        },
+        ill(1, 'action 1 (shutdown vm3 on n1) at t=0: vm3 is waiting, not running', ['vm3'], ['n1'], 0),
+      ],
+    ],
+    [
+      'a resume of a sleeping VM from the wrong node',
+      [{ id: 1, type: 'resume', vm: 'vm4', from: 'n1', to: 'n1', start: 0, end: 3 }],
+      targetFrom(inst),
+      [ill(1, 'action 1 (resume vm4 n1→n1) at t=0: vm4 is sleeping on n3, not on n1', ['vm4'], ['n1'], 0)],
+    ],
+    [
+      'a migration onto the node the VM is on',
+      [{ id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n1', start: 0, end: 1 }],
+      targetFrom(inst),
+      [ill(0, 'action 0 (migrate vm1 n1→n1) at t=0: vm1 migrates to the node it is on', ['vm1'], ['n1'], 0)],
+    ],
+    [
+      'a boot onto an offline node',
+      [{ id: 0, type: 'boot', vm: 'vm3', to: 'n4', start: 0, end: 1 }],
+      targetFrom(inst, { vm3: ['running', 'n4'] }),
+      [
+        ill(0, 'action 0 (boot vm3 on n4) at t=0: vm3 cannot arrive: node n4 is offline', ['vm3'], ['n4'], 0),
+        { code: 'offline-host', message: 'vm3 runs on offline node n4', vms: ['vm3'], nodes: ['n4'] },
+      ],
+    ],
+    [
+      'a boot onto a node whose bootNode has not ended',
+      [
+        { id: 7, type: 'bootNode', node: 'n4', start: 0, end: 10 },
+        { id: 8, type: 'boot', vm: 'vm3', to: 'n4', start: 5, end: 11 },
+      ],
+      targetFrom(inst, { vm3: ['running', 'n4'] }, { n4: 'online' }),
+      [ill(8, 'action 8 (boot vm3 on n4) at t=5: vm3 cannot arrive: node n4 is offline (its bootNode, action 7, has not ended)', ['vm3'], ['n4'], 5)],
+    ],
+    [
+      'a remote resume whose image is on an offline node',
+      [{ id: 0, type: 'resume', vm: 'vm6', from: 'n4', to: 'n1', start: 0, end: 1 }],
+      targetFrom(inst, { vm6: ['running', 'n1'] }),
+      [ill(0, 'action 0 (resume vm6 n4→n1) at t=0: the image of vm6 cannot be read: node n4 is offline', ['vm6'], ['n4', 'n1'], 0)],
+    ],
+    [
+      'two overlapping actions on one VM',
+      [
+        { id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n3', start: 0, end: 4 },
+        { id: 1, type: 'suspend', vm: 'vm1', from: 'n1', start: 2, end: 3 },
+      ],
+      targetFrom(inst, { vm1: ['running', 'n3'] }),
+      [ill(1, 'action 1 (suspend vm1 on n1) at t=2: vm1 is busy with action 0', ['vm1'], ['n1'], 2)],
+    ],
+    [
+      'node actions on a node in the wrong state or busy',
+      [
+        { id: 0, type: 'bootNode', node: 'n1', start: 0, end: 4 },
+        { id: 1, type: 'shutdownNode', node: 'n4', start: 0, end: 4 },
+        { id: 2, type: 'bootNode', node: 'n4', start: 1, end: 4 },
+        { id: 3, type: 'bootNode', node: 'n4', start: 2, end: 5 },
+      ],
+      targetFrom(inst, {}, { n4: 'online' }),
+      [
+        ill(0, 'action 0 (bootNode n1) at t=0: node n1 is already online', undefined, ['n1'], 0),
+        ill(1, 'action 1 (shutdownNode n4) at t=0: node n4 is not online', undefined, ['n4'], 0),
+        ill(3, 'action 3 (bootNode n4) at t=2: node n4 is busy with action 2', undefined, ['n4'], 2),
+      ],
+    ],
+    [
+      'the shutdown of a node that hosts a VM and the image of a remote resume',
+      [
+        { id: 0, type: 'resume', vm: 'vm4', from: 'n3', to: 'n1', start: 0, end: 10 },
+        { id: 1, type: 'shutdownNode', node: 'n1', start: 1, end: 30 },
+        { id: 2, type: 'shutdownNode', node: 'n3', start: 1, end: 30 },
+      ],
+      targetFrom(inst, { vm4: ['running', 'n1'] }),
+      [
+        ill(1, 'action 1 (shutdownNode n1) at t=1: node n1 still hosts vm1, vm4', undefined, ['n1'], 1),
+        ill(2, 'action 2 (shutdownNode n3) at t=1: node n3 still hosts vm4', undefined, ['n3'], 1),
+      ],
+    ],
+  ])('%s', (_name, actions, target, expected) => {
+    expect(run(actions, target)).toEqual(expected);
+  });
+});
+
+describe('verifyPlan messages: after, capacity, limits', () => {
+  it('names an after not respected, an unknown predecessor, a cycle and a self-reference', () => {
+    const actions: Action[] = [
+      { id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n3', start: 0, end: 4 },
+      { id: 1, type: 'boot', vm: 'vm3', to: 'n3', start: 3, end: 5, after: [0, 42] },
+      { id: 2, type: 'resume', vm: 'vm4', from: 'n3', to: 'n3', start: 6, end: 6, after: [3] },
+      { id: 3, type: 'bootNode', node: 'n4', start: 6, end: 6, after: [2] },
+      { id: 4, type: 'shutdownNode', node: 'n4', start: 7, end: 7, after: [4, 3] },
+    ];
+    const target = targetFrom(inst, { vm1: ['running', 'n3'], vm3: ['running', 'n3'], vm4: ['running', 'n3'] });
+    expect(run(actions, target)).toEqual([
+      { code: 'after', message: 'action 1 (boot vm3 on n3) at t=3: starts before action 0, which it is after, ends (t=4)', vms: ['vm3'], nodes: ['n3'], action: 1, time: 3 },
+      { code: 'after', message: 'action 1 (boot vm3 on n3) at t=3: after names unknown action 42', vms: ['vm3'], nodes: ['n3'], action: 1, time: 3 },
+      { code: 'after', message: 'after forms a cycle through actions 2, 3', action: 2 },
+      { code: 'after', message: 'action 4 (shutdownNode n4): after names the action itself', action: 4 },
+    ]);
+  });
+
+  it('names the node, resource, load, capacity and the action that brought the load', () => {
+    const actions: Action[] = [{ id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n2', start: 1.5, end: 4 }];
+    expect(run(actions, targetFrom(inst, { vm1: ['running', 'n2'] }))).toEqual([
+      {
+        code: 'capacity',
+        message: 'node n2 at t=1.5: cpu load 9 exceeds capacity 8, brought by action 0 (migrate vm1 n1→n2)',
+        nodes: ['n2'],
+        vms: ['vm1'],
+        action: 0,
+        time: 1.5,
+      },
+    ]);
+    // An overload present from the start and never shed is reported once, by the end-state check,
+    // which names no action and no time.
+    const over = makeInstance({
+      nodes: [{ id: 'n1', capacity: { cpu: 2 } }],
+      vms: [{ id: 'a', demand: { cpu: 3 }, state: 'running', host: 'n1' }],
+    });
+    expect(verifyPlan(over, mkPlan(over, [], targetFrom(over))).violations).toEqual([
+      { code: 'capacity', message: 'n1: cpu load 3 exceeds capacity 2 (a)', vms: ['a'], nodes: ['n1'] },
+    ]);
+  });
+
+  it('names the migrations in flight beyond maxMigrationsPerNode and maxParallelMigrations, once per episode', () => {
+    const limited = cluster({ maxMigrationsPerNode: 1, maxParallelMigrations: 1 }, 16);
+    const actions: Action[] = [
+      { id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n3', start: 0, end: 4 },
+      { id: 1, type: 'migrate', vm: 'vm2', from: 'n2', to: 'n3', start: 1, end: 3 },
+    ];
+    const target = targetFrom(limited, { vm1: ['running', 'n3'], vm2: ['running', 'n3'] });
+    expect(run(actions, target, limited)).toEqual([
+      {
+        code: 'limit',
+        message: 'node n3 at t=1: 2 migrations in flight (actions 0, 1), more than maxMigrationsPerNode 1',
+        nodes: ['n3'],
+        vms: ['vm1', 'vm2'],
+        action: 1,
+        time: 1,
+      },
+      {
+        code: 'limit',
+        message: 'at t=1: 2 migrations in flight (actions 0, 1), more than maxParallelMigrations 1',
+        vms: ['vm1', 'vm2'],
+        action: 1,
+        time: 1,
+      },
+    ]);
+  });
+});
+
+describe('verifyPlan messages: target, stats, infeasible plans', () => {
+  it('names every way the target differs from the end state', () => {
+    const actions: Action[] = [{ id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n3', start: 0, end: 2 }];
+    const t = targetFrom(inst, { vm1: ['running', 'n2'] });
+    const { vm3: _w, ...vms } = t.vms;
+    const { n3: _n, ...nodes } = t.nodes;
+    const target = {
+      vms: { ...vms, vm2: { state: 'sleeping', host: 'n2' }, vm4: 7, vm6: { state: 'waiting', host: 'n4' }, ghost: { state: 'waiting' } },
+      nodes: { ...nodes, n4: 'online', n9: 'offline' },
+    } as unknown as PlanTarget;
+    expect(run(actions, target).filter((x) => x.code === 'target-mismatch')).toEqual([
+      { code: 'target-mismatch', message: 'vm1 ends running on n3 but the target says running on n2', vms: ['vm1'], nodes: ['n3', 'n2'] },
+      { code: 'target-mismatch', message: 'vm2 ends running on n2 but the target says sleeping on n2', vms: ['vm2'], nodes: ['n2', 'n2'] },
+      { code: 'target-mismatch', message: 'the target omits VM vm3 (it ends waiting)', vms: ['vm3'] },
+      { code: 'target-mismatch', message: "the target's entry for VM vm4 is not a placement", vms: ['vm4'] },
+      { code: 'target-mismatch', message: 'vm6 ends sleeping on n4 but the target says waiting on n4', vms: ['vm6'], nodes: ['n4', 'n4'] },
+      { code: 'target-mismatch', message: 'the target lists unknown VM ghost', vms: ['ghost'] },
+      { code: 'target-mismatch', message: 'the target omits node n3 (it ends online)', nodes: ['n3'] },
+      { code: 'target-mismatch', message: 'node n4 ends offline but the target says online', nodes: ['n4'] },
+      { code: 'target-mismatch', message: 'the target lists unknown node n9', nodes: ['n9'] },
+    ]);
+    const hosted = { ...t, vms: { ...t.vms, vm1: { state: 'running', host: 'n3' }, vm3: { state: 'waiting', host: 'n1' } } } as unknown as PlanTarget;
+    expect(run(actions, hosted)).toEqual([
+      { code: 'target-mismatch', message: 'the target gives waiting VM vm3 a host (n1)', vms: ['vm3'], nodes: ['n1'] },
+    ]);
+    const plan = mkPlan(inst, actions, targetFrom(inst, { vm1: ['running', 'n3'] }));
+    expect(verifyPlan(inst, { ...plan, target: undefined } as unknown as FeasiblePlan).violations).toEqual([
+      { code: 'target-mismatch', message: 'the plan has no target' },
+    ]);
+    expect(verifyPlan(inst, { ...plan, target: { vms: null, nodes: null } } as unknown as FeasiblePlan).violations.map((x) => x.message)).toEqual([
+      'the target omits VM vm1 (it ends running)',
+      'the target omits VM vm2 (it ends running)',
+      'the target omits VM vm3 (it ends waiting)',
+      'the target omits VM vm4 (it ends sleeping)',
+      'the target omits VM vm6 (it ends sleeping)',
+      'the target omits node n1 (it ends online)',
+      'the target omits node n2 (it ends online)',
+      'the target omits node n3 (it ends online)',
+      'the target omits node n4 (it ends offline)',
+    ]);
+  });
+
+  it('names each stats field that disagrees with the plan', () => {
+    const actions: Action[] = [
+      { id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n3', start: 2, end: 4 },
+      { id: 1, type: 'resume', vm: 'vm4', from: 'n3', to: 'n3', start: 1, end: 3 },
+    ];
+    const plan = mkPlan(inst, actions, targetFrom(inst, { vm1: ['running', 'n3'], vm4: ['running', 'n3'] }));
+    expect(plan.stats).toMatchObject({ migrations: 1, migratedMemory: 2048, makespan: 3, nodesUsed: 2 });
+    expect(verifyPlan(inst, plan).violations).toEqual([]);
+    const bad = { ...plan, stats: { nodesUsed: 3, lowerBound: 4, migrations: 2, migratedMemory: 2049, makespan: 4, solveMs: -1, planMs: Number.NaN } };
+    expect(verifyPlan(inst, bad).violations).toEqual([
+      { code: 'stats', message: 'stats.migrations is 2 but the plan gives 1' },
+      { code: 'stats', message: 'stats.migratedMemory is 2049 but the plan gives 2048' },
+      { code: 'stats', message: 'stats.makespan is 4 but the plan gives 3' },
+      { code: 'stats', message: 'stats.nodesUsed is 3 but the plan gives 2' },
+      { code: 'stats', message: 'stats.lowerBound 4 exceeds the 2 nodes the target uses' },
+      { code: 'stats', message: 'stats.solveMs is -1, not a duration' },
+      { code: 'stats', message: 'stats.planMs is NaN, not a duration' },
+    ]);
+    // Within the relative tolerance 1e-6, and at the bound, the same fields are fine.
+    const close = { ...plan, stats: { ...plan.stats, lowerBound: 2, migratedMemory: 2048 * (1 + 5e-7), makespan: 3 * (1 - 5e-7), solveMs: 0, planMs: Infinity } };
+    expect(verifyPlan(inst, close).violations).toEqual([{ code: 'stats', message: 'stats.planMs is Infinity, not a duration' }]);
+    const far = { ...plan, stats: { ...plan.stats, migratedMemory: 2048 * (1 + 2e-6), makespan: 3 * (1 - 2e-6) } };
+    expect(verifyPlan(inst, far).violations.map((x) => x.message)).toEqual([
+      `stats.migratedMemory is ${2048 * (1 + 2e-6)} but the plan gives 2048`,
+      `stats.makespan is ${3 * (1 - 2e-6)} but the plan gives 3`,
+    ]);
+    const none = { ...plan, stats: undefined } as unknown as FeasiblePlan;
+    expect(verifyPlan(inst, none).violations).toEqual([{ code: 'stats', message: 'the plan has no stats' }]);
+    const strings = { ...plan, stats: { ...plan.stats, migratedMemory: '2048', lowerBound: '0' } } as unknown as FeasiblePlan;
+    expect(verifyPlan(inst, strings).violations.map((x) => x.message)).toEqual([
+      'stats.migratedMemory is 2048 but the plan gives 2048',
+      'stats.lowerBound 0 exceeds the 2 nodes the target uses',
+    ]);
+  });
+
+  it('counts as used only the online nodes the target runs VMs on, and the empty plan has makespan 0', () => {
+    const plan = mkPlan(inst, [], targetFrom(inst));
+    expect(plan.stats).toMatchObject({ makespan: 0, nodesUsed: 2 });
+    expect(verifyPlan(inst, plan).violations).toEqual([]);
+    expect(verifyPlan(inst, { ...plan, stats: { ...plan.stats, makespan: 1 } }).violations).toEqual([
+      { code: 'stats', message: 'stats.makespan is 1 but the plan gives 0' },
+    ]);
+  });
+
+  it('names an infeasible plan that carries actions or gives no reasons', () => {
+    const action: Action = { id: 0, type: 'bootNode', node: 'n4', start: 0, end: 1 };
+    expect(verifyPlan(inst, { version: 1, status: 'infeasible', actions: [action], reasons: [] } as unknown as FeasiblePlan).violations).toEqual([
+      { code: 'infeasible', message: 'an infeasible plan carries 1 actions' },
+      { code: 'infeasible', message: 'an infeasible plan gives no reasons' },
+    ]);
+    expect(verifyPlan(inst, { version: 1, status: 'infeasible', actions: [], reasons: [{ message: 'no room' }] })).toEqual({ ok: true, violations: [] });
+    const noList = { version: 1, status: 'infeasible', actions: 'none', reasons: 'none' } as unknown as FeasiblePlan;
+    expect(verifyPlan(inst, noList).violations).toEqual([{ code: 'infeasible', message: 'an infeasible plan gives no reasons' }]);
+  });
+});
