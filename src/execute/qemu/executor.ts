@@ -58,8 +58,10 @@ export interface MigrationRecord {
   readonly to: NodeId;
   /** Wall milliseconds of the whole action (destination start to source quit). */
   readonly wallMs: number;
-  /** QEMU's `total-time` of the migration stream, in ms. */
-  readonly totalMs: number;
+  /** Milliseconds from the source's `migrate` to its `completed` event (the stream, measured here). */
+  readonly streamMs: number;
+  /** QEMU's own `setup-time` + `total-time`, in ms. */
+  readonly qemuTotalMs: number;
   /** QEMU's `downtime`: how long the guest was paused at the switch-over, in ms. */
   readonly downtimeMs: number;
 }
@@ -136,6 +138,7 @@ async function pause(ms: number, signal: AbortSignal, what: string): Promise<voi
 interface MigrateStatus {
   readonly status?: string;
   readonly 'total-time'?: number;
+  readonly 'setup-time'?: number;
   readonly downtime?: number;
   readonly 'error-desc'?: string;
 }
@@ -286,31 +289,47 @@ export class QemuExecutor implements Executor {
     return join(node.dir, `v${rec.index}g${rec.generation}.mig`);
   }
 
-  /** Polls `query-migrate` on `proc` until the migration ends; returns the last status. */
-  private async waitMigration(proc: QemuProcess, signal: AbortSignal, what: string, destination?: QemuProcess): Promise<MigrateStatus> {
-    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-      let st: MigrateStatus;
-      try {
-        st = await proc.qmp.execute<MigrateStatus>('query-migrate');
-      } catch (e) {
-        fail('failed', `${what}: the source QEMU stopped answering (${(e as Error).message})`);
-      }
-      if (st.status === 'completed' || st.status === 'failed' || st.status === 'cancelled') return st;
-      if (signal.aborted) {
+  /**
+   * Listens for the end of the outgoing migration of `proc` (QMP `MIGRATION` events, enabled by
+   * the `events` capability). Events, not `query-migrate` polls: on a process that was itself a
+   * migration destination, `query-migrate` answers the old incoming `completed` until the new
+   * outgoing stream has connected.
+   */
+  private async armMigration(proc: QemuProcess): Promise<{ readonly ended: Promise<string>; readonly dispose: () => void }> {
+    let dispose = (): void => undefined;
+    const ended = new Promise<string>((resolve) => {
+      const off = proc.qmp.onEvent((e) => {
+        const status = e.data?.['status'];
+        if (e.event === 'MIGRATION' && (status === 'completed' || status === 'failed' || status === 'cancelled')) resolve(status);
+      });
+      void proc.exited.then(() => resolve('process-exited'));
+      dispose = off;
+    });
+    await proc.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
+    return { ended, dispose };
+  }
+
+  /** Waits for the armed migration to end (or the signal: then `migrate_cancel`); returns QEMU's figures. */
+  private async waitMigration(proc: QemuProcess, armed: { readonly ended: Promise<string>; readonly dispose: () => void }, signal: AbortSignal, what: string): Promise<MigrateStatus> {
+    try {
+      const aborted = new Promise<'aborted'>((resolve) => {
+        if (signal.aborted) resolve('aborted');
+        signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+      });
+      let end = await Promise.race([armed.ended, aborted]);
+      if (end === 'aborted') {
         await proc.qmp.execute('migrate_cancel').catch(() => undefined);
-        // wait for the cancel to land, so the source is running again before we report
-        for (let i = 0; i < 200; i++) {
-          const s = await proc.qmp.execute<MigrateStatus>('query-migrate').catch(() => ({ status: 'failed' }) as MigrateStatus);
-          if (s.status === 'completed') return s;
-          if (s.status === 'cancelled' || s.status === 'failed') break;
-          await sleep(5);
+        // wait for the cancel to land, so the source runs again before we report
+        end = await Promise.race([armed.ended, sleep(5000).then(() => 'stuck')]);
+        if (end !== 'completed') {
+          fail(signal.reason instanceof Error && signal.reason.name === 'TimeoutError' ? 'timeout' : 'cancelled', `${what}: aborted during the migration`);
         }
-        fail(signal.reason instanceof Error && signal.reason.name === 'TimeoutError' ? 'timeout' : 'cancelled', `${what}: aborted during the migration`);
       }
-      if (destination && !destination.alive && st.status !== 'active') {
-        // the stream may need a moment to notice the dead peer; keep polling
-      }
-      await sleep(delay);
+      if (end === 'process-exited') fail('failed', `${what}: the source QEMU died during the migration${proc.stderr ? `: ${proc.stderr}` : ''}`);
+      const st = await proc.qmp.execute<MigrateStatus>('query-migrate').catch(() => ({}) as MigrateStatus);
+      return { ...st, status: end };
+    } finally {
+      armed.dispose();
     }
   }
 
@@ -346,7 +365,9 @@ export class QemuExecutor implements Executor {
   private async suspendOn(rec: VmRec, node: NodeRec, signal: AbortSignal, what: string): Promise<void> {
     const proc = rec.process!;
     const image = safePath(join(node.dir, `v${rec.index}.img`));
+    let armed: Awaited<ReturnType<QemuExecutor['armMigration']>>;
     try {
+      armed = await this.armMigration(proc);
       await proc.qmp.execute('stop');
       await proc.qmp.execute('migrate', { uri: `exec:cat > ${image}` });
     } catch (e) {
@@ -355,7 +376,7 @@ export class QemuExecutor implements Executor {
     }
     let st: MigrateStatus;
     try {
-      st = await this.waitMigration(proc, signal, what);
+      st = await this.waitMigration(proc, armed, signal, what);
     } catch (e) {
       await proc.qmp.execute('cont').catch(() => undefined);
       await unlink(image).catch(() => undefined);
@@ -530,29 +551,38 @@ export class QemuExecutor implements Executor {
       }
       fail(code, `${what}: ${why}; vm ${q(rec.id)} still runs on ${q(a.from)}`, retryable);
     };
+    let armed: Awaited<ReturnType<QemuExecutor['armMigration']>> | undefined;
+    let tStream = 0;
     try {
       await dest.qmp.execute('migrate-incoming', { uri: `unix:${sock}` });
-      await source.qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
+      armed = await this.armMigration(source);
       if (this.options.maxBandwidth !== undefined) {
         await source.qmp.execute('migrate-set-parameters', { 'max-bandwidth': Math.max(1, Math.round(this.options.maxBandwidth)) });
       }
-      if (signal.aborted) return await giveUp('cancelled', 'aborted before the migration started', true);
+      if (signal.aborted) {
+        armed.dispose();
+        return await giveUp('cancelled', 'aborted before the migration started', true);
+      }
+      tStream = performance.now();
       await source.qmp.execute('migrate', { uri: `unix:${sock}` });
     } catch (e) {
+      armed?.dispose();
       if (e instanceof StepError) throw e;
       return await giveUp('failed', `QEMU refused to start the migration (${(e as Error).message})`, true);
     }
     this.options.onMigrationStarted?.({ vm: rec.id, sourcePid: source.pid, destinationPid: dest.pid });
     let st: MigrateStatus;
+    let streamMs = NaN;
     try {
-      st = await this.waitMigration(source, signal, what, dest);
+      st = await this.waitMigration(source, armed, signal, what);
+      streamMs = performance.now() - tStream;
     } catch (e) {
       if (e instanceof StepError) return await giveUp(e.outcome.error.code === 'timeout' ? 'timeout' : e.outcome.error.code === 'cancelled' ? 'cancelled' : 'failed', e.outcome.error.message.replace(`${what}: `, ''), e.outcome.error.code !== 'failed');
       throw e;
     }
     if (st.status !== 'completed') {
       const why = dest.alive ? st['error-desc'] ?? st.status ?? 'unknown' : `the destination process died (${st['error-desc'] ?? st.status})`;
-      return await giveUp('failed', `migration ${st.status}: ${why}`, dest.alive);
+      return await giveUp('failed', `migration ${st.status}: ${why}`, true);
     }
     // The stream completed: the destination must now run the guest; if it does not, the paused
     // source still holds the whole state and takes it back.
@@ -565,7 +595,7 @@ export class QemuExecutor implements Executor {
     await unlink(sock).catch(() => undefined);
     rec.process = dest;
     rec.host = a.to;
-    this.migrationLog.push({ vm: rec.id, from: a.from, to: a.to, wallMs: performance.now() - t0, totalMs: st['total-time'] ?? NaN, downtimeMs: st.downtime ?? NaN });
+    this.migrationLog.push({ vm: rec.id, from: a.from, to: a.to, wallMs: performance.now() - t0, streamMs, qemuTotalMs: (st['setup-time'] ?? 0) + (st['total-time'] ?? NaN), downtimeMs: st.downtime ?? NaN });
   }
 
   private async boot(rec: VmRec, a: BootAction, signal: AbortSignal): Promise<void> {
