@@ -12,10 +12,11 @@
 import { Configuration, placement } from '../model/configuration.js';
 import type { NodeId, VmId } from '../model/ids.js';
 import { sourceConfiguration, type Instance } from '../model/instance.js';
-import { defaultDurationModel, type DurationModel, type DurationRequest } from '../plan/durations.js';
+import { defaultDurationModel, type DurationModel } from '../plan/durations.js';
 import { applyAction } from '../plan/replay.js';
 import type { Action } from '../plan/types.js';
 import { createRandom } from '../util/random.js';
+import { describeAction, durationRequestOf, nodesOfAction } from './actions.js';
 import { VirtualClock } from './clock.js';
 import { STEP_OK, stepFailed, type CheckpointOutcome, type Executor, type StepContext, type StepOutcome } from './types.js';
 
@@ -84,37 +85,6 @@ function hash(...parts: readonly (string | number)[]): number {
 
 function matches(m: ActionMatcher, a: Action): boolean {
   return typeof m === 'number' ? a.id === m : m(a);
-}
-
-function describe(a: Action): string {
-  switch (a.type) {
-    case 'migrate':
-      return `migrate ${a.vm} ${a.from}→${a.to}`;
-    case 'resume':
-      return `resume ${a.vm} ${a.from}→${a.to}`;
-    case 'boot':
-      return `boot ${a.vm} on ${a.to}`;
-    case 'shutdown':
-    case 'suspend':
-      return `${a.type} ${a.vm} on ${a.from}`;
-    default:
-      return `${a.type} ${a.node}`;
-  }
-}
-
-function nodesOf(a: Action): NodeId[] {
-  switch (a.type) {
-    case 'migrate':
-    case 'resume':
-      return a.from === a.to ? [a.from] : [a.from, a.to];
-    case 'boot':
-      return [a.to];
-    case 'shutdown':
-    case 'suspend':
-      return [a.from];
-    default:
-      return [a.node];
-  }
 }
 
 /**
@@ -217,30 +187,30 @@ export class SimulatedExecutor implements Executor {
   }
 
   private legality(a: Action): StepOutcome {
-    for (const n of nodesOf(a)) {
-      if (!this.world.nodes.has(n)) return stepFailed('precheck', `${describe(a)}: unknown node ${JSON.stringify(n)}`);
-      if (this.dead.has(n)) return stepFailed('node-lost', `${describe(a)}: node ${n} is dead`);
+    for (const n of nodesOfAction(a)) {
+      if (!this.world.nodes.has(n)) return stepFailed('precheck', `${describeAction(a)}: unknown node ${JSON.stringify(n)}`);
+      if (this.dead.has(n)) return stepFailed('node-lost', `${describeAction(a)}: node ${n} is dead`);
     }
     const online = (n: NodeId): boolean => this.world.nodes.get(n) === 'online';
     if (a.type === 'bootNode' || a.type === 'shutdownNode') {
-      if (this.busy.has(`node:${a.node}`)) return stepFailed('precheck', `${describe(a)}: node ${a.node} is busy with another action`);
-      if (a.type === 'bootNode') return online(a.node) ? stepFailed('precheck', `${describe(a)}: node ${a.node} is already online`) : STEP_OK;
-      if (!online(a.node)) return stepFailed('precheck', `${describe(a)}: node ${a.node} is already offline`);
+      if (this.busy.has(`node:${a.node}`)) return stepFailed('precheck', `${describeAction(a)}: node ${a.node} is busy with another action`);
+      if (a.type === 'bootNode') return online(a.node) ? stepFailed('precheck', `${describeAction(a)}: node ${a.node} is already online`) : STEP_OK;
+      if (!online(a.node)) return stepFailed('precheck', `${describeAction(a)}: node ${a.node} is already offline`);
       const on = this.world.runningOn(a.node);
-      return on.length > 0 ? stepFailed('precheck', `${describe(a)}: node ${a.node} still runs ${on.join(', ')}`) : STEP_OK;
+      return on.length > 0 ? stepFailed('precheck', `${describeAction(a)}: node ${a.node} still runs ${on.join(', ')}`) : STEP_OK;
     }
     const p = this.world.vms.get(a.vm);
-    if (p === undefined) return stepFailed('precheck', `${describe(a)}: unknown VM ${JSON.stringify(a.vm)} (lost or never known)`);
-    if (this.busy.has(`vm:${a.vm}`)) return stepFailed('precheck', `${describe(a)}: VM ${a.vm} is busy with another action`);
+    if (p === undefined) return stepFailed('precheck', `${describeAction(a)}: unknown VM ${JSON.stringify(a.vm)} (lost or never known)`);
+    if (this.busy.has(`vm:${a.vm}`)) return stepFailed('precheck', `${describeAction(a)}: VM ${a.vm} is busy with another action`);
     const where = p.host === undefined ? p.state : `${p.state} on ${p.host}`;
     const needs = (state: string, host?: NodeId): StepOutcome | undefined =>
       p.state !== state || (host !== undefined && p.host !== host)
-        ? stepFailed('precheck', `${describe(a)}: VM ${a.vm} is ${where}, not ${state}${host === undefined ? '' : ` on ${host}`}`)
+        ? stepFailed('precheck', `${describeAction(a)}: VM ${a.vm} is ${where}, not ${state}${host === undefined ? '' : ` on ${host}`}`)
         : undefined;
-    const arrive = (n: NodeId): StepOutcome | undefined => (online(n) ? undefined : stepFailed('precheck', `${describe(a)}: node ${n} is offline`));
+    const arrive = (n: NodeId): StepOutcome | undefined => (online(n) ? undefined : stepFailed('precheck', `${describeAction(a)}: node ${n} is offline`));
     switch (a.type) {
       case 'migrate':
-        return needs('running', a.from) ?? (a.from === a.to ? stepFailed('precheck', `${describe(a)}: same node`) : undefined) ?? arrive(a.to) ?? STEP_OK;
+        return needs('running', a.from) ?? (a.from === a.to ? stepFailed('precheck', `${describeAction(a)}: same node`) : undefined) ?? arrive(a.to) ?? STEP_OK;
       case 'boot':
         return needs('waiting') ?? arrive(a.to) ?? STEP_OK;
       case 'shutdown':
@@ -260,27 +230,13 @@ export class SimulatedExecutor implements Executor {
     }
     const { failureRate = 0, transientRate = 0, hangRate = 0 } = this.options;
     if (failureRate + transientRate + hangRate <= 0) return { kind: 'ok' };
-    const rng = createRandom(hash(this.options.seed ?? 1, 'fate', describe(a), a.id, attempt));
+    const rng = createRandom(hash(this.options.seed ?? 1, 'fate', describeAction(a), a.id, attempt));
     const u = rng.next();
     const fraction = rng.next();
     if (u < failureRate) return { kind: 'fail', retryable: false, fraction };
     if (u < failureRate + transientRate) return { kind: 'fail', retryable: true, fraction };
     if (u < failureRate + transientRate + hangRate) return { kind: 'hang' };
     return { kind: 'ok' };
-  }
-
-  private request(a: Action): DurationRequest {
-    const vm = 'vm' in a ? this.instance.vms.get(a.vm) : undefined;
-    const from = 'from' in a ? this.instance.nodes.get(a.from) : undefined;
-    const to = 'to' in a ? this.instance.nodes.get(a.to) : undefined;
-    const node = 'node' in a ? this.instance.nodes.get(a.node) : undefined;
-    return {
-      type: a.type,
-      ...(vm ? { vm } : {}),
-      ...(from ? { from } : a.type === 'shutdownNode' && node ? { from: node } : {}),
-      ...(to ? { to } : a.type === 'bootNode' && node ? { to: node } : {}),
-      ...(node ? { node } : {}),
-    };
   }
 
   /**
@@ -290,10 +246,10 @@ export class SimulatedExecutor implements Executor {
    * @returns seconds
    */
   durationOf(action: Action, attempt = 1): number {
-    const base = this.model(this.request(action), this.instance);
+    const base = this.model(durationRequestOf(this.instance, action), this.instance);
     const noise = this.options.noise ?? 0;
     if (noise <= 0) return base;
-    const u = createRandom(hash(this.options.seed ?? 1, 'noise', describe(action), action.id, attempt)).next() * 2 - 1;
+    const u = createRandom(hash(this.options.seed ?? 1, 'noise', describeAction(action), action.id, attempt)).next() * 2 - 1;
     return Math.max(0, base * (1 + noise * u));
   }
 
@@ -304,13 +260,13 @@ export class SimulatedExecutor implements Executor {
    * @returns ok once the effect is applied; else the error, with the world as before the action
    */
   async execute(action: Action, context: StepContext): Promise<StepOutcome> {
-    if (context.signal.aborted) return stepFailed('cancelled', `${describe(action)}: cancelled before it started`);
+    if (context.signal.aborted) return stepFailed('cancelled', `${describeAction(action)}: cancelled before it started`);
     const legal = this.legality(action);
     if (!legal.ok) return legal;
     const key = 'vm' in action ? `vm:${action.vm}` : `node:${action.node}`;
     const fate = this.fate(action, context.attempt);
     const duration = this.durationOf(action, context.attempt);
-    const flight: InFlight = { action, nodes: nodesOf(action), lost: new AbortController() };
+    const flight: InFlight = { action, nodes: nodesOfAction(action), lost: new AbortController() };
     this.flying.add(flight);
     this.busy.add(key);
     const t0 = this.clock.now();
@@ -323,9 +279,9 @@ export class SimulatedExecutor implements Executor {
     let out: StepOutcome;
     if (flight.lost.signal.aborted) {
       const n = flight.nodes.filter((x) => this.dead.has(x)).join(', ');
-      out = stepFailed('node-lost', `${describe(action)}: node ${n} died during the action`);
-    } else if (!done) out = stepFailed('cancelled', `${describe(action)}: aborted after ${(this.clock.now() - t0).toFixed(3)} s, rolled back`);
-    else if (fate.kind === 'fail') out = stepFailed('failed', `${describe(action)}: injected ${fate.retryable ? 'transient ' : ''}failure`, fate.retryable);
+      out = stepFailed('node-lost', `${describeAction(action)}: node ${n} died during the action`);
+    } else if (!done) out = stepFailed('cancelled', `${describeAction(action)}: aborted after ${(this.clock.now() - t0).toFixed(3)} s, rolled back`);
+    else if (fate.kind === 'fail') out = stepFailed('failed', `${describeAction(action)}: injected ${fate.retryable ? 'transient ' : ''}failure`, fate.retryable);
     else {
       this.world = applyAction(this.world, action);
       out = STEP_OK;
