@@ -12,6 +12,9 @@ import { QemuExecutor, type QemuExecutorOptions } from '../../src/execute/qemu/e
 import { counterBootSector, parseCounterLog } from '../../src/execute/qemu/guest.js';
 import { findSwitchyardQemu, qemuCommand } from '../../src/execute/qemu/process.js';
 import type { StepContext } from '../../src/execute/types.js';
+import { executePlan, type ProgressEvent } from '../../src/execute/engine.js';
+import { verifyPlan } from '../../src/plan/verify.js';
+import type { FeasiblePlan } from '../../src/plan/types.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import type { VmInit } from '../../src/model/vm.js';
 import type { Action } from '../../src/plan/types.js';
@@ -176,6 +179,118 @@ d('QEMU executor on real guests', () => {
       kill = false;
       expect(await ex.execute(act({ type: 'migrate', vm: 'a', from: 'n1', to: 'n2' }), ctx())).toEqual({ ok: true });
       expect(plainConfiguration(await ex.observe()).vms).toEqual({ a: 'running@n2' });
+    } finally {
+      await ex.cleanup();
+    }
+  });
+
+  it('a plan of parallel migrations runs through the engine: dependencies respected, limits kept, every guest kept counting', async () => {
+    // n2 is full (b, c); a and d may move onto it only once b and c have left for n3.
+    const cap = { cpu: 2, memory: 64 };
+    const instance = makeInstance({
+      nodes: ['n1', 'n2', 'n3'].map((id) => ({ id, capacity: cap })),
+      vms: [
+        { id: 'a', demand: RES, state: 'running', host: 'n1' },
+        { id: 'd', demand: RES, state: 'running', host: 'n1' },
+        { id: 'b', demand: RES, state: 'running', host: 'n2' },
+        { id: 'c', demand: RES, state: 'running', host: 'n2' },
+      ],
+      durations: { bandwidth: 100, shutdownNode: 1 },
+      limits: { maxParallelMigrations: 2 },
+    });
+    const m = (id: number, vm: string, from: string, to: string, start: number, after?: number[]): Action =>
+      ({ id, type: 'migrate', vm, from, to, start, end: start + 0.16, ...(after ? { after } : {}) }) as Action;
+    const plan: FeasiblePlan = {
+      version: 1,
+      status: 'feasible',
+      actions: [
+        m(0, 'b', 'n2', 'n3', 0),
+        m(1, 'c', 'n2', 'n3', 0),
+        m(2, 'a', 'n1', 'n2', 0.16, [0]),
+        m(3, 'd', 'n1', 'n2', 0.16, [1]),
+        { id: 4, type: 'shutdownNode', node: 'n1', start: 0.32, end: 1.32, after: [2, 3] },
+      ],
+      target: {
+        vms: { a: { state: 'running', host: 'n2' }, d: { state: 'running', host: 'n2' }, b: { state: 'running', host: 'n3' }, c: { state: 'running', host: 'n3' } },
+        nodes: { n1: 'offline', n2: 'online', n3: 'online' },
+      },
+      stats: { nodesUsed: 2, lowerBound: 2, migrations: 4, migratedMemory: 64, makespan: 1.32, solveMs: 0, planMs: 0 },
+    };
+    expect(verifyPlan(instance, plan).ok).toBe(true);
+    const ex = await executor(instance);
+    try {
+      const before = new Map<string, number>();
+      for (const vm of ['a', 'b', 'c', 'd']) before.set(vm, await waitCounter(ex, vm, 2));
+      const events: ProgressEvent[] = [];
+      const report = await executePlan(instance, plan, ex, { onProgress: (e) => events.push(e) });
+      expect(report.counts).toEqual({ succeeded: 5, failed: 0, cancelled: 0, skipped: 0 });
+      expect(report.complete).toBe(true);
+      expect(plainConfiguration(report.observed)).toEqual({
+        vms: { a: 'running@n2', b: 'running@n3', c: 'running@n3', d: 'running@n2' },
+        nodes: { n1: 'offline', n2: 'online', n3: 'online' },
+      });
+      // order of events: each action starts only after every action it depends on has ended
+      const pos = (type: 'started' | 'ended', id: number): number => events.findIndex((e) => e.type === type && e.action.id === id);
+      for (const a of plan.actions) for (const dep of a.after ?? []) expect(pos('started', a.id), `${a.id} after ${dep}`).toBeGreaterThan(pos('ended', dep));
+      // 0 and 1 ran side by side; never more than 2 migrations at once
+      expect(pos('started', 1)).toBeLessThan(pos('ended', 0));
+      let inFlight = 0;
+      let peak = 0;
+      for (const e of events) {
+        if (e.type === 'started' && e.action.type === 'migrate') peak = Math.max(peak, ++inFlight);
+        if (e.type === 'ended' && e.action.type === 'migrate') inFlight--;
+      }
+      expect(peak).toBe(2);
+      for (const vm of ['a', 'b', 'c', 'd']) {
+        expect(await waitCounter(ex, vm, before.get(vm)! + 2)).toBeGreaterThan(before.get(vm)!);
+        expect((await ex.consoleLog(vm)).continuous, `${vm} never restarted`).toBe(true);
+      }
+      expect(ex.migrations()).toHaveLength(4);
+    } finally {
+      await ex.cleanup();
+    }
+  });
+
+  it('the engine reports a destination killed mid-migration: the VM stays on its source, its dependents are skipped', async () => {
+    const killed: number[] = [];
+    const instance = world([
+      { id: 'a', demand: RES, state: 'running', host: 'n1' },
+      { id: 'b', demand: RES, state: 'running', host: 'n3' },
+    ]);
+    const ex = await executor(instance, {
+      onMigrationStarted: ({ vm, destinationPid }) => {
+        if (vm !== 'a') return;
+        process.kill(destinationPid, 'SIGKILL'); // on every attempt
+        killed.push(destinationPid);
+      },
+    });
+    const plan: FeasiblePlan = {
+      version: 1,
+      status: 'feasible',
+      actions: [
+        { id: 0, type: 'migrate', vm: 'a', from: 'n1', to: 'n2', start: 0, end: 0.1 },
+        { id: 1, type: 'migrate', vm: 'b', from: 'n3', to: 'n2', start: 0, end: 0.1 },
+        { id: 2, type: 'shutdownNode', node: 'n1', start: 0.1, end: 5.1, after: [0] },
+      ],
+      target: { vms: { a: { state: 'running', host: 'n2' }, b: { state: 'running', host: 'n2' } }, nodes: { n1: 'offline', n2: 'online', n3: 'online' } },
+      stats: { nodesUsed: 1, lowerBound: 1, migrations: 2, migratedMemory: 32, makespan: 5.1, solveMs: 0, planMs: 0 },
+    };
+    try {
+      const before = await waitCounter(ex, 'a', 2);
+      const report = await executePlan(instance, plan, ex, { maxAttempts: 2, backoff: { initial: 0.05 } });
+      const byId = new Map(report.actions.map((r) => [r.id, r]));
+      expect(byId.get(0)!.status).toBe('failed');
+      expect(byId.get(0)!.error?.message).toMatch(/still runs on "n1"/);
+      expect(byId.get(0)!.attempts).toBe(2);
+      expect(killed).toHaveLength(2);
+      expect(byId.get(1)!.status).toBe('succeeded');
+      expect(byId.get(2)!.status).toBe('skipped');
+      expect(byId.get(2)!.blockedBy).toEqual([0]);
+      expect(report.complete).toBe(false);
+      expect(report.lost).toEqual([]);
+      expect(plainConfiguration(report.observed)).toEqual({ vms: { a: 'running@n1', b: 'running@n2' }, nodes: { n1: 'online', n2: 'online', n3: 'online' } });
+      expect(await waitCounter(ex, 'a', before + 2)).toBeGreaterThan(before);
+      expect((await ex.consoleLog('a')).continuous).toBe(true);
     } finally {
       await ex.cleanup();
     }
