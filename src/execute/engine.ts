@@ -471,8 +471,18 @@ async function runRound(
     o.emit({ type: 'ended', round, action: r.action, status: r.status, ...(r.error ? { error: r.error } : {}), time: o.clock.now(), done, total: n, fraction: n === 0 ? 1 : done / n });
   };
 
+  // A VM may be checkpointed unless an action on it runs or could start now (a snapshot then
+  // delays only an action still waiting for its dependencies, by at most the snapshot's time).
+  const idle = (vm: VmId): boolean => {
+    if (busyVms.has(vm)) return false;
+    for (let i = 0; i < n; i++) {
+      const a = actions[i]!;
+      if (state[i] === 'pending' && 'vm' in a && a.vm === vm && deps[i]!.every((d) => state[d] === 'succeeded')) return false;
+    }
+    return true;
+  };
   const stopCheckpoints = new AbortController();
-  const checkpointLoop = o.checkpoints && executor.checkpoint ? runCheckpoints(instance, executor, o, cp, busyVms, stopCheckpoints.signal) : Promise.resolve();
+  const checkpointLoop = o.checkpoints && executor.checkpoint ? runCheckpoints(instance, executor, o, cp, idle, stopCheckpoints.signal) : Promise.resolve();
 
   const fitsLimits = (a: Action): boolean => {
     if (a.type !== 'migrate') return true;
@@ -648,26 +658,29 @@ function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-/** The checkpoint loop of one round: every `every` seconds, snapshot the selected running VMs not busy with an action. */
-async function runCheckpoints(instance: Instance, executor: Executor, o: Resolved, cp: Checkpointer, busyVms: ReadonlySet<VmId>, stop: AbortSignal): Promise<void> {
+/**
+ * The checkpoint loop of one round: every `every` seconds, snapshot (all at once) the selected
+ * running VMs that no action is running on or ready to start on.
+ */
+async function runCheckpoints(instance: Instance, executor: Executor, o: Resolved, cp: Checkpointer, idle: (vm: VmId) => boolean, stop: AbortSignal): Promise<void> {
   const policy = o.checkpoints!;
   const checkpoint = executor.checkpoint!.bind(executor);
+  const diskRate = durationsOf(instance).diskRate;
+  const one = async (v: Vm): Promise<void> => {
+    cp.busy.add(v.id);
+    const expectedSeconds = (v.demand.get('memory') ?? 0) / diskRate;
+    const r = await safely(`checkpoint ${v.id}`, () => checkpoint(v.id, { signal: stop, attempt: 1, expectedSeconds }));
+    cp.busy.delete(v.id);
+    if (r.ok && 'image' in r) {
+      cp.images.set(v.id, { node: r.image, at: o.clock.now() });
+      cp.count++;
+      o.emit({ type: 'checkpoint', vm: v.id, ok: true, image: r.image, time: o.clock.now() });
+    } else if (!r.ok && !stop.aborted) o.emit({ type: 'checkpoint', vm: v.id, ok: false, error: r.error, time: o.clock.now() });
+  };
   const tick = async (): Promise<void> => {
     const now = await executor.observe();
-    for (const v of instance.vms.values()) {
-      if (stop.aborted) return;
-      const p = now.vms.get(v.id);
-      if (p?.state !== 'running' || busyVms.has(v.id) || !policy.select(v, instance)) continue;
-      cp.busy.add(v.id);
-      const expectedSeconds = (v.demand.get('memory') ?? 0) / durationsOf(instance).diskRate;
-      const r = await safely(`checkpoint ${v.id}`, () => checkpoint(v.id, { signal: stop, attempt: 1, expectedSeconds }));
-      cp.busy.delete(v.id);
-      if (r.ok && 'image' in r) {
-        cp.images.set(v.id, { node: r.image, at: o.clock.now() });
-        cp.count++;
-        o.emit({ type: 'checkpoint', vm: v.id, ok: true, image: r.image, time: o.clock.now() });
-      } else if (!r.ok) o.emit({ type: 'checkpoint', vm: v.id, ok: false, error: r.error, time: o.clock.now() });
-    }
+    const chosen = [...instance.vms.values()].filter((v) => now.vms.get(v.id)?.state === 'running' && !cp.busy.has(v.id) && idle(v.id) && policy.select(v, instance));
+    await Promise.all(chosen.map(one));
   };
   if (policy.atStart) await tick();
   while (!stop.aborted && (await o.clock.sleep(policy.every, stop))) await tick();
