@@ -129,3 +129,24 @@ export { repairWorkload } from './workload/repair.js';
 // pipeline
 export { planInstance } from './pipeline.js';
 export type { PlanInstanceOptions } from './pipeline.js';
+
+// execution: the engine, the executor contract, the simulated executor
+export { executePlan, observedTarget, instanceFromObserved } from './execute/engine.js';
+export type {
+  ActionReport,
+  ActionStatus,
+  CheckpointPolicy,
+  ExecuteOptions,
+  ExecutionReport,
+  ProgressEvent,
+  RecoveredVm,
+  RoundReport,
+  StatusCounts,
+} from './execute/engine.js';
+export { STEP_OK, stepFailed } from './execute/types.js';
+export type { CheckpointOutcome, Executor, ExecutorError, ExecutorErrorCode, StepContext, StepOutcome } from './execute/types.js';
+export { systemClock, VirtualClock } from './execute/clock.js';
+export type { Clock } from './execute/clock.js';
+export { SimulatedExecutor, simulatedExecutor } from './execute/simulated.js';
+export type { ActionMatcher, SimulatedEvent, SimulatedExecutorOptions, SimulatedFault } from './execute/simulated.js';
+export { describeAction, nodesOfAction, durationRequestOf } from './execute/actions.js';
