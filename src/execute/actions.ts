@@ -35,6 +35,10 @@ export function describeAction(a: Action): string {
  * The nodes an action involves (source and destination, or its node), without repeats.
  * @param a - the action
  * @returns the node ids
+ * @example
+ * ```ts
+ * nodesOfAction({ id: 0, type: 'migrate', vm: 'a', from: 'n1', to: 'n2', start: 0, end: 1 }); // ['n1', 'n2']
+ * ```
  */
 export function nodesOfAction(a: Action): NodeId[] {
   switch (a.type) {
@@ -56,6 +60,10 @@ export function nodesOfAction(a: Action): NodeId[] {
  * @param instance - the instance
  * @param a - the action
  * @returns the request
+ * @example
+ * ```ts
+ * const seconds = defaultDurationModel(instance)(durationRequestOf(instance, action), instance);
+ * ```
  */
 export function durationRequestOf(instance: Instance, a: Action): DurationRequest {
   const vm = 'vm' in a ? instance.vms.get(a.vm) : undefined;

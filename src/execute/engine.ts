@@ -12,7 +12,7 @@
 import { SwitchyardError, type Issue } from '../errors.js';
 import type { Configuration } from '../model/configuration.js';
 import type { NodeId, VmId } from '../model/ids.js';
-import { durationsOf, limitsOf, vjobOf, type Instance } from '../model/instance.js';
+import { durationsOf, limitsOf, sourceConfiguration, vjobOf, type Instance } from '../model/instance.js';
 import type { Limits } from '../model/objective.js';
 import type { Vm } from '../model/vm.js';
 import { planInstance, type PlanInstanceOptions } from '../pipeline.js';
@@ -62,6 +62,8 @@ export interface RoundReport {
   readonly reachedTarget: boolean;
   readonly startedAt: number;
   readonly endedAt: number;
+  /** Set when `observe()` kept failing: `observed` is then what the engine expected. */
+  readonly observeError?: string;
 }
 
 /** A VM whose node was lost, found sleeping on its last checkpoint image. */
@@ -201,6 +203,10 @@ function resolveOptions(executor: Executor, o: ExecuteOptions): Resolved {
   positive('backoff.factor', o.backoff?.factor);
   positive('backoff.max', o.backoff?.max, true);
   positive('checkpoints.every', o.checkpoints?.every);
+  for (const k of ['maxParallelMigrations', 'maxMigrationsPerNode'] as const) {
+    const v = o.limits?.[k];
+    if (v !== undefined && !(v >= 1)) issues.push({ path: `limits.${k}`, message: `must be at least 1 (or Infinity), got ${v}` });
+  }
   if (o.maxAttempts !== undefined && !(Number.isSafeInteger(o.maxAttempts) && o.maxAttempts >= 1)) issues.push({ path: 'maxAttempts', message: `must be an integer ≥ 1, got ${o.maxAttempts}` });
   const r = typeof o.replan === 'object' ? o.replan : undefined;
   if (r?.maxRounds !== undefined && !(Number.isSafeInteger(r.maxRounds) && r.maxRounds >= 0)) issues.push({ path: 'replan.maxRounds', message: `must be an integer ≥ 0, got ${r.maxRounds}` });
@@ -258,6 +264,23 @@ async function safely<T extends { ok: boolean }>(what: string, f: () => Promise<
   }
 }
 
+/**
+ * Calls `observe()`, trying again (1, 2, 4 s apart) when it rejects; after four failures the
+ * engine goes on with what it expects (`fallback`) and says so.
+ */
+async function observeSafely(executor: Executor, o: Resolved, fallback: Configuration): Promise<{ config: Configuration; error?: string }> {
+  let last = '';
+  for (let k = 0; k < 4; k++) {
+    try {
+      return { config: await executor.observe() };
+    } catch (e) {
+      last = String((e as Error)?.message ?? e);
+      if (k < 3) await o.clock.sleep(2 ** k);
+    }
+  }
+  return { config: fallback, error: `observe() failed 4 times (${last}): the configuration shown is what the engine expects, not what it saw` };
+}
+
 function errorOf(o: StepOutcome): ExecutorError | undefined {
   return o.ok ? undefined : o.error;
 }
@@ -287,6 +310,10 @@ function reaches(observed: Configuration, target: PlanTarget, start: Configurati
  * @param instance - the instance (the order)
  * @param c - the configuration
  * @returns the target-shaped record
+ * @example
+ * ```ts
+ * JSON.stringify(observedTarget(instance, await executor.observe())); // { "vms": {...}, "nodes": {...} }
+ * ```
  */
 export function observedTarget(instance: Instance, c: Configuration): PlanTarget {
   const vms: Record<VmId, TargetVm> = {};
@@ -311,6 +338,10 @@ export function observedTarget(instance: Instance, c: Configuration): PlanTarget
  * @param observed - what the executor reports now
  * @param lostNodes - nodes that died
  * @returns the instance
+ * @example
+ * ```ts
+ * const next = await planInstance(instanceFromObserved(instance, report.observed, report.lostNodes));
+ * ```
  */
 export function instanceFromObserved(instance: Instance, observed: Configuration, lostNodes: readonly NodeId[]): Instance {
   const vms = instance.vms.map((v) => {
@@ -363,7 +394,8 @@ export async function executePlan(instance: Instance, plan: Plan, executor: Exec
   let replanStopped: string | undefined;
   const durationModel = options.durationModel;
   for (let round = 1; ; round++) {
-    const start = await executor.observe();
+    const before = await observeSafely(executor, o, rounds.length > 0 ? rounds[rounds.length - 1]!.observed : sourceConfiguration(roundInstance));
+    const start = before.config;
     const report = await runRound(roundInstance, roundPlan, round, executor, o, durationModel ?? defaultDurationModel(roundInstance), cp, start);
     rounds.push(report.round);
     // Nodes that went offline without a shutdownNode of this round are lost.
@@ -569,7 +601,8 @@ async function runRound(
   o.signal?.removeEventListener('abort', onCancel);
   stopCheckpoints.abort();
   await checkpointLoop;
-  const observed = await executor.observe();
+  const seen = await observeSafely(executor, o, expected);
+  const observed = seen.config;
   const final = reports.map((r) => r!);
   return {
     round: {
@@ -581,6 +614,7 @@ async function runRound(
       reachedTarget: plan.status === 'infeasible' ? true : reaches(observed, plan.target, start),
       startedAt: t0,
       endedAt: o.clock.now(),
+      ...(seen.error === undefined ? {} : { observeError: seen.error }),
     },
     expected,
   };
@@ -678,7 +712,12 @@ async function runCheckpoints(instance: Instance, executor: Executor, o: Resolve
     } else if (!r.ok && !stop.aborted) o.emit({ type: 'checkpoint', vm: v.id, ok: false, error: r.error, time: o.clock.now() });
   };
   const tick = async (): Promise<void> => {
-    const now = await executor.observe();
+    let now: Configuration;
+    try {
+      now = await executor.observe();
+    } catch {
+      return; // no snapshot this time
+    }
     const chosen = [...instance.vms.values()].filter((v) => now.vms.get(v.id)?.state === 'running' && !cp.busy.has(v.id) && idle(v.id) && policy.select(v, instance));
     await Promise.all(chosen.map(one));
   };

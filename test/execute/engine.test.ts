@@ -319,8 +319,24 @@ describe('executePlan: cancellation, progress, re-planning, determinism, misuse'
     const plan = planOf(inst, [mig(0, 'a', 'n1', 'n2', 0, 1)]);
     await expect(executePlan(inst, plan, sim, { maxAttempts: 0 })).rejects.toMatchObject({ code: 'invalid-options' });
     await expect(executePlan(inst, plan, sim, { timeoutFactor: -1 })).rejects.toBeInstanceOf(SwitchyardError);
+    await expect(executePlan(inst, plan, sim, { limits: { maxParallelMigrations: 0 } })).rejects.toMatchObject({ issues: [{ path: 'limits.maxParallelMigrations' }] });
     await expect(executePlan(inst, { ...plan, actions: [plan.actions[0]!, plan.actions[0]!] }, sim)).rejects.toMatchObject({ code: 'invalid-argument' });
     await expect(executePlan(inst, { ...plan, actions: [{ ...plan.actions[0]!, after: [9] }] }, sim)).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+
+  it('observe() that keeps failing: the report says so and shows what the engine expects; no throw', async () => {
+    const inst = world();
+    const sim = simulatedExecutor(inst);
+    let calls = 0;
+    const flaky: Executor = { name: 'flaky', clock: sim.clock, execute: (a, c) => sim.execute(a, c), observe: () => (++calls === 1 ? Promise.reject(new Error('daemon down')) : sim.observe()) };
+    const plan = planOf(inst, [mig(0, 'a', 'n1', 'n2', 0, 1)]);
+    const r = await executePlan(inst, plan, flaky);
+    expect(r.complete).toBe(true); // the first failure was retried
+    const sim2 = simulatedExecutor(inst);
+    const dead: Executor = { name: 'dead', clock: sim2.clock, execute: (a, c) => sim2.execute(a, c), observe: () => Promise.reject(new Error('daemon down')) };
+    const r2 = await executePlan(inst, plan, dead);
+    expect(r2.rounds[0]!.observeError).toMatch(/observe\(\) failed 4 times \(daemon down\)/);
+    expect(r2.observed.hostOf('a')).toBe('n2'); // as expected from the succeeded migration
   });
 
   it('a cycle in `after` skips the actions in it, the others run', async () => {
