@@ -5,11 +5,15 @@
  * over QMP that every guest runs where the plan says and that its counter kept going (no
  * restart, no lost state), cleans everything up and prints a summary.
  */
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { executePlan, type ExecutionReport, type ProgressEvent } from '../execute/engine.js';
+import { libvirtExecutor, sessionDaemonsUnavailable, startSessionDaemons, tinyDomainXml, type LibvirtExecutor, type LibvirtVmRecord, type SessionDaemons } from '../execute/libvirt/index.js';
+import { counterBootSector } from '../execute/qemu/guest.js';
 import { QemuExecutor } from '../execute/qemu/executor.js';
-import type { Executor } from '../execute/types.js';
+import type { Executor, StepContext } from '../execute/types.js';
 import type { Configuration } from '../model/configuration.js';
 import type { VmId } from '../model/ids.js';
 import { makeInstance, type Instance } from '../model/instance.js';
@@ -39,7 +43,7 @@ Options:
 
 Exit codes: 0 plan carried out and verified, 4 plan only partly carried out or a guest not
 where the plan says (the summary is still printed), 1 the guests could not be started,
-2 usage error.
+2 usage error, 130 interrupted (every guest is stopped and its files removed).
 `;
 
 /** Exit code of a lab whose plan was not fully carried out or not verified. */
@@ -141,9 +145,84 @@ function progressPrinter(say: (t: string) => void, tty: boolean): { readonly onP
   };
 }
 
+/** Seconds the lab waits for the libvirt session daemons. */
+const LIBVIRT_START_SECONDS = 60;
+
+function setupContext(): StepContext {
+  return { signal: AbortSignal.timeout(60_000), attempt: 1, expectedSeconds: 1 };
+}
+
+/**
+ * The lab's guests under libvirt: one private session daemon per node (distinct `host_uuid`s,
+ * so libvirt migrates between them), the counting boot sector in a domain of type `qemu` (TCG),
+ * the libvirt executor driving `virsh`. Running VMs are booted through the executor; sleeping VMs
+ * are booted, then saved to an image, through it too.
+ */
+function libvirtGuests(): LabGuests {
+  let daemons: SessionDaemons | undefined;
+  let ex: LibvirtExecutor | undefined;
+  const need = (): LibvirtExecutor => {
+    if (!ex) throw new Error('libvirt guests not provisioned');
+    return ex;
+  };
+  const guests: LabGuests = {
+    name: 'libvirt',
+    async provision(instance) {
+      const missing = await sessionDaemonsUnavailable();
+      if (missing) throw new Error(`libvirt session daemons need: ${missing}`);
+      let timer: NodeJS.Timeout | undefined;
+      const d = await Promise.race([
+        startSessionDaemons({ nodes: [...instance.nodes.keys()] }),
+        new Promise<{ ok: false; reason: string }>((resolve) => {
+          timer = setTimeout(() => resolve({ ok: false, reason: `the libvirt session daemons did not start within ${LIBVIRT_START_SECONDS} s` }), LIBVIRT_START_SECONDS * 1000);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!d.ok) throw new Error(d.reason);
+      daemons = d.value;
+      const boot = join(daemons.shareDir, 'boot.bin');
+      await writeFile(boot, counterBootSector());
+      await chmod(boot, 0o644);
+      const nodes = Object.fromEntries(Object.entries(daemons.nodes).map(([id, n]) => [id, { ...n, state: instance.nodes.get(id)?.state ?? 'online' }]));
+      const records: Record<string, LibvirtVmRecord> = {};
+      for (const v of instance.vms.values()) records[v.id] = v.state === 'terminated' ? { state: 'terminated' } : { state: 'waiting' };
+      ex = libvirtExecutor({
+        nodes,
+        vms: records,
+        domainXml: (vm) => tinyDomainXml({ name: vm, bootImage: boot, memoryMiB: 16 }),
+        imageDir: daemons.shareDir,
+        owned: [...instance.vms.keys()],
+      });
+      let id = 0;
+      await Promise.all(
+        [...instance.vms.values()]
+          .filter((v) => v.state === 'running' || v.state === 'sleeping')
+          .map(async (v) => {
+            const host = v.host!;
+            const booted = await ex!.execute({ id: id++, start: 0, end: 1, type: 'boot', vm: v.id, to: host }, setupContext());
+            if (!booted.ok) throw new Error(booted.error.message);
+            if (v.state !== 'sleeping') return;
+            for (let i = 0; i < 100 && ((await ex!.guestWord(v.id)) ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+            const saved = await ex!.execute({ id: id++, start: 0, end: 1, type: 'suspend', vm: v.id, from: host }, setupContext());
+            if (!saved.ok) throw new Error(saved.error.message);
+          }),
+      );
+    },
+    check: (a, c) => need().check(a, c),
+    execute: (a, c) => need().execute(a, c),
+    observe: () => need().observe(),
+    counter: async (vm) => (ex ? ex.guestWord(vm) : undefined),
+    async cleanup() {
+      await ex?.cleanup();
+      await daemons?.stop();
+    },
+  };
+  return guests;
+}
+
 async function makeGuests(kind: string): Promise<LabGuests> {
-  if (kind === 'qemu') return QemuExecutor.create();
-  throw new Error('the libvirt executor is not available in this build of switchyard lab yet; use --executor qemu');
+  return kind === 'qemu' ? QemuExecutor.create() : libvirtGuests();
 }
 
 function intOption(value: string | undefined, name: string, dflt: number, min: number, max: number): number | string {
@@ -208,10 +287,21 @@ export async function cmdLab(io: CliIo, args: readonly string[], tty = false): P
     io.stderr(`switchyard lab: cannot set up the ${kind} executor: ${(e as Error).message}\n`);
     return 1;
   }
+  // Ctrl-C or a kill: stop launching actions, kill every guest, remove the files, exit 130.
+  const interrupt = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) return;
+    io.stderr(`\nswitchyard lab: ${sig}: stopping every guest\n`);
+    interrupt.abort();
+    void guests.cleanup();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     try {
       await guests.provision(instance);
     } catch (e) {
+      if (interrupt.signal.aborted) return 130;
       io.stderr(`switchyard lab: cannot start the guests: ${(e as Error).message}\n`);
       return 1;
     }
@@ -251,8 +341,10 @@ export async function cmdLab(io: CliIo, args: readonly string[], tty = false): P
 
     const t2 = performance.now();
     const progress = progressPrinter(say, tty && !json);
-    const report = await executePlan(instance, plan, guests, { onProgress: progress.onProgress, backoff: { initial: 0.2 } });
+    if (interrupt.signal.aborted) return 130;
+    const report = await executePlan(instance, plan, guests, { onProgress: progress.onProgress, backoff: { initial: 0.2 }, signal: interrupt.signal });
     progress.finish();
+    if (interrupt.signal.aborted) return 130;
     const executeSeconds = (performance.now() - t2) / 1000;
 
     const checks = await verify(guests, plan, report, before);
@@ -308,6 +400,8 @@ export async function cmdLab(io: CliIo, args: readonly string[], tty = false): P
     if (json) io.stdout(`${JSON.stringify(summary)}\n`);
     return verified ? 0 : EXIT_PARTIAL;
   } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await guests.cleanup();
   }
 }

@@ -17,6 +17,7 @@
  * Processes are named `switchyard-<vm>` and started under `setpriv --pdeathsig KILL`, so they die
  * with this process; {@link QemuExecutor.cleanup} kills every one and removes the directory.
  */
+import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,6 +175,7 @@ export class QemuExecutor implements Executor {
   private readonly onExit = (): void => {
     for (const v of this.vms.values()) v.process?.killNow();
     for (const p of this.strays) p.killNow();
+    rmSync(this.directory, { recursive: true, force: true });
   };
   private readonly strays = new Set<QemuProcess>();
 
