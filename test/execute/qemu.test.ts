@@ -296,6 +296,61 @@ d('QEMU executor on real guests', () => {
     }
   });
 
+  it('checkpoints (VMdeploy): a node dies mid-plan, the engine reports its best-effort VM sleeping on its last image, which resumes from there', async () => {
+    const instance = makeInstance({
+      nodes: ['n1', 'n2', 'n3'].map((id) => ({ id, capacity: { cpu: 8, memory: 1024 } })),
+      vms: [
+        { id: 'be', demand: RES, state: 'running', host: 'n1', vjob: 'batch' },
+        { id: 'ok', demand: RES, state: 'running', host: 'n1' },
+        { id: 'mover', demand: RES, state: 'running', host: 'n2' },
+      ],
+      vjobs: [{ id: 'batch', bestEffort: true }],
+    });
+    // mover's migration is slow (a throttled stream): n1 dies while it runs
+    const ex = await executor(instance, { maxBandwidth: 200 * 1024 });
+    const plan: FeasiblePlan = {
+      version: 1,
+      status: 'feasible',
+      actions: [{ id: 0, type: 'migrate', vm: 'mover', from: 'n2', to: 'n3', start: 0, end: 0.1 }],
+      target: {
+        vms: { be: { state: 'running', host: 'n1' }, ok: { state: 'running', host: 'n1' }, mover: { state: 'running', host: 'n3' } },
+        nodes: { n1: 'online', n2: 'online', n3: 'online' },
+      },
+      stats: { nodesUsed: 2, lowerBound: 1, migrations: 1, migratedMemory: 16, makespan: 0.1, solveMs: 0, planMs: 0 },
+    };
+    try {
+      await waitCounter(ex, 'be', 3);
+      const events: ProgressEvent[] = [];
+      const run = executePlan(instance, plan, ex, { checkpoints: { every: 0.3 }, onProgress: (e) => events.push(e) });
+      // let a checkpoint or two happen, then pull n1's plug
+      for (let i = 0; i < 200 && !events.some((e) => e.type === 'checkpoint' && e.ok); i++) await sleep(20);
+      await sleep(150);
+      const atDeath = (await ex.counter('be'))!;
+      await ex.killNode('n1');
+      const report = await run;
+      expect(events.some((e) => e.type === 'checkpoint' && e.ok && e.vm === 'be')).toBe(true);
+      expect(report.actions[0]!.status).toBe('succeeded');
+      expect(report.lostNodes).toEqual(['n1']);
+      expect(report.recovered.map((r) => [r.vm, r.lostNode])).toEqual([['be', 'n1']]);
+      expect(report.lost).toEqual(['ok']); // not best-effort: no checkpoint, gone with its node
+      const seen = plainConfiguration(report.observed);
+      expect(seen.vms.be).toMatch(/^sleeping@n[23]$/);
+      expect(seen.vms.mover).toBe('running@n3');
+      expect(seen.nodes.n1).toBe('offline');
+      // resume from the checkpoint: the counter goes on from the image, behind where it died
+      const image = report.recovered[0]!.image;
+      expect(await ex.execute(act({ type: 'resume', vm: 'be', from: image, to: 'n3' }), ctx())).toEqual({ ok: true });
+      const resumed = await waitCounter(ex, 'be', 1);
+      expect(resumed).toBeGreaterThan(2);
+      expect(resumed).toBeLessThanOrEqual(atDeath + 3);
+      // the bootNode of a dead node is refused
+      const again = await ex.execute(act({ type: 'bootNode', node: 'n1' }), ctx());
+      expect(again.ok).toBe(false);
+    } finally {
+      await ex.cleanup();
+    }
+  });
+
   it('hostile VM names reach QEMU as plain strings: boot, migrate, observe', async () => {
     const names = ['a;rm -rf x', '$(id)', 'b,c=d'];
     const ex = await executor(world(names.map((id) => ({ id, demand: RES, state: 'waiting' }))));

@@ -18,7 +18,7 @@
  * with this process; {@link QemuExecutor.cleanup} kills every one and removes the directory.
  */
 import { rmSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,7 +29,8 @@ import type { Instance } from '../../model/instance.js';
 import type { NodeState } from '../../model/node.js';
 import type { VmState } from '../../model/vm.js';
 import type { Action, BootAction, MigrateAction, ResumeAction, ShutdownAction } from '../../plan/types.js';
-import { STEP_OK, stepFailed, type Executor, type StepContext, type StepOutcome } from '../types.js';
+import { nodesOfAction } from '../actions.js';
+import { STEP_OK, stepFailed, type CheckpointOutcome, type Executor, type StepContext, type StepOutcome } from '../types.js';
 import { COUNTER_ADDRESS, counterBootSector, parseCounterLog, type CounterLog } from './guest.js';
 import { MAX_SOCKET_PATH, QemuProcess, safePath } from './process.js';
 
@@ -71,6 +72,8 @@ interface NodeRec {
   readonly id: NodeId;
   readonly dir: string;
   state: NodeState;
+  /** Killed by {@link QemuExecutor.killNode}: offline for good, its disk gone. */
+  dead: boolean;
 }
 
 interface VmRec {
@@ -80,6 +83,10 @@ interface VmRec {
   host: NodeId | undefined;
   process: QemuProcess | undefined;
   image: string | undefined;
+  /** The last checkpoint: an image of the running guest on another node. */
+  checkpoint: { readonly node: NodeId; readonly path: string } | undefined;
+  /** Gone with its node (no checkpoint): absent from observe. */
+  lost: boolean;
   busy: boolean;
   generation: number;
 }
@@ -174,10 +181,10 @@ export class QemuExecutor implements Executor {
   private cleaned = false;
   private readonly onExit = (): void => {
     for (const v of this.vms.values()) v.process?.killNow();
-    for (const p of this.strays) p.killNow();
+    for (const p of this.strays.keys()) p.killNow();
     rmSync(this.directory, { recursive: true, force: true });
   };
-  private readonly strays = new Set<QemuProcess>();
+  private readonly strays = new Map<QemuProcess, NodeId>();
 
   private constructor(directory: string, options: QemuExecutorOptions) {
     this.directory = directory;
@@ -217,12 +224,12 @@ export class QemuExecutor implements Executor {
       if (this.nodes.has(n.id)) continue;
       const dir = join(this.directory, `n${this.nodes.size}`);
       await mkdir(dir);
-      this.nodes.set(n.id, { id: n.id, dir, state: n.state });
+      this.nodes.set(n.id, { id: n.id, dir, state: n.state, dead: false });
     }
     const toStart: VmRec[] = [];
     for (const v of instance.vms.values()) {
       if (this.vms.has(v.id)) continue;
-      const rec: VmRec = { id: v.id, index: this.vms.size, state: v.state, host: v.host, process: undefined, image: undefined, busy: false, generation: 0 };
+      const rec: VmRec = { id: v.id, index: this.vms.size, state: v.state, host: v.host, process: undefined, image: undefined, checkpoint: undefined, lost: false, busy: false, generation: 0 };
       this.vms.set(v.id, rec);
       if (v.state === 'running' || v.state === 'sleeping') toStart.push(rec);
     }
@@ -274,7 +281,7 @@ export class QemuExecutor implements Executor {
       },
       signal ? { signal } : {},
     );
-    this.strays.add(proc);
+    this.strays.set(proc, node.id);
     void proc.exited.then(() => this.strays.delete(proc));
     if (this.cleaned) {
       await proc.kill();
@@ -424,6 +431,7 @@ export class QemuExecutor implements Executor {
   private vmRec(id: VmId, what: string): VmRec {
     const v = this.vms.get(id);
     if (!v) fail('precheck', `${what}: unknown vm ${q(id)}`);
+    if (v.lost) fail('precheck', `${what}: vm ${q(id)} was lost with its node`);
     if (v.busy) fail('precheck', `${what}: another action is under way on vm ${q(id)}`, true);
     return v;
   }
@@ -468,6 +476,7 @@ export class QemuExecutor implements Executor {
       case 'bootNode': {
         const n = this.nodes.get(a.node);
         if (!n) fail('precheck', `${what}: unknown node ${q(a.node)}`);
+        if (n.dead) fail('precheck', `${what}: node ${q(a.node)} is dead`);
         if (n.state !== 'offline') fail('precheck', `${what}: node ${q(a.node)} is already online`);
         return;
       }
@@ -523,11 +532,101 @@ export class QemuExecutor implements Executor {
       }
       return STEP_OK;
     } catch (e) {
+      const dead = nodesOfAction(action).filter((n) => this.nodes.get(n)?.dead);
+      if (dead.length > 0 && !(e instanceof StepError && e.outcome.error.code === 'precheck')) {
+        return stepFailed('node-lost', `${what}: node ${dead.map(q).join(', ')} died during the action`);
+      }
       if (e instanceof StepError) return e.outcome;
       return stepFailed('failed', `${what}: ${(e as Error)?.message ?? String(e)}`);
     } finally {
       if (rec) rec.busy = false;
     }
+  }
+
+  /**
+   * Snapshots a running guest while it keeps running (VMdeploy): a live `migrate exec:cat > IMAGE`
+   * to the directory of another live online node, then `cont` (the stream's end pauses the
+   * guest for a few milliseconds). When the VM's node dies later ({@link killNode}), the VM is
+   * sleeping on that image.
+   * @param vm - a running VM
+   * @param context - the abort signal
+   * @returns the node holding the image, or why none was written
+   */
+  async checkpoint(vm: VmId, context: StepContext): Promise<CheckpointOutcome> {
+    const what = `checkpoint ${q(vm)}`;
+    let rec: VmRec | undefined;
+    try {
+      if (context.signal.aborted) fail('cancelled', `${what}: aborted before it started`);
+      rec = this.vmRec(vm, what);
+      if (rec.state !== 'running' || !rec.process?.alive || rec.host === undefined) fail('precheck', `${what}: vm ${q(vm)} is not running`);
+      const host = rec.host;
+      const store = [...this.nodes.values()].find((n) => n.id !== host && n.state === 'online' && !n.dead);
+      if (!store) fail('failed', `${what}: no other online node to hold the image`, true);
+      rec.busy = true;
+      const proc = rec.process;
+      const tmp = safePath(join(store.dir, `v${rec.index}.ckpt.tmp`));
+      const armed = await this.armMigration(proc);
+      try {
+        await proc.qmp.execute('migrate', { uri: `exec:cat > ${tmp}` });
+      } catch (e) {
+        armed.dispose();
+        fail('failed', `${what}: QEMU refused (${(e as Error).message})`, true);
+      }
+      let st: MigrateStatus;
+      try {
+        st = await this.waitMigration(proc, armed, context.signal, what);
+      } finally {
+        if (proc.alive && (await this.status(proc).catch(() => 'gone')) !== 'running') await proc.qmp.execute('cont').catch(() => undefined);
+      }
+      if (st.status !== 'completed' || store.dead || !proc.alive) {
+        await unlink(tmp).catch(() => undefined);
+        fail('failed', `${what}: writing the image ended "${st.status}"`, true);
+      }
+      const path = safePath(join(store.dir, `v${rec.index}.ckpt`));
+      await rename(tmp, path);
+      const old = rec.checkpoint;
+      if (old && old.path !== path) await unlink(old.path).catch(() => undefined);
+      rec.checkpoint = { node: store.id, path };
+      return { ok: true, image: store.id };
+    } catch (e) {
+      if (e instanceof StepError) return e.outcome as CheckpointOutcome;
+      return { ok: false, error: { code: 'failed', message: `${what}: ${(e as Error).message}`, retryable: false } };
+    } finally {
+      if (rec) rec.busy = false;
+    }
+  }
+
+  /**
+   * Kills a node now, as a power loss would: it goes offline for good, every QEMU process on it
+   * is killed (SIGKILL), the images on its disk are gone. A running VM with a checkpoint on a
+   * live node is then sleeping there; the other VMs of the node are lost (absent from
+   * {@link observe}). Actions in flight on the node end with `node-lost`.
+   * @param node - the node
+   */
+  async killNode(node: NodeId): Promise<void> {
+    const n = this.nodes.get(node);
+    if (!n || n.dead) return;
+    n.dead = true;
+    n.state = 'offline';
+    const kills: Promise<unknown>[] = [];
+    for (const [p, on] of this.strays) if (on === node) kills.push(p.kill());
+    for (const v of this.vms.values()) {
+      if (v.checkpoint?.node === node) v.checkpoint = undefined;
+      if (v.host !== node || v.lost) continue;
+      if (v.state === 'running') {
+        if (v.process) kills.push(v.process.kill());
+        v.process = undefined;
+        const c = v.checkpoint;
+        if (c && !this.nodes.get(c.node)?.dead) {
+          v.state = 'sleeping';
+          v.host = c.node;
+          v.image = c.path;
+          v.checkpoint = undefined;
+        } else v.lost = true;
+      } else if (v.state === 'sleeping') v.lost = true;
+    }
+    await Promise.all(kills);
+    await rm(n.dir, { recursive: true, force: true });
   }
 
   private async migrate(rec: VmRec, a: MigrateAction, signal: AbortSignal): Promise<void> {
@@ -595,8 +694,13 @@ export class QemuExecutor implements Executor {
     }
     await source.quit();
     await unlink(sock).catch(() => undefined);
+    if (!dest.alive) fail('failed', `${what}: the destination died right after the switch-over; vm ${q(rec.id)} is lost`);
+    // The guest runs on the destination (even if its source node died meanwhile).
     rec.process = dest;
+    rec.state = 'running';
     rec.host = a.to;
+    rec.lost = false;
+    rec.image = undefined;
     this.migrationLog.push({ vm: rec.id, from: a.from, to: a.to, wallMs: performance.now() - t0, streamMs, qemuTotalMs: (st['setup-time'] ?? 0) + (st['total-time'] ?? NaN), downtimeMs: st.downtime ?? NaN });
   }
 
@@ -686,6 +790,7 @@ export class QemuExecutor implements Executor {
   async observe(): Promise<Configuration> {
     const vms: [VmId, ReturnType<typeof placement>][] = [];
     for (const v of this.vms.values()) {
+      if (v.lost) continue;
       if (v.state === 'running') {
         const p = v.process;
         if (!p?.alive) continue;
@@ -755,7 +860,7 @@ export class QemuExecutor implements Executor {
    */
   async cleanup(): Promise<void> {
     this.cleaned = true;
-    const procs = new Set<QemuProcess>(this.strays);
+    const procs = new Set<QemuProcess>(this.strays.keys());
     for (const v of this.vms.values()) {
       if (v.process) procs.add(v.process);
     }
