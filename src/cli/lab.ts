@@ -36,7 +36,9 @@ removes every guest and prints a summary. Needs qemu-system-x86_64 and setpriv (
 Options:
   -n, --nodes N         simulated nodes (default 4, 2..32)
   -m, --vms M           guests (default 8, 1..64)
-      --executor E      qemu (default: QEMU processes over QMP) or libvirt
+      --executor E      qemu (default: QEMU processes over QMP) or libvirt (one private
+                        libvirtd session daemon per node, virsh; run as root it needs a
+                        "switchyard" user, see .ci/run)
       --json            the last line of standard output is one JSON object: executed, failed,
                         migrations, suspends, resumes, verified, wallSeconds, ...
   -s, --seed N          seed of the planner (default 1)

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { labInstance } from '../../src/cli/lab.js';
 import { runCli, type CliIo } from '../../src/cli/run.js';
+import { sessionDaemonsUnavailable } from '../../src/execute/libvirt/index.js';
 import { findSwitchyardQemu } from '../../src/execute/qemu/process.js';
 import { planInstance } from '../../src/pipeline.js';
 
@@ -18,6 +19,9 @@ const haveQemu =
   spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
 const SKIP = !haveQemu && !CI ? 'qemu-system-x86_64 or setpriv not installed (CI=true requires them)' : false;
 if (SKIP) console.warn(`switchyard lab test skipped: ${SKIP}`);
+const libvirtMissing = await sessionDaemonsUnavailable();
+const SKIP_LIBVIRT = libvirtMissing && !CI ? `libvirt session daemons need ${libvirtMissing} (CI=true requires them)` : false;
+if (SKIP_LIBVIRT) console.warn(`switchyard lab --executor libvirt test skipped: ${SKIP_LIBVIRT}`);
 
 async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -96,5 +100,21 @@ describe.skipIf(SKIP !== false)('switchyard lab on real guests', () => {
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe.skipIf(SKIP_LIBVIRT !== false)('switchyard lab --executor libvirt on real session daemons', () => {
+  it('lab --executor libvirt --json: one daemon per node, the plan carried out through virsh, every guest verified', async () => {
+    const bin = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+    const r = await promisify(execFile)(process.execPath, [bin, 'lab', '--executor', 'libvirt', '--nodes', '2', '--vms', '4', '--json'], { timeout: 120_000 });
+    const lines = r.stdout.trim().split('\n');
+    const s = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+    expect(s).toMatchObject({ executor: 'libvirt', nodes: 2, vms: 4, failed: 0, skipped: 0, migrations: 1, suspends: 1, resumes: 1, verified: true, lost: [] });
+    expect(s.executed).toBe(s.actions);
+    for (const g of s.guests as { vm: string; expected: string; observed: string; ok: boolean }[]) {
+      expect(g.observed, g.vm).toBe(g.expected);
+      expect(g.ok, g.vm).toBe(true);
+    }
+    console.log(`lab --executor libvirt 2 nodes / 4 VMs: wall ${s.wallSeconds} s (setup ${s.setupSeconds} s, execute ${s.executeSeconds} s), migration ${JSON.stringify(s.migrationMs)} ms`);
   });
 });
