@@ -131,6 +131,8 @@ function progressPrinter(say: (t: string) => void, tty: boolean): { readonly onP
       if (e.type !== 'ended' && e.type !== 'started' && e.type !== 'retrying') return;
       if (tty) {
         if (e.type === 'retrying') return;
+        // failures stay on screen above the bar
+        if (e.type === 'ended' && e.status !== 'succeeded') say(`\r\x1b[K  ${e.status} ${label(e.action)}${e.error ? `: ${e.error.message}` : ''}\n`);
         const width = 24;
         const full = Math.round(e.fraction * width);
         say(`\r  [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${e.done}/${e.total} ${e.type === 'started' ? 'start' : e.status} ${label(e.action)}\x1b[K`);

@@ -307,7 +307,7 @@ d('QEMU executor on real guests', () => {
       vjobs: [{ id: 'batch', bestEffort: true }],
     });
     // mover's migration is slow (a throttled stream): n1 dies while it runs
-    const ex = await executor(instance, { maxBandwidth: 200 * 1024 });
+    const ex = await executor(instance, { maxBandwidth: 150 * 1024 });
     const plan: FeasiblePlan = {
       version: 1,
       status: 'feasible',
