@@ -52,7 +52,8 @@ Progress goes to standard output (standard error with --json): a bar on a termin
 per event otherwise.
 Exit codes: 0 every action succeeded, 4 the plan was only partly carried out (the report is
 still written), 3 the plan is infeasible (nothing to apply), 1 invalid input or executor setup
-failed, 2 usage error.
+failed, 2 usage error. With --replan, 0 means the last round carried out its whole plan and
+reached its target (the counts still describe PLAN's own actions).
 `;
 
 /** Exit code of a plan only partly carried out. */

@@ -95,7 +95,10 @@ export interface ExecutionReport {
   readonly lost: readonly VmId[];
   /** Nodes that went offline without a `shutdownNode` (dead). */
   readonly lostNodes: readonly NodeId[];
-  /** VMs of lost nodes now sleeping on their last checkpoint image. */
+  /**
+   * VMs of lost nodes found sleeping on their last checkpoint image after the round in which the
+   * node was lost (a later round may have resumed them since).
+   */
   readonly recovered: readonly RecoveredVm[];
   /** Checkpoints written. */
   readonly checkpoints: number;
@@ -455,6 +458,18 @@ export async function executePlan(instance: Instance, plan: Plan, executor: Exec
 
 type State = 'pending' | 'running' | ActionStatus;
 
+/** Seconds the model expects `a` to take; the plan's own duration when the model throws or answers nonsense. */
+function expectedOf(model: DurationModel, instance: Instance, a: Action): number {
+  try {
+    const s = model(durationRequestOf(instance, a), instance);
+    if (typeof s === 'number' && Number.isFinite(s) && s >= 0) return s;
+  } catch {
+    // fall through
+  }
+  const planned = a.end - a.start;
+  return Number.isFinite(planned) && planned >= 0 ? planned : 0;
+}
+
 async function runRound(
   instance: Instance,
   plan: Plan,
@@ -569,8 +584,17 @@ async function runRound(
         state[i] = 'running';
         running++;
         take(a, 1);
-        const expectedSeconds = model(durationRequestOf(instance, a), instance);
-        void runAction(a, round, expectedSeconds, executor, o, () => ({ done, total: n })).then((r) => {
+        const expectedSeconds = expectedOf(model, instance, a);
+        const guarded = runAction(a, round, expectedSeconds, executor, o, () => ({ done, total: n })).catch(
+          (e: unknown): ActionReport => ({
+            id: a.id,
+            action: a,
+            status: 'failed',
+            error: { code: 'failed', message: `${describeAction(a)}: the engine's options threw: ${String((e as Error)?.message ?? e)}`, retryable: false },
+            attempts: 1,
+          }),
+        );
+        void guarded.then((r) => {
           take(a, -1);
           running--;
           finish(i, r);

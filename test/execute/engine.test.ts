@@ -339,6 +339,18 @@ describe('executePlan: cancellation, progress, re-planning, determinism, misuse'
     expect(r2.observed.hostOf('a')).toBe('n2'); // as expected from the succeeded migration
   });
 
+  it('a timeout option that throws or a duration model that answers nonsense fails the action, never the run', async () => {
+    const inst = world();
+    const plan = planOf(inst, [mig(0, 'a', 'n1', 'n2', 0, 1), mig(1, 'c', 'n2', 'n3', 0, 1)]);
+    const r = await executePlan(inst, plan, simulatedExecutor(inst), { timeout: (a) => { if (a.id === 0) throw new Error('bad timeout'); return 100; } });
+    expect(r.actions.map((a) => a.status)).toEqual(['failed', 'succeeded']);
+    expect(r.actions[0]!.error!.message).toMatch(/bad timeout/);
+    const events: ProgressEvent[] = [];
+    const r2 = await executePlan(inst, plan, simulatedExecutor(inst), { durationModel: () => Number.NaN, timeoutFactor: 1, timeoutSlack: 0.5, onProgress: (e) => events.push(e) });
+    // Expected = the planned 1 s: 1 × 1 + 0.5 s is enough for a 1.024 s migration.
+    expect(r2.complete).toBe(true);
+  });
+
   it('a cycle in `after` skips the actions in it, the others run', async () => {
     const inst = world();
     const plan = planOf(inst, [mig(0, 'a', 'n1', 'n2', 0, 1, [1]), mig(1, 'b', 'n1', 'n3', 0, 2, [0]), mig(2, 'c', 'n2', 'n4', 0, 1)]);
