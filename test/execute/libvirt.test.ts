@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,7 +34,7 @@ import {
 import { counterBootSector } from '../../src/execute/qemu/guest.js';
 import type { StepContext } from '../../src/execute/types.js';
 import type { Instance } from '../../src/model/instance.js';
-import type { Action, ActionType } from '../../src/plan/types.js';
+import type { Action, ActionType, MigrateAction } from '../../src/plan/types.js';
 import { describeExecutorContract, plainConfiguration } from './contract.js';
 
 const CI = process.env['CI'] === 'true';
@@ -213,7 +213,7 @@ async function contractWorld(
   nodes: Record<string, LibvirtNode>,
   virsh: VirshRunner,
   xml: (vm: string) => string,
-  extra: { imageDir: string; shutdownGraceMs: number; actions?: readonly ActionType[] },
+  extra: { imageDir: string; shutdownGraceMs: number; actions?: readonly ActionType[]; templates?: Map<string, string> },
 ): Promise<LibvirtExecutor> {
   const vms: Record<string, LibvirtVmRecord> = {};
   const byNode = new Map<string, string[]>();
@@ -237,6 +237,15 @@ async function contractWorld(
     [...byNode].flatMap(([node, ids]) =>
       ids.map(async (id) => {
         const uri = nodes[node]!.uri;
+        const template = extra.templates?.get(id);
+        if (template && instance.vms.get(id)!.state === 'sleeping') {
+          // a copy of the image saved for an earlier world: restoring it is all a sleeping VM needs
+          const image = join(extra.imageDir, `world-${seq++}.img`);
+          await copyFile(template, image);
+          await chmod(image, 0o644);
+          vms[id] = { state: 'sleeping', host: node, image };
+          return;
+        }
         const file = join(extra.imageDir, `world-${seq++}.xml`);
         await writeFile(file, xml(id), { mode: 0o644 });
         await must(uri, ['create', '--file', file]);
@@ -245,13 +254,21 @@ async function contractWorld(
           const image = join(extra.imageDir, `world-${seq++}.img`);
           await must(uri, ['save', '--domain', id, '--file', image]);
           vms[id] = { state: 'sleeping', host: node, image };
+          if (extra.templates) {
+            const keep = join(extra.imageDir, `template-${seq++}.img`);
+            await copyFile(image, keep);
+            await chmod(keep, 0o644);
+            extra.templates.set(id, keep);
+          }
         }
       }),
     ),
   );
   const nodeStates: Record<string, LibvirtNode> = {};
   for (const [id, n] of instance.nodes) nodeStates[id] = { ...nodes[id]!, state: n.state };
-  return libvirtExecutor({ nodes: nodeStates, virsh, vms, domainXml: xml, owned: [...instance.vms.keys()], ...extra });
+  const { templates: _t, ...options } = extra;
+  void _t;
+  return libvirtExecutor({ nodes: nodeStates, virsh, vms, domainXml: xml, owned: [...instance.vms.keys()], ...options });
 }
 
 /**
@@ -284,6 +301,7 @@ describe.skipIf(skipDaemons !== false)('libvirt executor on real session daemons
   let d: SessionDaemons;
   let boot: string;
   const xml = (vm: string): string => tinyDomainXml({ name: vm, memoryMiB: 8, bootImage: boot });
+  const templates = new Map<string, string>();
   beforeAll(async () => {
     const started = await startSessionDaemons({ nodes: ['n1', 'n2', 'n3', 'n4'] });
     if (!started.ok) throw new Error(started.reason);
@@ -372,7 +390,26 @@ describe.skipIf(skipDaemons !== false)('libvirt executor on real session daemons
 
   describeExecutorContract(
     'libvirt (session daemons)',
-    (instance) => contractWorld(instance, d.nodes, execFileVirsh(), xml, { imageDir: d.shareDir, shutdownGraceMs: 200 }),
+    async (instance) => ({
+      executor: await contractWorld(instance, d.nodes, execFileVirsh(), xml, { imageDir: d.shareDir, shutdownGraceMs: 200, templates }),
+      // kill the destination's QEMU process as soon as it appears: the migration must fail and leave the VM on its source
+      arrangeFailure: (action: MigrateAction) => {
+        const dest = `${d.dir}/${Object.keys(d.nodes).indexOf(action.to)}/`;
+        const until = Date.now() + 20_000;
+        const poll = async (): Promise<void> => {
+          for (const e of await readdir('/proc').catch(() => [] as string[])) {
+            if (!/^\d+$/.test(e)) continue;
+            const cmd = await readFile(`/proc/${e}/cmdline`, 'utf8').catch(() => '');
+            if (cmd.includes('qemu-system') && cmd.includes(dest) && cmd.includes(`guest=${action.vm},`)) {
+              process.kill(Number(e), 'SIGKILL');
+              return;
+            }
+          }
+          if (Date.now() < until) setTimeout(() => void poll(), 10);
+        };
+        void poll();
+      },
+    }),
     { timeoutMs: 180_000 },
   );
 });
