@@ -157,3 +157,5 @@ export type { CounterLog } from './execute/qemu/guest.js';
 export { QmpClient, QmpError } from './execute/qemu/qmp.js';
 export type { QmpEvent } from './execute/qemu/qmp.js';
 export { findSwitchyardQemu } from './execute/qemu/process.js';
+export { LibvirtExecutor, libvirtExecutor, execFileVirsh, virshShell, quoteForVirsh, describeVirsh, tinyDomainXml, startSessionDaemons, sessionDaemonsUnavailable, processesUsing } from './execute/libvirt/index.js';
+export type { LibvirtExecutorOptions, LibvirtNode, LibvirtPowerHooks, LibvirtVmRecord, VirshCall, VirshFailure, VirshFailureKind, VirshResult, VirshRunner, VirshRunnerOptions, TinyDomainOptions, SessionDaemons, SessionDaemonsOptions } from './execute/libvirt/index.js';
