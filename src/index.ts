@@ -129,3 +129,33 @@ export { repairWorkload } from './workload/repair.js';
 // pipeline
 export { planInstance } from './pipeline.js';
 export type { PlanInstanceOptions } from './pipeline.js';
+
+// execution: the engine, the executor contract, the simulated executor
+export { executePlan, observedTarget, instanceFromObserved } from './execute/engine.js';
+export type {
+  ActionReport,
+  ActionStatus,
+  CheckpointPolicy,
+  ExecuteOptions,
+  ExecutionReport,
+  ProgressEvent,
+  RecoveredVm,
+  RoundReport,
+  StatusCounts,
+} from './execute/engine.js';
+export { STEP_OK, stepFailed } from './execute/types.js';
+export type { CheckpointOutcome, Executor, ExecutorError, ExecutorErrorCode, StepContext, StepOutcome } from './execute/types.js';
+export { systemClock, VirtualClock } from './execute/clock.js';
+export type { Clock } from './execute/clock.js';
+export { SimulatedExecutor, simulatedExecutor } from './execute/simulated.js';
+export type { ActionMatcher, SimulatedEvent, SimulatedExecutorOptions, SimulatedFault } from './execute/simulated.js';
+export { describeAction, nodesOfAction, durationRequestOf } from './execute/actions.js';
+export { QemuExecutor } from './execute/qemu/executor.js';
+export type { MigrationRecord, QemuExecutorOptions } from './execute/qemu/executor.js';
+export { COUNTER_ADDRESS, counterBootSector, parseCounterLog } from './execute/qemu/guest.js';
+export type { CounterLog } from './execute/qemu/guest.js';
+export { QmpClient, QmpError } from './execute/qemu/qmp.js';
+export type { QmpEvent } from './execute/qemu/qmp.js';
+export { findSwitchyardQemu } from './execute/qemu/process.js';
+export { LibvirtExecutor, libvirtExecutor, execFileVirsh, virshShell, quoteForVirsh, describeVirsh, tinyDomainXml, startSessionDaemons, sessionDaemonsUnavailable, processesUsing } from './execute/libvirt/index.js';
+export type { LibvirtExecutorOptions, LibvirtNode, LibvirtPowerHooks, LibvirtVmRecord, VirshCall, VirshFailure, VirshFailureKind, VirshResult, VirshRunner, VirshRunnerOptions, TinyDomainOptions, SessionDaemons, SessionDaemonsOptions } from './execute/libvirt/index.js';

@@ -10,6 +10,8 @@ import { defaultRunner } from '../solvers/pool.js';
 import { summarizePlan } from '../plan/summary.js';
 import { verifyPlan } from '../plan/verify.js';
 import { VERSION } from '../version.js';
+import { cmdLab, LAB_HELP } from './lab.js';
+import { APPLY_HELP, cmdApply } from './apply.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
 export interface CliIo {
@@ -31,6 +33,8 @@ Usage:
   switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--cycles MODE] [--quiet]
   switchyard verify INSTANCE PLAN
   switchyard validate INSTANCE
+  switchyard lab [--nodes N] [--vms M] [--executor qemu|libvirt] [--json]
+  switchyard apply INSTANCE PLAN [--executor simulated|qemu|libvirt] [--json] [--fault-rate P --seed S] [--kill-node NODE@SECONDS]
   switchyard --version
   switchyard COMMAND --help
 
@@ -70,6 +74,8 @@ different from the plan's target, lost VMs. Exit 0 when the plan is valid, 1 oth
 Checks INSTANCE against the exchange format v1 and reports every problem with its JSON path.
 Exit 0 when valid, 1 otherwise.
 `,
+  lab: LAB_HELP,
+  apply: APPLY_HELP,
 };
 
 class UsageError extends Error {}
@@ -231,7 +237,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(`${VERSION}\n`);
       return EXIT.ok;
     }
-    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate)`);
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate, lab, apply)`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(HELP[command]!);
       return EXIT.ok;
@@ -245,6 +251,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await cmdValidate(io, rest);
       case 'verify':
         return await cmdVerify(io, rest);
+      case 'lab':
+        return await cmdLab(io, rest, process.stdout.isTTY === true);
+      case 'apply':
+        return await cmdApply(io, rest, { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true });
       default:
         return await cmdPlan(io, rest);
     }

@@ -7,7 +7,8 @@
  * contract suite in `test/execute/contract.ts` runs against each of them.
  */
 import type { Configuration } from '../model/configuration.js';
-import type { JsonObject } from '../model/ids.js';
+import type { JsonObject, NodeId, VmId } from '../model/ids.js';
+import type { Clock } from './clock.js';
 import type { Action } from '../plan/types.js';
 
 /**
@@ -33,6 +34,14 @@ export interface ExecutorError {
 
 /** The outcome of one call of {@link Executor.execute} or {@link Executor.check}. */
 export type StepOutcome = { readonly ok: true } | { readonly ok: false; readonly error: ExecutorError };
+
+/**
+ * The outcome of {@link Executor.checkpoint}: where the image was written (a node other than the
+ * VM's host, or the node that stands for an image store), or why not.
+ */
+export type CheckpointOutcome =
+  | { readonly ok: true; readonly image: NodeId }
+  | { readonly ok: false; readonly error: ExecutorError };
 
 /** What the engine passes to each call. */
 export interface StepContext {
@@ -67,6 +76,17 @@ export interface Executor {
   observe(): Promise<Configuration>;
   /** Releases what the executor holds (processes, sockets, files). Idempotent. */
   cleanup?(): Promise<void>;
+  /**
+   * Optional: snapshots a running VM to an image away from its host while it keeps running. When
+   * the host is lost later, `observe` reports the VM `sleeping` on that image's node (so the next
+   * plan resumes it there) instead of losing it.
+   */
+  checkpoint?(vm: VmId, context: StepContext): Promise<CheckpointOutcome>;
+  /**
+   * Optional: the clock the executor's actions take time on. A simulation exposes its virtual
+   * clock here, and the engine then measures timeouts and back-off on it.
+   */
+  readonly clock?: Clock;
 }
 
 /**

@@ -1,0 +1,80 @@
+/**
+ * Small helpers on actions shared by the engine and the executors: a one-line description, the
+ * nodes an action involves, and the duration model's request for it.
+ */
+import type { NodeId } from '../model/ids.js';
+import type { Instance } from '../model/instance.js';
+import type { DurationRequest } from '../plan/durations.js';
+import type { Action } from '../plan/types.js';
+
+/**
+ * A short description of an action for messages: `migrate vm1 n1→n2`, `bootNode n3`.
+ * @param a - the action
+ * @returns the text
+ * @example
+ * ```ts
+ * describeAction({ id: 0, type: 'boot', vm: 'a', to: 'n1', start: 0, end: 1 }); // 'boot a on n1'
+ * ```
+ */
+export function describeAction(a: Action): string {
+  switch (a.type) {
+    case 'migrate':
+    case 'resume':
+      return `${a.type} ${a.vm} ${a.from}→${a.to}`;
+    case 'boot':
+      return `boot ${a.vm} on ${a.to}`;
+    case 'shutdown':
+    case 'suspend':
+      return `${a.type} ${a.vm} on ${a.from}`;
+    default:
+      return `${a.type} ${a.node}`;
+  }
+}
+
+/**
+ * The nodes an action involves (source and destination, or its node), without repeats.
+ * @param a - the action
+ * @returns the node ids
+ * @example
+ * ```ts
+ * nodesOfAction({ id: 0, type: 'migrate', vm: 'a', from: 'n1', to: 'n2', start: 0, end: 1 }); // ['n1', 'n2']
+ * ```
+ */
+export function nodesOfAction(a: Action): NodeId[] {
+  switch (a.type) {
+    case 'migrate':
+    case 'resume':
+      return a.from === a.to ? [a.from] : [a.from, a.to];
+    case 'boot':
+      return [a.to];
+    case 'shutdown':
+    case 'suspend':
+      return [a.from];
+    default:
+      return [a.node];
+  }
+}
+
+/**
+ * What to ask the duration model about an action (its VM and nodes looked up in the instance).
+ * @param instance - the instance
+ * @param a - the action
+ * @returns the request
+ * @example
+ * ```ts
+ * const seconds = defaultDurationModel(instance)(durationRequestOf(instance, action), instance);
+ * ```
+ */
+export function durationRequestOf(instance: Instance, a: Action): DurationRequest {
+  const vm = 'vm' in a ? instance.vms.get(a.vm) : undefined;
+  const from = 'from' in a ? instance.nodes.get(a.from) : undefined;
+  const to = 'to' in a ? instance.nodes.get(a.to) : undefined;
+  const node = 'node' in a ? instance.nodes.get(a.node) : undefined;
+  return {
+    type: a.type,
+    ...(vm ? { vm } : {}),
+    ...(from ? { from } : a.type === 'shutdownNode' && node ? { from: node } : {}),
+    ...(to ? { to } : a.type === 'bootNode' && node ? { to: node } : {}),
+    ...(node ? { node } : {}),
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * Clocks for the execution engine: the system clock for real executors, and a virtual clock for
+ * simulations, on which time passes only while someone waits (so a simulated plan of hours runs
+ * in milliseconds, the same way every time).
+ */
+import { performance } from 'node:perf_hooks';
+
+/** What the engine and the simulated executor need of time, in seconds. */
+export interface Clock {
+  /** Seconds since the clock's origin. */
+  now(): number;
+  /**
+   * Waits `seconds` (0 or less: until the next turn). Resolves `true` when the time has passed,
+   * `false` as soon as `signal` aborts (it never rejects).
+   */
+  sleep(seconds: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/**
+ * The system clock: `performance.now()` and `setTimeout`.
+ * @returns a clock whose origin is the moment it was made
+ * @example
+ * ```ts
+ * const clock = systemClock();
+ * await clock.sleep(0.5);
+ * clock.now(); // ≈ 0.5
+ * ```
+ */
+export function systemClock(): Clock {
+  const t0 = performance.now();
+  return {
+    now: () => (performance.now() - t0) / 1000,
+    sleep: (seconds, signal) =>
+      new Promise<boolean>((resolve) => {
+        if (signal?.aborted) return resolve(false);
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          resolve(false);
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(true);
+        }, Math.max(0, seconds * 1000));
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+  };
+}
+
+interface Timer {
+  readonly at: number;
+  readonly seq: number;
+  readonly fire: () => void;
+  /** A sleeper (someone waits on it) rather than a scheduled callback. */
+  readonly sleeper: boolean;
+  cancelled: boolean;
+}
+
+/**
+ * A virtual clock. Time stands still until every pending promise reaction has run and someone
+ * is sleeping on the clock; then it jumps to the earliest timer and fires it (ties: in the order
+ * they were set). Callbacks set with {@link VirtualClock.at} fire when time passes them, but do not
+ * by themselves make time pass: with nobody sleeping, the clock stays where it is.
+ *
+ * Only promise-based code should run on it: a wait on real I/O lets the clock jump ahead.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * clock.at(5, () => console.log('at 5'));
+ * await clock.sleep(10); // prints "at 5", resolves at once in real time
+ * clock.now(); // 10
+ * ```
+ */
+export class VirtualClock implements Clock {
+  private t: number;
+  private seq = 0;
+  private sleepers = 0;
+  private pumping = false;
+  private readonly heap: Timer[] = [];
+
+  /** @param start - the time it shows at first (default 0) */
+  constructor(start = 0) {
+    this.t = start;
+  }
+
+  /** The virtual time in seconds. */
+  now(): number {
+    return this.t;
+  }
+
+  /**
+   * Waits `seconds` of virtual time.
+   * @param seconds - how long
+   * @param signal - aborts the wait (resolves `false`)
+   * @returns whether the time passed
+   */
+  sleep(seconds: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      if (signal?.aborted) return resolve(false);
+      if (seconds === Infinity) {
+        // Forever: only the signal ends it, and it does not make time pass.
+        signal?.addEventListener('abort', () => resolve(false), { once: true });
+        return;
+      }
+      const onAbort = (): void => {
+        if (timer.cancelled) return;
+        timer.cancelled = true;
+        this.sleepers--;
+        resolve(false);
+      };
+      const timer = this.push(this.t + (seconds > 0 ? seconds : 0), true, () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(true);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Calls `fn` when the virtual time reaches `time` (at once, on the next turn, if it has).
+   * @param time - the instant in seconds
+   * @param fn - the callback
+   * @returns a function that cancels the callback
+   */
+  at(time: number, fn: () => void): () => void {
+    const timer = this.push(Math.max(this.t, time), false, fn);
+    return () => {
+      timer.cancelled = true;
+    };
+  }
+
+  /** Whether timers (sleepers or callbacks) are pending. */
+  get pending(): number {
+    return this.heap.filter((x) => !x.cancelled).length;
+  }
+
+  private push(at: number, sleeper: boolean, fire: () => void): Timer {
+    const timer: Timer = { at, seq: this.seq++, fire, sleeper, cancelled: false };
+    const h = this.heap;
+    h.push(timer);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+    if (sleeper) this.sleepers++;
+    this.schedule();
+    return timer;
+  }
+
+  private pop(): Timer | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  private schedule(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    // setImmediate runs after every pending promise reaction: all that can happen now has happened.
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pumping = false;
+    // A callback due now fires even with no sleeper; later ones wait for one.
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+    const top = this.heap[0];
+    if (top === undefined || (top.at > this.t && this.sleepers === 0)) return;
+    this.pop();
+    this.t = Math.max(this.t, top.at);
+    if (top.sleeper) this.sleepers--;
+    top.fire();
+    this.schedule();
+  }
+}
+
+function before(a: Timer, b: Timer): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
