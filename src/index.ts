@@ -126,6 +126,12 @@ export type { Random } from './util/random.js';
 export { heterogeneousCluster } from './workload/cluster.js';
 export { repairWorkload } from './workload/repair.js';
 
+// pictures of plans
+export { renderPlan } from './report/render.js';
+export type { RenderFormat, RenderOptions } from './report/render.js';
+export type { RenderHtmlOptions } from './report/html.js';
+export type { RenderSvgOptions } from './report/svg.js';
+
 // pipeline
 export { planInstance } from './pipeline.js';
 export type { PlanInstanceOptions } from './pipeline.js';

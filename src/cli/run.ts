@@ -10,6 +10,7 @@ import { defaultRunner } from '../solvers/pool.js';
 import { summarizePlan } from '../plan/summary.js';
 import { verifyPlan } from '../plan/verify.js';
 import { VERSION } from '../version.js';
+import { cmdRender, RENDER_HELP } from './render.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
 export interface CliIo {
@@ -31,6 +32,7 @@ Usage:
   switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--cycles MODE] [--quiet]
   switchyard verify INSTANCE PLAN
   switchyard validate INSTANCE
+  switchyard render PLAN --instance INSTANCE [-o OUT.html|OUT.svg]
   switchyard --version
   switchyard COMMAND --help
 
@@ -70,15 +72,19 @@ different from the plan's target, lost VMs. Exit 0 when the plan is valid, 1 oth
 Checks INSTANCE against the exchange format v1 and reports every problem with its JSON path.
 Exit 0 when valid, 1 otherwise.
 `,
+  render: RENDER_HELP,
 };
 
-class UsageError extends Error {}
+/** A usage error: exit 2 with the message and a pointer to --help. */
+export class UsageError extends Error {}
 
-function printIssues(io: CliIo, file: string, issues: readonly Issue[]): void {
+/** Prints each issue as `file: path: message`. */
+export function printIssues(io: CliIo, file: string, issues: readonly Issue[]): void {
   for (const i of issues) io.stderr(`${file}: ${i.path}: ${i.message}\n`);
 }
 
-async function readInput(io: CliIo, path: string): Promise<string | undefined> {
+/** Reads a file, or reports why it cannot and returns undefined. */
+export async function readInput(io: CliIo, path: string): Promise<string | undefined> {
   try {
     return await io.readFile(path);
   } catch (e) {
@@ -89,7 +95,8 @@ async function readInput(io: CliIo, path: string): Promise<string | undefined> {
   }
 }
 
-async function loadInstance(io: CliIo, path: string): Promise<Instance | undefined> {
+/** Reads and parses an instance, or reports every issue and returns undefined. */
+export async function loadInstance(io: CliIo, path: string): Promise<Instance | undefined> {
   const text = await readInput(io, path);
   if (text === undefined) return undefined;
   const r = parseInstance(text);
@@ -231,7 +238,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(`${VERSION}\n`);
       return EXIT.ok;
     }
-    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate)`);
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate, render)`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(HELP[command]!);
       return EXIT.ok;
@@ -245,6 +252,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await cmdValidate(io, rest);
       case 'verify':
         return await cmdVerify(io, rest);
+      case 'render':
+        return await cmdRender(io, rest);
       default:
         return await cmdPlan(io, rest);
     }
