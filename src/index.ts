@@ -6,6 +6,7 @@
  * draws one. Seeded synthetic workloads are in the `switchyard/workload` subpath.
  *
  * @packageDocumentation
+ * @module switchyard
  */
 
 // errors and results

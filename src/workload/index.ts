@@ -10,6 +10,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module switchyard/workload
  */
 export { heterogeneousCluster, NODE_TYPES, FLAVOURS } from './cluster.js';
 export type { ClusterOptions, Flavour, NodeType } from './cluster.js';

@@ -73,6 +73,16 @@ describe('layoutPlan', () => {
     expect(renderPlan(instance, plan, { format: 'svg' })).toContain('infeasible: not enough &#60;memory&#62;');
   });
 
+  it('draws a plan with nothing to do: no lanes, the figures still there', async () => {
+    const { instance, plan } = await demoPlan();
+    const idle = { ...plan, actions: [] };
+    const chart = layoutPlan(instance, idle);
+    expect([chart.lanes.length, chart.bars.length, chart.span]).toEqual([0, 0, 1]);
+    expect(chart.stats.find((s) => s.label === 'actions')?.value).toBe('0');
+    expect(renderPlan(instance, idle)).toContain('data-lanes="0"');
+    expect(renderPlan(instance, idle, { format: 'svg' })).toContain('data-bars="0"');
+  });
+
   it('writes seconds, minutes and hours readably, and ticks on round values', () => {
     expect([formatSeconds(4.25), formatSeconds(60), formatSeconds(65), formatSeconds(7260)]).toEqual(['4.3 s', '1 min', '1 min 5 s', '2 h 1 min']);
     const { instance, plan } = syntheticPlan(3000, 10, 3);
