@@ -171,31 +171,58 @@ function overbookRatios(instance: Instance): Map<string, number> {
   return out;
 }
 
-/** Interval partitioning: a sub-row per bar so that bars of one row never overlap. */
+/**
+ * Interval partitioning: a sub-row per bar so that bars of one row never overlap. Bars in start
+ * order each take the row that freed first, when it is free by then, else a new row: the fewest
+ * rows possible, in O(n log n) (a node receiving hundreds of arrivals at once stays cheap).
+ */
 function assignRows(bars: { start: number; end: number }[], minWidth: number): { rows: number[]; count: number } {
   const order = bars.map((_, i) => i).sort((a, b) => bars[a]!.start - bars[b]!.start || a - b);
-  const rowEnd: number[] = [];
   const rows = new Array<number>(bars.length).fill(0);
-  // Few rows per lane in practice; a linear scan for the first free row keeps rows stable and tidy.
-  // Past 64 rows, a bar goes to the row that frees first (still never overlapping).
+  // Min-heap of rows by the time they free (ties: lower row first).
+  const heapEnd: number[] = [];
+  const heapRow: number[] = [];
+  const less = (i: number, j: number): boolean => heapEnd[i]! < heapEnd[j]! || (heapEnd[i] === heapEnd[j] && heapRow[i]! < heapRow[j]!);
+  const swap = (i: number, j: number): void => {
+    [heapEnd[i], heapEnd[j]] = [heapEnd[j]!, heapEnd[i]!];
+    [heapRow[i], heapRow[j]] = [heapRow[j]!, heapRow[i]!];
+  };
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heapEnd.length && less(l, m)) m = l;
+      if (r < heapEnd.length && less(r, m)) m = r;
+      if (m === i) return;
+      swap(i, m);
+      i = m;
+    }
+  };
+  const up = (i: number): void => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(i, p)) return;
+      swap(i, p);
+      i = p;
+    }
+  };
+  let count = 0;
   for (const i of order) {
     const b = bars[i]!;
     const end = Math.max(b.end, b.start + minWidth);
-    let chosen = -1;
-    const scan = Math.min(rowEnd.length, 64);
-    for (let r = 0; r < scan && chosen < 0; r++) if (rowEnd[r]! <= b.start) chosen = r;
-    if (chosen < 0 && rowEnd.length > 64) {
-      let best = 64;
-      for (let r = 65; r < rowEnd.length; r++) if (rowEnd[r]! < rowEnd[best]!) best = r;
-      if (rowEnd[best]! <= b.start) chosen = best;
+    if (heapEnd.length > 0 && heapEnd[0]! <= b.start) {
+      rows[i] = heapRow[0]!;
+      heapEnd[0] = end;
+      down(0);
+    } else {
+      rows[i] = count;
+      heapEnd.push(end);
+      heapRow.push(count++);
+      up(heapEnd.length - 1);
     }
-    if (chosen < 0) {
-      chosen = rowEnd.length;
-      rowEnd.push(end);
-    } else rowEnd[chosen] = end;
-    rows[i] = chosen;
   }
-  return { rows, count: Math.max(1, rowEnd.length) };
+  return { rows, count: Math.max(1, count) };
 }
 
 /**
@@ -236,40 +263,50 @@ export function layoutPlan(instance: Instance, plan: Plan): PlanChart {
     }
   });
 
-  // Demand of running VMs per node, before and after.
+  // Demand of running VMs per node, before and after. The immutable model is read once into
+  // plain maps: looking ids up in it per lane costs more than the whole layout at 10,000 actions.
   const R = resources.length;
+  const demandOf = new Map<string, Float64Array>();
   const before = new Map<NodeId, Float64Array>();
   const after = new Map<NodeId, Float64Array>();
-  const add = (m: Map<NodeId, Float64Array>, node: NodeId, demand: Iterable<[ResourceName, number]>): void => {
+  const add = (m: Map<NodeId, Float64Array>, node: NodeId, demand: Float64Array): void => {
     let arr = m.get(node);
     if (!arr) m.set(node, (arr = new Float64Array(R)));
-    for (const [r, q] of demand) {
-      const k = resources.indexOf(r);
-      if (k >= 0) arr[k]! += q;
-    }
+    for (let k = 0; k < R; k++) arr[k]! += demand[k]!;
   };
   for (const vm of instance.vms.values()) {
-    if (vm.state === 'running' && vm.host !== undefined) add(before, vm.host, vm.demand.entries());
+    const d = new Float64Array(R);
+    for (const [r, q] of vm.demand) {
+      const k = resources.indexOf(r);
+      if (k >= 0) d[k] = q;
+    }
+    demandOf.set(vm.id, d);
+    if (vm.state === 'running' && vm.host !== undefined) add(before, vm.host, d);
   }
   const target = plan.status === 'infeasible' ? undefined : plan.target;
   if (target) {
     for (const [id, t] of Object.entries(target.vms)) {
-      const vm = instance.vms.get(id);
-      if (vm && t.state === 'running' && t.host !== undefined) add(after, t.host, vm.demand.entries());
+      const d = demandOf.get(id);
+      if (d && t.state === 'running' && t.host !== undefined) add(after, t.host, d);
     }
   } else {
     for (const [n, arr] of before) after.set(n, arr);
   }
-  const cap = (node: NodeId, r: ResourceName): number => {
-    const base = instance.nodes.get(node)?.capacity.get(r) ?? 0;
-    return base * (ratios.get(`${node}\u0000${r}`) ?? 1);
+  const capacityOf = new Map<NodeId, Float64Array>();
+  const stateOf = new Map<NodeId, NodeState>();
+  for (const n of instance.nodes.values()) {
+    capacityOf.set(n.id, Float64Array.from(resources, (r) => (n.capacity.get(r) ?? 0) * (ratios.get(`${n.id}\u0000${r}`) ?? 1)));
+    stateOf.set(n.id, n.state);
+  }
+  const cap = (node: NodeId, k: number): number => capacityOf.get(node)?.[k] ?? 0;
+  const stateBefore = (node: NodeId): NodeState => stateOf.get(node) ?? 'offline';
+  const stateAfter = (node: NodeId): NodeState => {
+    const s = target && Object.hasOwn(target.nodes, node) ? target.nodes[node] : undefined;
+    return s === 'online' || s === 'offline' ? s : stateBefore(node);
   };
-  const stateBefore = (node: NodeId): NodeState => instance.nodes.get(node)?.state ?? 'offline';
-  const stateAfter = (node: NodeId): NodeState =>
-    (target ? target.nodes[node] : undefined) ?? stateBefore(node);
   const loadOf = (node: NodeId): ResourceLoad[] =>
     resources.map((r, k) => {
-      const c = cap(node, r);
+      const c = cap(node, k);
       return {
         resource: r,
         before: before.get(node)?.[k] ?? 0,
@@ -282,7 +319,7 @@ export function layoutPlan(instance: Instance, plan: Plan): PlanChart {
   // Lanes in the instance's node order, then nodes the instance does not know.
   const laneNodes: NodeId[] = [];
   for (const id of instance.nodes.keys()) if (byNode.has(id)) laneNodes.push(id);
-  for (const id of byNode.keys()) if (!instance.nodes.has(id)) laneNodes.push(id);
+  for (const id of byNode.keys()) if (!stateOf.has(id)) laneNodes.push(id);
   const bars: ChartBar[] = [];
   const lanes: ChartLane[] = laneNodes.map((node) => {
     const list = byNode.get(node)!;
@@ -297,7 +334,7 @@ export function layoutPlan(instance: Instance, plan: Plan): PlanChart {
     }
     return {
       node,
-      known: instance.nodes.has(node),
+      known: stateOf.has(node),
       stateBefore: stateBefore(node),
       stateAfter: stateAfter(node),
       rows: count,
@@ -315,8 +352,8 @@ export function layoutPlan(instance: Instance, plan: Plan): PlanChart {
     const on1 = stateAfter(n.id) === 'online';
     if (on0) onlineBefore++;
     if (on1) onlineAfter++;
-    resources.forEach((r, k) => {
-      const c = cap(n.id, r);
+    resources.forEach((_, k) => {
+      const c = cap(n.id, k);
       const row = cluster[k]!;
       if (on0) row.capacity += c;
       if (on1) row.capacityAfter += c;
