@@ -2,9 +2,11 @@
  * switchyard: a cluster-wide context switch for virtual machines.
  *
  * Named exports only. The flow: {@link parseInstance} → {@link planInstance} (decide, place,
- * plan, verify) → {@link formatPlan}; {@link verifyPlan} replays any plan.
+ * plan, verify) → {@link formatPlan}; {@link verifyPlan} replays any plan; {@link renderPlan}
+ * draws one. Seeded synthetic workloads are in the `switchyard/workload` subpath.
  *
  * @packageDocumentation
+ * @module switchyard
  */
 
 // errors and results
@@ -46,8 +48,6 @@ export type {
   ResolvedDurations,
   ResolvedLimits,
 } from './model/objective.js';
-export { indexInstance, VM_STATE_CODE, VM_STATE_OF_CODE } from './model/indexed.js';
-export type { IndexedInstance } from './model/indexed.js';
 
 // exchange format v1
 export { parseInstance, validateInstance, serializeInstance, formatInstance } from './io/instance.js';
@@ -60,7 +60,7 @@ export { CONSTRAINT_TYPES } from './constraints/types.js';
 export type {
   BanConstraint, FenceConstraint, SpreadConstraint, GatherConstraint, AmongConstraint, SplitConstraint, LonelyConstraint, RootConstraint, QuarantineConstraint, OverbookConstraint, ResourceCapacityConstraint, RunningCapacityConstraint, MaxOnlineConstraint, OnlineConstraint, OfflineConstraint, ReservedConstraint, RunningConstraint, SleepingConstraint, TerminatedConstraint, Constraint, ConstraintType, ConstraintOf,
 } from './constraints/types.js';
-export { CONSTRAINTS, specOf, specFor } from './constraints/registry.js';
+export { CONSTRAINTS, specOf } from './constraints/registry.js';
 export {
   checkConstraint,
   checkConstraints,
@@ -99,7 +99,7 @@ export type {
 export { verifyPlan } from './plan/verify.js';
 export type { Verification } from './plan/verify.js';
 export { applyAction, applyActions } from './plan/replay.js';
-export { buildPlan, assemblePlan } from './plan/planner.js';
+export { buildPlan } from './plan/planner.js';
 export type { PlannerOptions, PlannerResult, PlannedResult, UnplannableResult, PlannerStats } from './plan/planner.js';
 export { durationModelOf, defaultDurationModel } from './plan/durations.js';
 export type { DurationModel, DurationRequest } from './plan/durations.js';
@@ -111,20 +111,29 @@ export { targetFromConfiguration, configurationFromTarget } from './plan/target.
 export type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './place/types.js';
 export { placeInstance, heuristicSolver, searchSolver } from './place/place.js';
 export type { PlaceOptions } from './place/place.js';
+export type { AdmissionBudget } from './place/admit.js';
 export { defaultSolver } from './place/default.js';
 export type { DefaultSolverOptions } from './place/default.js';
 export { lnsSolver } from './place/lns.js';
 export type { LnsSolverOptions } from './place/lns.js';
-export { partitionedSolver, partitionNodes } from './place/partition.js';
+export { partitionedSolver } from './place/partition.js';
 export type { PartitionBy, PartitionedSolverOptions } from './place/partition.js';
 export { priorityPolicy, compareCandidates } from './decide/policy.js';
 export type { AdmissionContext, AdmissionPolicy, VjobCandidate } from './decide/policy.js';
+export type { VjobCurrent } from './decide/states.js';
 export { mipSolver } from './solvers/mip.js';
 export type { MipSolverOptions } from './solvers/mip.js';
+export type { BackendName } from './solvers/types.js';
+export { defaultRunner } from './solvers/pool.js';
+export type { TaskRunner } from './solvers/pool.js';
 export { createRandom } from './util/random.js';
 export type { Random } from './util/random.js';
-export { heterogeneousCluster } from './workload/cluster.js';
-export { repairWorkload } from './workload/repair.js';
+
+// pictures of plans
+export { renderPlan } from './report/render.js';
+export type { RenderFormat, RenderOptions } from './report/render.js';
+export type { RenderHtmlOptions } from './report/html.js';
+export type { RenderSvgOptions } from './report/svg.js';
 
 // pipeline
 export { planInstance } from './pipeline.js';

@@ -12,6 +12,7 @@ import { verifyPlan } from '../plan/verify.js';
 import { VERSION } from '../version.js';
 import { cmdLab, LAB_HELP } from './lab.js';
 import { APPLY_HELP, cmdApply } from './apply.js';
+import { cmdRender, RENDER_HELP } from './render.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
 export interface CliIo {
@@ -35,6 +36,7 @@ Usage:
   switchyard validate INSTANCE
   switchyard lab [--nodes N] [--vms M] [--executor qemu|libvirt] [--json]
   switchyard apply INSTANCE PLAN [--executor simulated|qemu|libvirt] [--json] [--fault-rate P --seed S] [--kill-node NODE@SECONDS]
+  switchyard render PLAN --instance INSTANCE [-o OUT.html|OUT.svg]
   switchyard --version
   switchyard COMMAND --help
 
@@ -76,15 +78,19 @@ Exit 0 when valid, 1 otherwise.
 `,
   lab: LAB_HELP,
   apply: APPLY_HELP,
+  render: RENDER_HELP,
 };
 
-class UsageError extends Error {}
+/** A usage error: exit 2 with the message and a pointer to --help. */
+export class UsageError extends Error {}
 
-function printIssues(io: CliIo, file: string, issues: readonly Issue[]): void {
+/** Prints each issue as `file: path: message`. */
+export function printIssues(io: CliIo, file: string, issues: readonly Issue[]): void {
   for (const i of issues) io.stderr(`${file}: ${i.path}: ${i.message}\n`);
 }
 
-async function readInput(io: CliIo, path: string): Promise<string | undefined> {
+/** Reads a file, or reports why it cannot and returns undefined. */
+export async function readInput(io: CliIo, path: string): Promise<string | undefined> {
   try {
     return await io.readFile(path);
   } catch (e) {
@@ -95,7 +101,8 @@ async function readInput(io: CliIo, path: string): Promise<string | undefined> {
   }
 }
 
-async function loadInstance(io: CliIo, path: string): Promise<Instance | undefined> {
+/** Reads and parses an instance, or reports every issue and returns undefined. */
+export async function loadInstance(io: CliIo, path: string): Promise<Instance | undefined> {
   const text = await readInput(io, path);
   if (text === undefined) return undefined;
   const r = parseInstance(text);
@@ -237,7 +244,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(`${VERSION}\n`);
       return EXIT.ok;
     }
-    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate, lab, apply)`);
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(HELP).join(", ")})`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(HELP[command]!);
       return EXIT.ok;
@@ -255,6 +262,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await cmdLab(io, rest, process.stdout.isTTY === true);
       case 'apply':
         return await cmdApply(io, rest, { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true });
+      case 'render':
+        return await cmdRender(io, rest);
       default:
         return await cmdPlan(io, rest);
     }

@@ -62,5 +62,11 @@ export type PlacementResult = PlacementFound | PlacementInfeasible;
  */
 export interface PlacementSolver {
   readonly name: string;
+  /**
+   * Computes a target configuration for the instance.
+   * @param instance - the instance
+   * @param options - seed, time limit, clock, start configuration
+   * @returns a target (with its bounds) or the reasons none exists
+   */
   solve(instance: Instance, options: SolveOptions): Promise<PlacementResult>;
 }

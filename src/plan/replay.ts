@@ -312,7 +312,7 @@ export function applyAction(configuration: Configuration, action: Action): Confi
 }
 
 /**
- * The configuration a list of actions leads to, applying each in {@link timeline} order
+ * The configuration a list of actions leads to, applying each in `timeline` order
  * (actions with non-finite times are ignored). For a valid plan this is the plan's end state;
  * use `verifyPlan` to learn whether the plan is valid.
  * @param configuration - the starting configuration (usually `sourceConfiguration(instance)`)

@@ -28,7 +28,15 @@ export interface RunOptions {
   readonly onProgress?: (p: TaskProgress) => void;
 }
 
-/** Something that runs solver tasks. */
+/**
+ * Something that runs solver tasks: worker threads ({@link defaultRunner}) or the calling thread.
+ * Share one between solvers to share their warm workers; `close()` it when done.
+ * @example
+ * ```ts
+ * const runner = defaultRunner(2);
+ * try { await planInstance(instance, { solver: defaultSolver({ lns: { runner } }) }); } finally { await runner.close(); }
+ * ```
+ */
 export interface TaskRunner {
   /** Whether tasks run on worker threads (false: in the calling thread). */
   readonly threaded: boolean;
@@ -39,6 +47,8 @@ export interface TaskRunner {
    * @param task - the task
    * @param options - deadline and progress callback
    * @returns how it ended
+   * @internal The task protocol between the solvers and their workers is not public API: make a
+   * runner with `defaultRunner` and pass it to the solvers' options.
    */
   run(task: Task, options: RunOptions): Promise<TaskRun>;
   /**
@@ -234,6 +244,13 @@ export function workerAvailable(url: URL = defaultWorkerUrl()): boolean {
  * @param size - number of workers
  * @param url - the worker script
  * @returns the runner
+ * @example
+ * ```ts
+ * const runner = defaultRunner(2); // two worker threads
+ * const solver = defaultSolver({ lns: { runner } });
+ * // ... plan with it, then:
+ * await runner.close();
+ * ```
  */
 export function defaultRunner(size = 1, url: URL = defaultWorkerUrl()): TaskRunner {
   return workerAvailable(url) ? workerRunner(url, size) : inThreadRunner();
