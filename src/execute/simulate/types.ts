@@ -1,0 +1,164 @@
+/**
+ * Types of the discrete-event simulator: what a policy sees at each decision, what it answers,
+ * and what the simulation reports.
+ */
+import type { Instance } from '../../model/instance.js';
+import type { NodeId, VjobId, VmId } from '../../model/ids.js';
+import type { Action, FeasiblePlan, Plan } from '../../plan/types.js';
+
+/** What the simulator knows of one vjob at a decision. */
+export interface SimJobView {
+  readonly id: VjobId;
+  readonly bestEffort: boolean;
+  readonly priority: number;
+  /** The vjob of an advance reservation. */
+  readonly reservation: boolean;
+  /** Seconds of running it needs in all (Infinity for a service). */
+  readonly work: number;
+  /** Seconds of running done and kept. */
+  readonly progress: number;
+  /** Simulated time it was submitted. */
+  readonly arrival: number;
+  /** Its work is done (its VMs are asked to terminate). */
+  readonly done: boolean;
+}
+
+/** A reservation whose nodes are claimed now: only its vjob may run there. */
+export interface SimClaim {
+  readonly vjob: VjobId;
+  readonly nodes: readonly NodeId[];
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What a policy is given at each decision. */
+export interface SimView {
+  /** Simulated seconds since the start. */
+  readonly time: number;
+  /**
+   * The cluster now, as an instance: every VM submitted and not finished (waiting, running or
+   * sleeping), finished vjobs' VMs with `wants: "terminated"`, failed nodes offline (with an
+   * `offline` constraint), and per claimed reservation a `reserved` constraint on its nodes plus a
+   * `fence` of its VMs to them.
+   */
+  readonly instance: Instance;
+  readonly jobs: ReadonlyMap<VjobId, SimJobView>;
+  readonly claims: readonly SimClaim[];
+  readonly failed: ReadonlySet<NodeId>;
+  /** A seed for this decision (derived from the simulation seed and the decision's rank). */
+  readonly seed: number;
+}
+
+/**
+ * A scheduling policy: asked for a plan at every event. A `shutdown` of a VM whose vjob is not
+ * done is a kill: the vjob goes back to its last checkpoint and waits again.
+ *
+ * @example
+ * ```ts
+ * const idle: SimPolicy = { name: 'idle', plan: async (view) => planInstance(view.instance) };
+ * ```
+ */
+export interface SimPolicy {
+  readonly name: string;
+  /**
+   * Seconds of progress between checkpoints of best-effort vjobs (VMdeploy): a best-effort vjob
+   * killed or lost goes back to its last checkpoint instead of to zero. Undefined: no checkpoints.
+   */
+  readonly checkpointPeriod?: number;
+  /** The plan to carry out now (an infeasible plan does nothing). */
+  plan(view: SimView): Promise<Plan>;
+}
+
+/** One action as carried out: its simulated start and end, in seconds from the plan's start. */
+export interface CarriedAction {
+  readonly action: Action;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Carries out a plan in simulated time (the swappable step of the simulator): when each action
+ * starts and ends. The default replays the plan's own timing (its duration model).
+ */
+export type PlanCarrier = (instance: Instance, plan: FeasiblePlan) => readonly CarriedAction[];
+
+/** A VM present on a node during [from, to) (booting, running, migrating, suspending). */
+export interface Occupancy {
+  readonly vm: VmId;
+  readonly vjob: VjobId;
+  readonly node: NodeId;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One decision of the simulation, for hooks and tests. */
+export interface SimStep {
+  readonly time: number;
+  readonly instance: Instance;
+  readonly plan: Plan;
+}
+
+/** Per-vjob outcome. */
+export interface SimJobOutcome {
+  readonly id: VjobId;
+  readonly bestEffort: boolean;
+  readonly reservation: boolean;
+  readonly work: number;
+  readonly arrival: number;
+  /** Simulated time its work was done; undefined when it did not finish. */
+  readonly finished?: number;
+  /** Seconds it spent running (computing), discarded work included. */
+  readonly computed: number;
+  /** Seconds of progress discarded by kills and losses. */
+  readonly discarded: number;
+  /** Times it was killed or lost. */
+  readonly aborts: number;
+  /** For a reservation: when all its VMs first ran together. */
+  readonly firstRun?: number;
+}
+
+/**
+ * The figures of one policy on one workload (the `--json` object of `switchyard simulate`).
+ * Completion time is finish minus submission; best-effort vjobs and the others apart.
+ */
+export interface SimMetrics {
+  /** VM-seconds of work discarded by kills and node losses. */
+  readonly lostComputeSeconds: number;
+  /** Mean completion time of the vjobs that are not best-effort (seconds). */
+  readonly meanCompletion: number;
+  /** 95th percentile of the same. */
+  readonly p95Completion: number;
+  /** Mean completion time of best-effort vjobs (seconds). */
+  readonly meanCompletionBestEffort: number;
+  /** cpu of computing VMs over cpu of online nodes, averaged over the simulated time. */
+  readonly utilization: number;
+  readonly migrations: number;
+  readonly suspends: number;
+  readonly resumes: number;
+  /** Hours of nodes online (an energy proxy). */
+  readonly nodeHours: number;
+  /** Reservations whose VMs did not all run within the tolerance after their start. */
+  readonly reservationsLate: number;
+  /** Further figures: volumes moved (MiB), kills, p95 of best-effort, unfinished vjobs, end time. */
+  readonly x: {
+    readonly migratedMemory: number;
+    readonly suspendedMemory: number;
+    readonly resumedMemory: number;
+    readonly kills: number;
+    readonly p95CompletionBestEffort: number;
+    readonly reservations: number;
+    readonly reservationDelay: number;
+    readonly unfinished: number;
+    readonly decisions: number;
+    readonly end: number;
+  };
+}
+
+/** What {@link SimulationResult} holds. */
+export interface SimulationResult {
+  readonly policy: string;
+  readonly metrics: SimMetrics;
+  readonly jobs: readonly SimJobOutcome[];
+  /** Occupancy intervals (with `trace: true`). */
+  readonly trace?: readonly Occupancy[];
+}
