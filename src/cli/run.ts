@@ -10,6 +10,9 @@ import { defaultRunner } from '../solvers/pool.js';
 import { summarizePlan } from '../plan/summary.js';
 import { verifyPlan } from '../plan/verify.js';
 import { VERSION } from '../version.js';
+import { cmdGenerate, GENERATE_HELP } from './generate.js';
+import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
+import { UsageError } from './usage.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
 export interface CliIo {
@@ -31,6 +34,8 @@ Usage:
   switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--cycles MODE] [--quiet]
   switchyard verify INSTANCE PLAN
   switchyard validate INSTANCE
+  switchyard generate --family F --nodes N --vms M [--seed S] [-o FILE]
+  switchyard simulate WORKLOAD [--policy P ...] [--json]
   switchyard --version
   switchyard COMMAND --help
 
@@ -70,9 +75,9 @@ different from the plan's target, lost VMs. Exit 0 when the plan is valid, 1 oth
 Checks INSTANCE against the exchange format v1 and reports every problem with its JSON path.
 Exit 0 when valid, 1 otherwise.
 `,
+  generate: GENERATE_HELP,
+  simulate: SIMULATE_HELP,
 };
-
-class UsageError extends Error {}
 
 function printIssues(io: CliIo, file: string, issues: readonly Issue[]): void {
   for (const i of issues) io.stderr(`${file}: ${i.path}: ${i.message}\n`);
@@ -231,7 +236,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(`${VERSION}\n`);
       return EXIT.ok;
     }
-    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate)`);
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate, generate, simulate)`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(HELP[command]!);
       return EXIT.ok;
@@ -245,6 +250,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await cmdValidate(io, rest);
       case 'verify':
         return await cmdVerify(io, rest);
+      case 'generate':
+        return await cmdGenerate(io, rest);
+      case 'simulate':
+        return await cmdSimulate(io, rest);
       default:
         return await cmdPlan(io, rest);
     }

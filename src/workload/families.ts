@@ -142,7 +142,8 @@ export function queueWorkload(o: WorkloadOptions): Workload {
   let volume = 0; // cpu-seconds offered
   while (left > 0) {
     let size: number = QUEUE_SIZES[weighted(rnd, QUEUE_WEIGHTS)]!;
-    size = Math.min(size, left);
+    // Several vjobs even for a few VMs: none larger than a quarter of them.
+    size = Math.min(size, left, Math.max(1, Math.ceil(o.vms / 4)));
     const f = FLAVOURS[rnd.int(FLAVOURS.length)]!;
     // A vjob that could never run whole is made of the smallest flavour and no larger than the cluster.
     const fl = size * f.cpu > cpuTotal / 2 || size * f.memory > memTotal / 2 ? FLAVOURS[0]! : f;
