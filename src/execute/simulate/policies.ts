@@ -20,7 +20,7 @@ import { planInstance } from '../../pipeline.js';
 import { placeInstance } from '../../place/place.js';
 import type { PlacementSolver } from '../../place/types.js';
 import type { Plan } from '../../plan/types.js';
-import type { SimPolicy, SimView } from './types.js';
+import type { SimDecision, SimPolicy, SimView } from './types.js';
 
 /** The built-in policy names. */
 export const SIM_POLICIES = ['static', 'kill', 'switch'] as const;
@@ -113,7 +113,12 @@ function fcfs(view: SimView, kill: boolean): Instance {
  * ```
  */
 export function staticPolicy(): SimPolicy {
-  return { name: 'static', plan: (view) => contextSwitchPlan(fcfs(view, false), view.seed) };
+  return { name: 'static', plan: (view) => decide(fcfs(view, false), view.seed) };
+}
+
+/** Plans `instance` and returns it with its plan. */
+async function decide(instance: Instance, seed: number, admission?: AdmissionPolicy): Promise<SimDecision> {
+  return { instance, plan: await contextSwitchPlan(instance, seed, admission) };
 }
 
 /**
@@ -126,7 +131,7 @@ export function staticPolicy(): SimPolicy {
  * ```
  */
 export function killPolicy(): SimPolicy {
-  return { name: 'kill', plan: (view) => contextSwitchPlan(fcfs(view, true), view.seed) };
+  return { name: 'kill', plan: (view) => decide(fcfs(view, true), view.seed) };
 }
 
 /** Options of {@link switchPolicy}. */
@@ -153,7 +158,7 @@ export function switchPolicy(options: SwitchPolicyOptions = {}): SimPolicy {
   return {
     name: 'switch',
     ...(period > 0 ? { checkpointPeriod: period } : {}),
-    plan: (view) => contextSwitchPlan(view.instance, view.seed, options.admission),
+    plan: (view) => decide(view.instance, view.seed, options.admission),
   };
 }
 

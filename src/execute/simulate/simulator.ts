@@ -19,7 +19,8 @@
  */
 import type { Constraint } from '../../constraints/types.js';
 import type { NodeId, VjobId, VmId } from '../../model/ids.js';
-import { makeInstance, type Instance } from '../../model/instance.js';
+import { SwitchyardError } from '../../errors.js';
+import { makeInstance, sourceConfiguration, type Instance } from '../../model/instance.js';
 import type { VmInit, VmState } from '../../model/vm.js';
 import { DEFAULT_LEAD, DEFAULT_TOLERANCE, type Workload, type WorkloadJob } from '../../model/workload.js';
 import type { Action, FeasiblePlan } from '../../plan/types.js';
@@ -121,6 +122,8 @@ const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce
  * @param policy - the policy asked for a plan at every event
  * @param options - seed, plan carrier, hooks
  * @returns the metrics and per-vjob outcomes (and the occupancy trace when asked)
+ * @throws SwitchyardError `invalid-argument` when the policy plans for another configuration
+ *   than the simulated one (a bug of the policy)
  * @example
  * ```ts
  * const r = await simulateWorkload(besteffortWorkload({ nodes: 16, vms: 64, seed: 1 }), switchPolicy());
@@ -466,10 +469,14 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       killedSinceDecision = false;
       if (++decisions > maxDecisions) break;
       const view = buildView(t);
-      const plan = await policy.plan({ time: t, instance: view.instance, jobs: view.views, claims: view.claims, failed: new Set(failed), seed: (seed * 7919 + decisions) | 0 });
-      options.onStep?.({ time: t, instance: view.instance, plan });
+      const decision = await policy.plan({ time: t, instance: view.instance, jobs: view.views, claims: view.claims, failed: new Set(failed), seed: (seed * 7919 + decisions) | 0 });
+      const plan = decision.plan;
+      if (!sourceConfiguration(decision.instance).equals(sourceConfiguration(view.instance))) {
+        throw new SwitchyardError('invalid-argument', [{ path: `policy ${policy.name}`, message: `at t=${t} the policy planned for another configuration than the simulated one` }]);
+      }
+      options.onStep?.({ time: t, instance: decision.instance, view: view.instance, plan });
       if (plan.status !== 'infeasible') {
-        scheduled = carrier(view.instance, plan)
+        scheduled = carrier(decision.instance, plan)
           .map((c) => ({ action: c.action, start: t + c.start, end: t + c.end }))
           .sort((a, b) => a.start - b.start || a.action.id - b.action.id);
       }

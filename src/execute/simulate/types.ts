@@ -50,12 +50,25 @@ export interface SimView {
 }
 
 /**
+ * What a policy answers: a plan, and the instance it was made for: the view's own, or the
+ * view's with extra constraints or `wants` (a policy's rules). The source configuration (VM
+ * states and hosts, node states) must be the view's; the plan must be valid for `instance`.
+ */
+export interface SimDecision {
+  readonly plan: Plan;
+  readonly instance: Instance;
+}
+
+/**
  * A scheduling policy: asked for a plan at every event. A `shutdown` of a VM whose vjob is not
  * done is a kill: the vjob goes back to its last checkpoint and waits again.
  *
  * @example
  * ```ts
- * const idle: SimPolicy = { name: 'idle', plan: async (view) => planInstance(view.instance) };
+ * const mine: SimPolicy = {
+ *   name: 'mine',
+ *   plan: async (view) => ({ instance: view.instance, plan: await contextSwitchPlan(view.instance, view.seed) }),
+ * };
  * ```
  */
 export interface SimPolicy {
@@ -66,7 +79,7 @@ export interface SimPolicy {
    */
   readonly checkpointPeriod?: number;
   /** The plan to carry out now (an infeasible plan does nothing). */
-  plan(view: SimView): Promise<Plan>;
+  plan(view: SimView): Promise<SimDecision>;
 }
 
 /** One action as carried out: its simulated start and end, in seconds from the plan's start. */
@@ -94,7 +107,10 @@ export interface Occupancy {
 /** One decision of the simulation, for hooks and tests. */
 export interface SimStep {
   readonly time: number;
+  /** The instance the plan was made for ({@link SimDecision.instance}). */
   readonly instance: Instance;
+  /** What the simulator showed the policy. */
+  readonly view: Instance;
   readonly plan: Plan;
 }
 
