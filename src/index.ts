@@ -129,3 +129,39 @@ export { repairWorkload } from './workload/repair.js';
 // pipeline
 export { planInstance } from './pipeline.js';
 export type { PlanInstanceOptions } from './pipeline.js';
+
+// workloads over time and simulation
+export type {
+  Workload,
+  WorkloadEvent,
+  WorkloadEventType,
+  WorkloadJob,
+  WorkloadVm,
+  ArrivalEvent,
+  ReservationEvent,
+  FailureEvent,
+  RepairEvent,
+} from './model/workload.js';
+export { WORKLOAD_EVENT_TYPES } from './model/workload.js';
+export { parseWorkload, validateWorkload, serializeWorkload, formatWorkload } from './io/workload.js';
+export type { WorkloadJson } from './io/workload.js';
+export { generateWorkload, clusterWorkload, tdscWorkload, queueWorkload, besteffortWorkload, WORKLOAD_FAMILIES } from './workload/families.js';
+export type { WorkloadFamily, WorkloadOptions } from './workload/families.js';
+export { simulateWorkload, replayPlanTiming } from './execute/simulate/simulator.js';
+export type { SimulateOptions } from './execute/simulate/simulator.js';
+export { staticPolicy, killPolicy, switchPolicy, builtinPolicy, contextSwitchPlan, SIM_POLICIES } from './execute/simulate/policies.js';
+export type { SwitchPolicyOptions, SimPolicyName } from './execute/simulate/policies.js';
+export type {
+  SimPolicy,
+  SimDecision,
+  SimView,
+  SimJobView,
+  SimClaim,
+  SimStep,
+  SimMetrics,
+  SimJobOutcome,
+  SimulationResult,
+  PlanCarrier,
+  CarriedAction,
+  Occupancy,
+} from './execute/simulate/types.js';
