@@ -10,8 +10,10 @@
  *   actions in flight have ended; the plan is carried out by a {@link PlanCarrier} (default: its
  *   own timing, the duration model); an event cancels the actions of the current plan that have
  *   not started yet (those in flight run to their end);
- * - a reservation's nodes are claimed from `start - lead` (a `reserved` constraint); its vjob
- *   is submitted at `start`; it is on time when all its VMs run by `start + tolerance`;
+ * - a reservation's nodes are claimed from `start - lead` (a `reserved` constraint) until its
+ *   vjob finishes (an earlier reservation still running keeps the nodes it shares with a later
+ *   one); its vjob is submitted at `start` and its lease ends at `end + tolerance` at the latest
+ *   (done or not); it is on time when all its VMs run by `start + tolerance`;
  * - a node failure strikes once the actions in flight have ended: the vjobs with a VM or an image
  *   on it are lost (their other VMs stop at once); a repair brings the node back online, empty.
  *
@@ -98,7 +100,7 @@ interface JobRec {
 
 type Timeline =
   | { readonly time: number; readonly kind: 'arrival'; readonly job: VjobId }
-  | { readonly time: number; readonly kind: 'claim'; readonly job: VjobId }
+  | { readonly time: number; readonly kind: 'claim' | 'expire'; readonly job: VjobId }
   | { readonly time: number; readonly kind: 'failure' | 'repair'; readonly node: NodeId };
 
 interface Scheduled {
@@ -204,12 +206,13 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       addJob(e.job, e.start, { vjob: e.job.id, nodes: e.nodes, start: e.start, end: e.end }, false);
       timeline.push({ time: Math.max(e.time, e.start - lead), kind: 'claim', job: e.job.id });
       timeline.push({ time: e.start, kind: 'arrival', job: e.job.id });
+      timeline.push({ time: e.end + tolerance, kind: 'expire', job: e.job.id });
     } else {
       timeline.push({ time: e.time, kind: e.type, node: e.node });
     }
   }
-  // Stable by time; at equal times failures and repairs first, then claims, then arrivals.
-  const rank = { failure: 0, repair: 1, claim: 2, arrival: 3 } as const;
+  // Stable by time; at equal times failures and repairs first, then lease ends, claims, arrivals.
+  const rank = { failure: 0, repair: 1, expire: 2, claim: 3, arrival: 4 } as const;
   const order = timeline.map((e, i) => [e, i] as const).sort((a, b) => a[0].time - b[0].time || rank[a[0].kind] - rank[b[0].kind] || a[1] - b[1]);
   const events = order.map(([e]) => e);
 
@@ -313,11 +316,17 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       } else constraints.push(c);
     }
     const claims: SimClaim[] = [];
-    for (const id of claimed) {
-      const j = jobs.get(id)!;
-      if (j.finished !== undefined || j.reservation === undefined) continue;
+    // Earlier reservations first: a late one still holding nodes that a later one claims keeps them.
+    const active = [...claimed].map((id) => jobs.get(id)!).filter((j) => j.finished === undefined && j.reservation !== undefined);
+    active.sort((a, b) => a.reservation!.start - b.reservation!.start);
+    const taken = new Set<NodeId>();
+    for (const j of active) {
+      const id = j.id;
+      if (j.reservation === undefined) continue;
       claims.push(j.reservation);
-      constraints.push({ type: 'reserved', nodes: j.reservation.nodes, vjob: id });
+      const mineNodes = j.reservation.nodes.filter((n) => !taken.has(n));
+      for (const n of j.reservation.nodes) taken.add(n);
+      if (mineNodes.length > 0) constraints.push({ type: 'reserved', nodes: mineNodes, vjob: id });
       const mine = j.vms.filter((v) => present.has(v));
       if (j.arrived && mine.length > 0) constraints.push({ type: 'fence', vms: mine, nodes: j.reservation.nodes });
     }
@@ -538,6 +547,10 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
         const j = jobs.get(e.job)!;
         j.arrived = true;
       } else if (e.kind === 'claim') claimed.add(e.job);
+      else if (e.kind === 'expire') {
+        const j = jobs.get(e.job)!;
+        if (j.finished === undefined) j.finished = t;
+      }
       else pendingNode.push(e);
     }
     if (needDecision || pendingNode.length > 0) scheduled = [];
