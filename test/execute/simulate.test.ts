@@ -59,6 +59,17 @@ describe('simulator semantics on a hand-checked workload', () => {
     expect(r.metrics.lostComputeSeconds).toBe(0);
   });
 
+  it('carries plans out through a swappable carrier (here: every action twice as long)', async () => {
+    const r = await simulateWorkload(tiny, switchPolicy(), {
+      carrier: async (_i, plan) => plan.actions.map((action) => ({ action, start: 2 * action.start, end: 2 * action.end })),
+    });
+    // Boot 0..20, 380 s done at the claim, suspend 400..465.536, r0 runs 520..720, shut down by 730,
+    // resume 730..795.536, then the 620 s left.
+    close(job(r, 'r0').firstRun, 520);
+    close(job(r, 'b0').finished, 795.536 + 620);
+    expect(job(r, 'b0').computed).toBeCloseTo(1000, 6);
+  });
+
   it('a node failure loses the work since the last checkpoint, and the node comes back', async () => {
     const w: Workload = {
       ...tiny,

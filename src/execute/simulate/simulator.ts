@@ -485,7 +485,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       }
       options.onStep?.({ time: t, instance: decision.instance, view: view.instance, plan });
       if (plan.status !== 'infeasible') {
-        scheduled = carrier(decision.instance, plan)
+        scheduled = (await carrier(decision.instance, plan))
           .map((c) => ({ action: c.action, start: t + c.start, end: t + c.end }))
           .sort((a, b) => a.start - b.start || a.action.id - b.action.id);
       }

@@ -91,9 +91,11 @@ export interface CarriedAction {
 
 /**
  * Carries out a plan in simulated time (the swappable step of the simulator): when each action
- * starts and ends. The default replays the plan's own timing (its duration model).
+ * starts and ends, in seconds from the plan's start. The default replays the plan's own timing
+ * (its duration model); an engine driving a simulated executor on a virtual clock fits here too
+ * (run the plan, report each action's start and end). Actions left out did not happen.
  */
-export type PlanCarrier = (instance: Instance, plan: FeasiblePlan) => readonly CarriedAction[];
+export type PlanCarrier = (instance: Instance, plan: FeasiblePlan) => readonly CarriedAction[] | Promise<readonly CarriedAction[]>;
 
 /** A VM present on a node during [from, to) (booting, running, migrating, suspending). */
 export interface Occupancy {
