@@ -55,6 +55,8 @@ describe('simulator semantics on a hand-checked workload', () => {
     // The node is busy until 1010; the lease ends at end + tolerance = 760.
     expect(job(r, 'r0').firstRun).toBeUndefined();
     close(job(r, 'r0').finished, 760);
+    // Its VMs, never started, are dropped: no later decision is stuck on them.
+    expect(r.metrics.x.infeasibleDecisions).toBe(0);
     expect(r.metrics.reservationsLate).toBe(1);
     expect(r.metrics.lostComputeSeconds).toBe(0);
   });
@@ -141,6 +143,7 @@ describe('simulator on the best-effort grid', () => {
       let steps = 0;
       await simulateWorkload(grid, policy, {
         onStep: ({ instance, view, plan }) => {
+          expect(plan.status, `${policy.name}: ${plan.status === 'infeasible' ? JSON.stringify(plan.reasons.slice(0, 1)) : ''}`).not.toBe('infeasible');
           steps++;
           // The policy's instance is the simulated one with the policy's own rules added.
           expect(instance.vms.size).toBe(view.vms.size);

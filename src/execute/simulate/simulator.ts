@@ -229,6 +229,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
   let cpuBusy = 0;
   let cpuOnline = 0;
   let decisions = 0;
+  let infeasible = 0;
 
   const mem = (vm: VmId): number => vms.get(vm)?.demand['memory'] ?? 0;
   const open = (v: VmRec, node: NodeId, t: number): void => {
@@ -484,6 +485,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
         throw new SwitchyardError('invalid-argument', [{ path: `policy ${policy.name}`, message: `at t=${t} the policy planned for another configuration than the simulated one` }]);
       }
       options.onStep?.({ time: t, instance: decision.instance, view: view.instance, plan });
+      if (plan.status === 'infeasible') infeasible++;
       if (plan.status !== 'infeasible') {
         scheduled = (await carrier(decision.instance, plan))
           .map((c) => ({ action: c.action, start: t + c.start, end: t + c.end }))
@@ -549,7 +551,18 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       } else if (e.kind === 'claim') claimed.add(e.job);
       else if (e.kind === 'expire') {
         const j = jobs.get(e.job)!;
-        if (j.finished === undefined) j.finished = t;
+        if (j.finished === undefined) {
+          j.finished = t;
+          // VMs that never started, or sleep, are simply dropped; running ones are shut down.
+          for (const id of j.vms) {
+            const v = vms.get(id)!;
+            if (v.state === 'waiting' || v.state === 'sleeping') {
+              for (const n of [...v.present.keys()]) close(v, n, t);
+              v.state = 'terminated';
+              v.host = undefined;
+            }
+          }
+        }
       }
       else pendingNode.push(e);
     }
@@ -604,6 +617,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       reservationDelay: delay,
       unfinished: finite.filter((j) => j.finished === undefined).length,
       decisions,
+      infeasibleDecisions: infeasible,
       end: t,
     },
   };

@@ -157,7 +157,7 @@ export interface SimMetrics {
   readonly nodeHours: number;
   /** Reservations whose VMs did not all run within the tolerance after their start. */
   readonly reservationsLate: number;
-  /** Further figures: volumes moved (MiB), kills, p95 of best-effort, unfinished vjobs, end time. */
+  /** Further figures: volumes moved (MiB), kills, p95 of best-effort, unfinished vjobs, decisions, end time. */
   readonly x: {
     readonly migratedMemory: number;
     readonly suspendedMemory: number;
@@ -168,6 +168,8 @@ export interface SimMetrics {
     readonly reservationDelay: number;
     readonly unfinished: number;
     readonly decisions: number;
+    /** Decisions whose plan was infeasible (nothing was done then). */
+    readonly infeasibleDecisions: number;
     readonly end: number;
   };
 }
