@@ -187,6 +187,8 @@ export const GRID_NODE = { cpu: 16, memory: 64 * GiB } as const;
  *   nodes (a contiguous block) for 1–3 hours, announced 30 minutes to 4 hours ahead; never two
  *   on one node at once. A reservation's vjob has one VM per node filling the node, priority 10.
  * - One node per 32 fails (at least one) and comes back after 30–90 minutes.
+ * - Claims `lead` = 120 s ahead of a reservation's start; on time within `tolerance` = 120 s
+ *   (about one long action in flight: a remote resume of a half-node VM takes ~100 s).
  * @param o - size (`vms`: best-effort VMs), seed, horizon
  * @returns the workload
  * @example
@@ -254,7 +256,7 @@ export function besteffortWorkload(o: WorkloadOptions): Workload {
   events.push(...reservations);
   events.push(...failures(rnd, nodeIds, Math.max(1, Math.floor(N / 32)), 0.1 * span, 0.9 * span));
   const instance = makeInstance({ nodes, vms: [], objective: { type: 'consolidate' } });
-  return { version: 1, family: 'besteffort', seed: o.seed, instance, work: {}, events: byTime(events), lead, tolerance: 60 };
+  return { version: 1, family: 'besteffort', seed: o.seed, instance, work: {}, events: byTime(events), lead, tolerance: 120 };
 }
 
 /**

@@ -148,6 +148,8 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
   const nodeCpu = new Map<NodeId, number>([...base.nodes.values()].map((n) => [n.id, n.capacity.get('cpu') ?? 0] as const));
   const failed = new Set<NodeId>();
   const claimed = new Set<VjobId>();
+  /** Reservations that start while one of their nodes is down. */
+  const blockedByFailure = new Set<VjobId>();
   const trace: Occupancy[] = [];
 
   const addJob = (j: WorkloadJob, arrival: number, reservation: SimClaim | undefined, arrived: boolean): void => {
@@ -218,6 +220,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
 
   // ---- figures
   let lost = 0;
+  let lostBestEffort = 0;
   let migrations = 0;
   let suspends = 0;
   let resumes = 0;
@@ -261,6 +264,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
     const discarded = j.progress - back;
     if (Number.isFinite(j.work)) {
       lost += discarded * j.vms.length;
+      if (j.bestEffort) lostBestEffort += discarded * j.vms.length;
       j.discarded += discarded;
     }
     j.progress = back;
@@ -548,6 +552,9 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       if (e.kind === 'arrival') {
         const j = jobs.get(e.job)!;
         j.arrived = true;
+        if (j.reservation !== undefined && j.reservation.nodes.some((n) => failed.has(n) || pendingNode.some((p) => p.kind === 'failure' && p.node === n))) {
+          blockedByFailure.add(j.id);
+        }
       } else if (e.kind === 'claim') claimed.add(e.job);
       else if (e.kind === 'expire') {
         const j = jobs.get(e.job)!;
@@ -589,11 +596,15 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
   const be = finite.filter((j) => j.bestEffort && j.finished !== undefined).map(completion);
   const resv = [...jobs.values()].filter((j) => j.reservation !== undefined);
   let late = 0;
+  let lateFailure = 0;
   let delay = 0;
   for (const j of resv) {
     const start = j.reservation!.start;
     const first = j.firstRun ?? t;
-    if (j.firstRun === undefined || j.firstRun > start + tolerance + EPS) late++;
+    if (j.firstRun === undefined || j.firstRun > start + tolerance + EPS) {
+      late++;
+      if (blockedByFailure.has(j.id)) lateFailure++;
+    }
     delay += Math.max(0, first - start);
   }
   const metrics: SimMetrics = {
@@ -608,12 +619,14 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
     nodeHours: nodeSeconds / 3600,
     reservationsLate: late,
     x: {
+      lostBestEffortSeconds: lostBestEffort,
       migratedMemory,
       suspendedMemory,
       resumedMemory,
       kills,
       p95CompletionBestEffort: percentile(be, 0.95),
       reservations: resv.length,
+      reservationsLateNodeDown: lateFailure,
       reservationDelay: delay,
       unfinished: finite.filter((j) => j.finished === undefined).length,
       decisions,

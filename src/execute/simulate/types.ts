@@ -159,12 +159,16 @@ export interface SimMetrics {
   readonly reservationsLate: number;
   /** Further figures: volumes moved (MiB), kills, p95 of best-effort, unfinished vjobs, decisions, end time. */
   readonly x: {
+    /** The part of `lostComputeSeconds` that best-effort vjobs lost. */
+    readonly lostBestEffortSeconds: number;
     readonly migratedMemory: number;
     readonly suspendedMemory: number;
     readonly resumedMemory: number;
     readonly kills: number;
     readonly p95CompletionBestEffort: number;
     readonly reservations: number;
+    /** Late reservations that started while one of their nodes was down (failed, not repaired yet). */
+    readonly reservationsLateNodeDown: number;
     readonly reservationDelay: number;
     readonly unfinished: number;
     readonly decisions: number;
