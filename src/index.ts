@@ -168,3 +168,38 @@ export type { QmpEvent } from './execute/qemu/qmp.js';
 export { findSwitchyardQemu } from './execute/qemu/process.js';
 export { LibvirtExecutor, libvirtExecutor, execFileVirsh, virshShell, quoteForVirsh, describeVirsh, tinyDomainXml, startSessionDaemons, sessionDaemonsUnavailable, processesUsing } from './execute/libvirt/index.js';
 export type { LibvirtExecutorOptions, LibvirtNode, LibvirtPowerHooks, LibvirtVmRecord, VirshCall, VirshFailure, VirshFailureKind, VirshResult, VirshRunner, VirshRunnerOptions, TinyDomainOptions, SessionDaemons, SessionDaemonsOptions } from './execute/libvirt/index.js';
+// workloads over time and simulation
+export type {
+  Workload,
+  WorkloadEvent,
+  WorkloadEventType,
+  WorkloadJob,
+  WorkloadVm,
+  ArrivalEvent,
+  ReservationEvent,
+  FailureEvent,
+  RepairEvent,
+} from './model/workload.js';
+export { WORKLOAD_EVENT_TYPES } from './model/workload.js';
+export { parseWorkload, validateWorkload, serializeWorkload, formatWorkload } from './io/workload.js';
+export type { WorkloadJson } from './io/workload.js';
+export { generateWorkload, clusterWorkload, tdscWorkload, queueWorkload, besteffortWorkload, WORKLOAD_FAMILIES } from './workload/families.js';
+export type { WorkloadFamily, WorkloadOptions } from './workload/families.js';
+export { simulateWorkload, replayPlanTiming } from './execute/simulate/simulator.js';
+export type { SimulateOptions } from './execute/simulate/simulator.js';
+export { staticPolicy, killPolicy, switchPolicy, builtinPolicy, contextSwitchPlan, SIM_POLICIES } from './execute/simulate/policies.js';
+export type { SwitchPolicyOptions, SimPolicyName } from './execute/simulate/policies.js';
+export type {
+  SimPolicy,
+  SimDecision,
+  SimView,
+  SimJobView,
+  SimClaim,
+  SimStep,
+  SimMetrics,
+  SimJobOutcome,
+  SimulationResult,
+  PlanCarrier,
+  CarriedAction,
+  Occupancy,
+} from './execute/simulate/types.js';

@@ -13,6 +13,9 @@ import { VERSION } from '../version.js';
 import { cmdLab, LAB_HELP } from './lab.js';
 import { APPLY_HELP, cmdApply } from './apply.js';
 import { cmdRender, RENDER_HELP } from './render.js';
+import { cmdGenerate, GENERATE_HELP } from './generate.js';
+import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
+import { UsageError } from './usage.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
 export interface CliIo {
@@ -37,6 +40,8 @@ Usage:
   switchyard lab [--nodes N] [--vms M] [--executor qemu|libvirt] [--json]
   switchyard apply INSTANCE PLAN [--executor simulated|qemu|libvirt] [--json] [--fault-rate P --seed S] [--kill-node NODE@SECONDS]
   switchyard render PLAN --instance INSTANCE [-o OUT.html|OUT.svg]
+  switchyard generate --family F --nodes N --vms M [--seed S] [-o FILE]
+  switchyard simulate WORKLOAD [--policy P ...] [--json]
   switchyard --version
   switchyard COMMAND --help
 
@@ -79,10 +84,11 @@ Exit 0 when valid, 1 otherwise.
   lab: LAB_HELP,
   apply: APPLY_HELP,
   render: RENDER_HELP,
+  generate: GENERATE_HELP,
+  simulate: SIMULATE_HELP,
 };
 
-/** A usage error: exit 2 with the message and a pointer to --help. */
-export class UsageError extends Error {}
+export { UsageError };
 
 /** Prints each issue as `file: path: message`. */
 export function printIssues(io: CliIo, file: string, issues: readonly Issue[]): void {
@@ -264,6 +270,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await cmdApply(io, rest, { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true });
       case 'render':
         return await cmdRender(io, rest);
+      case 'generate':
+        return await cmdGenerate(io, rest);
+      case 'simulate':
+        return await cmdSimulate(io, rest);
       default:
         return await cmdPlan(io, rest);
     }
