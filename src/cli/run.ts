@@ -10,6 +10,9 @@ import { defaultRunner } from '../solvers/pool.js';
 import { summarizePlan } from '../plan/summary.js';
 import { verifyPlan } from '../plan/verify.js';
 import { VERSION } from '../version.js';
+import { cmdExport, EXPORT_HELP } from './export.js';
+import { cmdImport, IMPORT_HELP } from './import.js';
+import { CommandUsageError } from './usage.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
 export interface CliIo {
@@ -20,6 +23,10 @@ export interface CliIo {
   readonly writeFile: (path: string, text: string) => Promise<void>;
   /** Milliseconds, for time limits and the solveMs/planMs figures. */
   readonly now: () => number;
+  /** Reads a file's bytes (for gzip input); without it, `readFile`'s text is used. */
+  readonly readBytes?: (path: string) => Promise<Uint8Array>;
+  /** Whether standard error is a terminal (progress is then redrawn in place). */
+  readonly stderrIsTTY?: boolean;
 }
 
 /** Exit codes of the `switchyard` command. */
@@ -31,6 +38,8 @@ Usage:
   switchyard plan INSTANCE [-o PLAN] [--time-limit S] [--seed N] [--cycles MODE] [--quiet]
   switchyard verify INSTANCE PLAN
   switchyard validate INSTANCE
+  switchyard import btrplace IN.json[.gz] [-o OUT.json] [--strict]
+  switchyard export btrplace PLAN --instance INSTANCE [-o OUT.json]
   switchyard --version
   switchyard COMMAND --help
 
@@ -70,6 +79,8 @@ different from the plan's target, lost VMs. Exit 0 when the plan is valid, 1 oth
 Checks INSTANCE against the exchange format v1 and reports every problem with its JSON path.
 Exit 0 when valid, 1 otherwise.
 `,
+  import: IMPORT_HELP,
+  export: EXPORT_HELP,
 };
 
 class UsageError extends Error {}
@@ -231,7 +242,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(`${VERSION}\n`);
       return EXIT.ok;
     }
-    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate)`);
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (commands: plan, verify, validate, import, export)`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(HELP[command]!);
       return EXIT.ok;
@@ -245,11 +256,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await cmdValidate(io, rest);
       case 'verify':
         return await cmdVerify(io, rest);
+      case 'import':
+        return await cmdImport(io, rest);
+      case 'export':
+        return await cmdExport(io, rest);
       default:
         return await cmdPlan(io, rest);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof CommandUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`switchyard: ${(e as Error).message}\nRun "switchyard --help" for usage.\n`);
       return EXIT.usage;
     }
