@@ -5,12 +5,14 @@
  * results.
  *
  * `npm run bench` (= `npm run build --silent && node dist/bench/run.js`); add `-- --quick` for a
- * smoke run (smaller instances, shorter limits). `--only placement|balance|repair|plan` runs one part.
+ * smoke run (smaller instances, shorter limits). `--only placement|balance|repair|plan` runs one part; `--only btrplace [PATH...]` (not in the default
+ * run) runs the BtrPlace files of `../shared/btrplace/` and the paths given (`--repeat N`).
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBalanceMarkdown, runBalanceBench } from './balance.js';
+import { BTRPLACE_DIR, btrPlaceFiles, formatBtrPlaceMarkdown, runBtrPlaceBench } from './btrplace.js';
 import { formatPlacementMarkdown, formatPlacementTable, runPlacementBench, type PlacementBenchRow } from './placement.js';
 import { formatPlanMarkdown, formatPlanTable, runPlanBench } from './plan.js';
 import { formatRepairMarkdown, runRepairBench } from './repair.js';
@@ -100,6 +102,21 @@ async function main(): Promise<void> {
     process.stdout.write(`Repair (BtrPlace-shaped, end to end)\n${md}\n`);
     writeFileSync(join(dir, 'repair.json'), `${JSON.stringify({ ...machine, rows }, null, 2)}\n`);
     writeFileSync(join(dir, 'repair.md'), `${md}\n`);
+  }
+  if (only === 'btrplace') {
+    // Not part of the default run: it needs ../shared/btrplace/ (or paths given after the flag).
+    const after = process.argv.slice(process.argv.indexOf('--only') + 2);
+    const extra = after.filter((a, i) => !a.startsWith('--') && after[i - 1] !== '--repeat');
+    const repeat = process.argv.includes('--repeat') ? Number(process.argv[process.argv.indexOf('--repeat') + 1]) : 1;
+    const { files, missing } = btrPlaceFiles(BTRPLACE_DIR, extra);
+    for (const m of missing) process.stdout.write(`btrplace: ${m}\n`);
+    if (files.length > 0) {
+      const rows = runBtrPlaceBench(files, { timeLimitS: 10, repeat, log });
+      const md = formatBtrPlaceMarkdown(rows, 10);
+      process.stdout.write(`BtrPlace workloads (import + plan + verify, one child process each)\n${md}\n`);
+      writeFileSync(join(dir, 'btrplace.json'), `${JSON.stringify({ ...machine, rows }, null, 2)}\n`);
+      writeFileSync(join(dir, 'btrplace.md'), `${md}\n`);
+    }
   }
   process.stdout.write(`\nresults written to ${join('bench', 'results')}/\n`);
   process.exit(0);
