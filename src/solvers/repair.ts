@@ -13,6 +13,7 @@ import { aggregateModel, canAggregate } from './aggregate.js';
 import { better, lnsImprove, valueKey } from './neighbourhood.js';
 import { canHost, mayRunOn, NODE_FREE, NODE_KEEP, NODE_OFF, NODE_ON, spareShare, type DenseProblem } from './problem.js';
 import type { MipOutcome } from './types.js';
+import { placeLooseGreedy } from './loose.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -399,7 +400,7 @@ export function repairClusters(
   const index = params.index ?? encodeIndex(p);
   const room = (n: number): number => spareShare(p, load, n);
   const clusters = new Map<number, number[]>();
-  const loose: number[] = [];
+  let loose: number[] = [];
   for (let i = 0; i < free.length; i++) {
     const v = free[i]!;
     const n = current[v]!;
@@ -411,6 +412,11 @@ export function repairClusters(
       if (l) l.push(v);
       else clusters.set(n, [v]);
     }
+  }
+  // VMs without a node: a greedy pass first (loose.ts), on nodes whose VMs are not being repaired.
+  if (loose.length > 0) {
+    const settled = Array.from(universe).filter((n) => !clusters.has(n));
+    loose = placeLooseGreedy(p, current, load, count, loose, settled);
   }
   // Clusters of up to `perCluster` nodes' misplaced VMs (each solve has a fixed cost), then the
   // VMs not placed yet by batches of ten.
