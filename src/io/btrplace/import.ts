@@ -109,7 +109,7 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
 
   // --- mapping ---------------------------------------------------------------------------------
   const nodeState = new Map<number, 'online' | 'offline'>();
-  const vmState = new Map<number, { state: 'waiting' | 'running' | 'sleeping'; host?: number }>();
+  const vmState = new Map<number, { state: 'waiting' | 'running' | 'sleeping' | 'terminated'; host?: number }>();
   const online = mapping['onlineNodes'];
   if (online !== undefined && !isObj(online)) bad('model.mapping.onlineNodes', 'must be an object keyed by node number');
   const placeVm = (v: unknown, path: string, state: 'waiting' | 'running' | 'sleeping', host?: number): void => {
@@ -472,6 +472,11 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
   }
   for (const [t, xs] of perNode) {
     constraints.push({ type: t as 'online' | 'offline' | 'quarantine', nodes: [...new Set(xs)].map(btrNodeId) });
+  }
+  // A ready VM that is killed never ran: it is simply gone (no action), not shut down.
+  for (const v of perVm.get('terminated') ?? []) {
+    const st = vmState.get(v)!;
+    if (st.state === 'waiting') vmState.set(v, { state: 'terminated' });
   }
   // A VM asked for two end states: BtrPlace would fail; say so here.
   const stateOf = new Map<number, string>();
