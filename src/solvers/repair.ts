@@ -439,7 +439,9 @@ export function repairClusters(
     let placed = false;
     while (!placed && params.now() < params.deadline && !params.shouldStop?.()) {
       const own = new Set(w.nodes);
-      const byRoom = nodes.filter((n) => !own.has(n)).sort((a, b) => room(b) - room(a) || a - b);
+      // Candidates: nodes where one of the VMs may run (a node of another among group, say, only
+      // widens the model without helping), the roomiest first.
+      const byRoom = nodes.filter((n) => !own.has(n) && w.vms.some((v) => mayRunOn(p, v, n))).sort((a, b) => room(b) - room(a) || a - b);
       const scope = new Set([...w.nodes, ...byRoom.slice(0, width)]);
       const enc = encode(p, { free: w.vms, nodes: Int32Array.from(scope).sort(), assign: current, phase: { kind: 'cost' }, index, load: { load, count } });
       if (enc.status === 'model') {
