@@ -71,7 +71,7 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
       const left = (): SolveOptions => ({ ...o, timeLimitMs: Math.max(1, o.timeLimitMs - (o.now() - t0)) });
       if (objectiveOf(instance).type === 'minMigrations') {
         const repaired = await lnsSolver({ ...options.lns, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
-        if (repaired.status !== 'infeasible' && checkConfiguration(instance, repaired.target).length === 0) return repaired;
+        if (repaired.status !== 'infeasible' && (repaired.checked === true || checkConfiguration(instance, repaired.target).length === 0)) return repaired;
         const placed = await placeInstance(instance, left());
         return placed.status === 'infeasible' && placed.unproved ? exactFallback(instance, placed, left()) : placed;
       }

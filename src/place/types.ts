@@ -31,6 +31,8 @@ export interface PlacementFound {
   readonly migrationLowerBound?: number;
   /** Which solver produced it (for reports). */
   readonly solver: string;
+  /** `target` passed the core checkers (`checkConfiguration`) after it was built: callers need not check it again. */
+  readonly checked?: true;
 }
 
 /** No configuration satisfies the instance: the reasons, naming resources, VMs, nodes, constraints. */
