@@ -78,3 +78,51 @@ export function progressPrinter(io: CliIo, options: { readonly quiet: boolean; r
   };
   return print;
 }
+
+/** Progress of `switchyard plan`: the callback for `planInstance` and the end of the display. */
+export interface PlanProgressDisplay {
+  readonly onProgress: (event: PlanProgress) => void;
+  /** Prints a phase of the command itself (reading the instance). */
+  readonly phase: (phase: string, detail?: string) => void;
+  /** Clears the line (terminal) so that other output starts on a clean line. */
+  readonly clear: () => void;
+  /** Stops the clock and clears the line; call before writing other output. */
+  readonly stop: () => void;
+}
+
+/**
+ * The progress display of `switchyard plan`: every pipeline event, and on a terminal the time
+ * left redrawn four times a second while the placement runs.
+ * @param io - the CLI's outside world
+ * @param quiet - print nothing
+ * @param timeLimitMs - the placement budget (for the time left)
+ * @returns the display
+ */
+export function planProgressDisplay(io: CliIo, quiet: boolean, timeLimitMs: number): PlanProgressDisplay {
+  const print = progressPrinter(io, { quiet, command: 'plan' });
+  let last: PlanProgress | undefined;
+  let placeStart = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const placing = (e: PlanProgress): boolean => e.phase !== 'plan' && e.phase !== 'verify';
+  const onProgress = (e: PlanProgress): void => {
+    if (e.phase === 'place') placeStart = io.now();
+    // Keep the best answer known across the steps of the placement.
+    last = e.best === undefined && last?.best !== undefined && placing(e) ? { ...e, best: last.best, ...(last.bound === undefined ? {} : { bound: last.bound }) } : e;
+    print(last);
+  };
+  if (!quiet && io.stderrIsTTY === true) {
+    timer = setInterval(() => {
+      if (last !== undefined && placing(last)) print({ ...last, timeLeftMs: timeLimitMs - (io.now() - placeStart) });
+    }, 250);
+    timer.unref?.();
+  }
+  return {
+    onProgress,
+    phase: (phase, detail) => print(detail === undefined ? { phase } : { phase, detail }),
+    clear: () => print.done(),
+    stop: () => {
+      if (timer !== undefined) clearInterval(timer);
+      print.done();
+    },
+  };
+}

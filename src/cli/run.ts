@@ -12,6 +12,7 @@ import { verifyPlan } from '../plan/verify.js';
 import { VERSION } from '../version.js';
 import { cmdExport, EXPORT_HELP } from './export.js';
 import { cmdImport, IMPORT_HELP } from './import.js';
+import { planProgressDisplay } from './progress.js';
 import { CommandUsageError } from './usage.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
@@ -62,7 +63,8 @@ Options:
       --cycles MODE     how to break cycles of VMs trading places on full nodes:
                         minimal (default: fewest extra actions, one per cycle) or
                         parallel (one per waiting node: more actions, far shorter makespan)
-  -q, --quiet           no summary table
+  -q, --quiet           no summary table and no progress (phase, best answer and bound, time
+                        left: redrawn on a terminal, plain lines otherwise, on standard error)
       --debug           show stack traces of internal errors
 
 Exit codes: 0 plan found, 3 infeasible (the plan with status "infeasible" and its reasons is
@@ -187,9 +189,11 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
   // while the instance is read: warming them during the read of a large instance raised the peak
   // memory by 100–300 MiB (both heaps beside the JSON text and tree) and saved no time.
   const runner = defaultRunner(2);
+  const progress = planProgressDisplay(io, values.quiet === true, timeLimit * 1000);
   let plan: Plan;
   try {
-    const inst0 = await loadInstance(io, file);
+    progress.phase('read', file);
+    const inst0 = await loadInstance({ ...io, stderr: (t) => (progress.clear(), io.stderr(t)) }, file);
     if (!inst0) return EXIT.invalid;
     inst = inst0;
     plan = await planInstance(inst, {
@@ -198,8 +202,10 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
       now: io.now,
       solver: defaultSolver({ lns: { runner } }),
       planner: { cycleBreaking: cycles },
+      onProgress: progress.onProgress,
     });
   } finally {
+    progress.stop();
     await runner.close();
   }
   const json = formatPlan(plan);
