@@ -13,7 +13,7 @@ import { aggregateModel, canAggregate } from './aggregate.js';
 import { better, lnsImprove, valueKey } from './neighbourhood.js';
 import { canHost, mayRunOn, NODE_FREE, NODE_KEEP, NODE_OFF, NODE_ON, spareShare, type DenseProblem } from './problem.js';
 import type { MipOutcome } from './types.js';
-import { placeLooseGreedy } from './loose.js';
+import { looseContext, placeLooseGreedy, shedOverloadGreedy } from './loose.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -413,10 +413,13 @@ export function repairClusters(
       else clusters.set(n, [v]);
     }
   }
-  // VMs without a node: a greedy pass first (loose.ts), on nodes whose VMs are not being repaired.
-  if (loose.length > 0) {
+  // VMs without a node, then nodes overloaded and nothing else: greedy passes first (loose.ts),
+  // onto nodes whose VMs are not being repaired; what they leave goes to the exact repair.
+  if (loose.length > 0 || clusters.size > 0) {
     const settled = Array.from(universe).filter((n) => !clusters.has(n));
-    loose = placeLooseGreedy(p, current, load, count, loose, settled);
+    const ctx = looseContext(p);
+    if (loose.length > 0) loose = placeLooseGreedy(p, current, load, count, loose, settled, ctx);
+    if (clusters.size > 0) shedOverloadGreedy(p, current, load, count, clusters, settled, ctx);
   }
   // Clusters of up to `perCluster` nodes' misplaced VMs (each solve has a fixed cost), then the
   // VMs not placed yet by batches of ten.
