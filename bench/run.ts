@@ -8,11 +8,14 @@
  * smoke run (smaller instances, shorter limits). `--only placement|balance|repair|plan|simulate|figures`
  * runs one part. The figures (placement time and gap, planning time) are drawn from the JSON of
  * this run, or from the committed `bench/results/*.json` when this run did not produce it.
+ * `--only btrplace [PATH...]` (not in the default run) runs the BtrPlace files of
+ * `../shared/btrplace/` and the paths given (`--repeat N`).
  */
 import { cpus, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBalanceMarkdown, runBalanceBench } from './balance.js';
+import { BTRPLACE_DIR, btrPlaceFiles, formatBtrPlaceMarkdown, runBtrPlaceBench } from './btrplace.js';
 import { formatPlacementMarkdown, formatPlacementTable, runPlacementBench, type PlacementBenchRow } from './placement.js';
 import { formatPlanMarkdown, formatPlanTable, runPlanBench } from './plan.js';
 import { formatRepairMarkdown, runRepairBench } from './repair.js';
@@ -135,6 +138,21 @@ async function main(): Promise<void> {
     }
     const planJson = pick('plan.json');
     if (planJson) writeFileSync(join(dir, 'plan-time.svg'), planTimeChart((JSON.parse(readFileSync(planJson, 'utf8')) as { rows: Parameters<typeof planTimeChart>[0] }).rows));
+  }
+  if (only === 'btrplace') {
+    // Not part of the default run: it needs ../shared/btrplace/ (or paths given after the flag).
+    const after = process.argv.slice(process.argv.indexOf('--only') + 2);
+    const extra = after.filter((a, i) => !a.startsWith('--') && after[i - 1] !== '--repeat');
+    const repeat = process.argv.includes('--repeat') ? Number(process.argv[process.argv.indexOf('--repeat') + 1]) : 1;
+    const { files, missing } = btrPlaceFiles(BTRPLACE_DIR, extra);
+    for (const m of missing) process.stdout.write(`btrplace: ${m}\n`);
+    if (files.length > 0) {
+      const rows = runBtrPlaceBench(files, { timeLimitS: 10, repeat, log });
+      const md = formatBtrPlaceMarkdown(rows, 10);
+      process.stdout.write(`BtrPlace workloads (import + plan + verify, one child process each)\n${md}\n`);
+      writeFileSync(join(dir, 'btrplace.json'), `${JSON.stringify({ ...machine, rows }, null, 2)}\n`);
+      writeFileSync(join(dir, 'btrplace.md'), `${md}\n`);
+    }
   }
   process.stdout.write(`\nresults written to ${join('bench', 'results')}/\n`);
   process.exit(0);

@@ -3,6 +3,7 @@ import { SwitchyardError } from './errors.js';
 import type { Instance } from './model/instance.js';
 import { defaultSolver } from './place/default.js';
 import type { PlacementSolver } from './place/types.js';
+import type { ProgressCallback } from './progress.js';
 import { assemblePlan, buildPlan, type PlannerOptions } from './plan/planner.js';
 import type { Plan } from './plan/types.js';
 import { verifyPlan } from './plan/verify.js';
@@ -21,6 +22,8 @@ export interface PlanInstanceOptions {
   readonly planner?: PlannerOptions;
   /** Replay the plan through {@link verifyPlan} before returning it (default true). */
   readonly verify?: boolean;
+  /** Told of each phase (place and its steps, plan, verify) and of better answers; must not throw. */
+  readonly onProgress?: ProgressCallback;
 }
 
 interface ResolvedOptions {
@@ -30,6 +33,7 @@ interface ResolvedOptions {
   readonly solver: PlacementSolver | undefined;
   readonly planner: PlannerOptions;
   readonly verify: boolean;
+  readonly onProgress: ProgressCallback | undefined;
 }
 
 function resolveOptions(o: PlanInstanceOptions): ResolvedOptions {
@@ -46,6 +50,7 @@ function resolveOptions(o: PlanInstanceOptions): ResolvedOptions {
     solver: o.solver,
     planner: o.planner ?? {},
     verify: o.verify ?? true,
+    onProgress: o.onProgress,
   };
 }
 
@@ -68,9 +73,14 @@ function resolveOptions(o: PlanInstanceOptions): ResolvedOptions {
 export async function planInstance(instance: Instance, options: PlanInstanceOptions = {}): Promise<Plan> {
   const o = resolveOptions(options);
   const t0 = o.now();
-  const solveOptions = { seed: o.seed, timeLimitMs: o.timeLimitMs, now: o.now };
+  const report = o.onProgress;
+  const solveOptions = { seed: o.seed, timeLimitMs: o.timeLimitMs, now: o.now, ...(report ? { onProgress: report } : {}) };
+  report?.({ phase: 'place', timeLeftMs: o.timeLimitMs });
   const placed = await (o.solver ?? defaultSolver()).solve(instance, solveOptions);
   const t1 = o.now();
+  if (placed.status !== 'infeasible') {
+    report?.({ phase: 'plan', best: { nodes: placed.nodesUsed, migratedMemory: placed.migratedMemory, status: placed.status }, bound: placed.lowerBound });
+  }
   const solveMs = Math.round(t1 - t0);
   if (placed.status === 'infeasible') {
     // `x.unproved`: no placement was found, but none was proved impossible (a budget ran out).
@@ -95,6 +105,7 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
     },
   };
   if (o.verify) {
+    report?.({ phase: 'verify' });
     const v = verifyPlan(instance, plan);
     if (!v.ok) {
       throw new SwitchyardError(

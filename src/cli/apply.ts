@@ -16,7 +16,7 @@ import type { NodeId, VmId } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
 import type { Plan } from '../plan/types.js';
 import { verifyPlan } from '../plan/verify.js';
-import { progressDisplay } from './progress.js';
+import { progressDisplay } from './execution-progress.js';
 import type { CliIo } from './run.js';
 
 /** Help text of `switchyard apply`. */

@@ -23,6 +23,8 @@ const io: CliIo = {
   readFile: (p) => (p === '-' ? readStdin() : readFile(p, 'utf8')),
   writeFile: (p, t) => writeFile(p, t, 'utf8'),
   now: () => performance.now(),
+  readBytes: (p) => readFile(p),
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 
 process.exitCode = await runCli(process.argv.slice(2), io);

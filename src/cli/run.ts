@@ -16,6 +16,9 @@ import { cmdRender, RENDER_HELP } from './render.js';
 import { cmdGenerate, GENERATE_HELP } from './generate.js';
 import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
 import { UsageError } from './usage.js';
+import { cmdExport, EXPORT_HELP } from './export.js';
+import { cmdImport, IMPORT_HELP } from './import.js';
+import { planProgressDisplay } from './progress.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
 export interface CliIo {
@@ -26,6 +29,10 @@ export interface CliIo {
   readonly writeFile: (path: string, text: string) => Promise<void>;
   /** Milliseconds, for time limits and the solveMs/planMs figures. */
   readonly now: () => number;
+  /** Reads a file's bytes (for gzip input); without it, `readFile`'s text is used. */
+  readonly readBytes?: (path: string) => Promise<Uint8Array>;
+  /** Whether standard error is a terminal (progress is then redrawn in place). */
+  readonly stderrIsTTY?: boolean;
 }
 
 /** Exit codes of the `switchyard` command. */
@@ -42,6 +49,8 @@ Usage:
   switchyard render PLAN --instance INSTANCE [-o OUT.html|OUT.svg]
   switchyard generate --family F --nodes N --vms M [--seed S] [-o FILE]
   switchyard simulate WORKLOAD [--policy P ...] [--json]
+  switchyard import btrplace IN.json[.gz] [-o OUT.json] [--strict]
+  switchyard export btrplace PLAN --instance INSTANCE [-o OUT.json]
   switchyard --version
   switchyard COMMAND --help
 
@@ -64,7 +73,8 @@ Options:
       --cycles MODE     how to break cycles of VMs trading places on full nodes:
                         minimal (default: fewest extra actions, one per cycle) or
                         parallel (one per waiting node: more actions, far shorter makespan)
-  -q, --quiet           no summary table
+  -q, --quiet           no summary table and no progress (phase, best answer and bound, time
+                        left: redrawn on a terminal, plain lines otherwise, on standard error)
       --debug           show stack traces of internal errors
 
 Exit codes: 0 plan found, 3 infeasible (the plan with status "infeasible" and its reasons is
@@ -86,6 +96,8 @@ Exit 0 when valid, 1 otherwise.
   render: RENDER_HELP,
   generate: GENERATE_HELP,
   simulate: SIMULATE_HELP,
+  import: IMPORT_HELP,
+  export: EXPORT_HELP,
 };
 
 export { UsageError };
@@ -195,9 +207,11 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
   // while the instance is read: warming them during the read of a large instance raised the peak
   // memory by 100–300 MiB (both heaps beside the JSON text and tree) and saved no time.
   const runner = defaultRunner(2);
+  const progress = planProgressDisplay(io, values.quiet === true, timeLimit * 1000);
   let plan: Plan;
   try {
-    const inst0 = await loadInstance(io, file);
+    progress.phase('read', file);
+    const inst0 = await loadInstance({ ...io, stderr: (t) => (progress.clear(), io.stderr(t)) }, file);
     if (!inst0) return EXIT.invalid;
     inst = inst0;
     plan = await planInstance(inst, {
@@ -206,8 +220,10 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
       now: io.now,
       solver: defaultSolver({ lns: { runner } }),
       planner: { cycleBreaking: cycles },
+      onProgress: progress.onProgress,
     });
   } finally {
+    progress.stop();
     await runner.close();
   }
   const json = formatPlan(plan);
@@ -274,6 +290,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await cmdGenerate(io, rest);
       case 'simulate':
         return await cmdSimulate(io, rest);
+      case 'import':
+        return await cmdImport(io, rest);
+      case 'export':
+        return await cmdExport(io, rest);
       default:
         return await cmdPlan(io, rest);
     }

@@ -109,6 +109,11 @@ export interface Known {
   readonly resources: ReadonlySet<string>;
   /** Shares equal `groups` lists across the constraints of one document (see `groupsInterner`). */
   readonly intern?: <T extends Groups>(groups: T) => T;
+  /**
+   * Id lists already read without an issue, by identity: a document built in memory (an
+   * importer's) may share one list among many constraints, which is then checked once.
+   */
+  readonly checked?: WeakMap<object, readonly string[]>;
 }
 
 /**
@@ -119,6 +124,10 @@ export interface Known {
 function readRefList(kind: 'VM' | 'node', declared: (k: Known) => ReadonlySet<string>) {
   return (known: Known): Read<readonly string[]> =>
     (v, at) => {
+      const memo = known.checked;
+      const hit = memo !== undefined && Array.isArray(v) ? memo.get(v) : undefined;
+      if (hit !== undefined) return hit;
+      const before = at.issues.length;
       const ids = readList(readId, true)(v, at);
       if (ids === undefined || !Array.isArray(v)) return ids;
       const seen = new Set<string>();
@@ -128,6 +137,7 @@ function readRefList(kind: 'VM' | 'node', declared: (k: Known) => ReadonlySet<st
         else if (seen.has(id)) report(child(at, i), `${kind} ${quote(id)} is listed twice`);
         seen.add(id);
       });
+      if (memo !== undefined && ids !== undefined && at.issues.length === before) memo.set(v, ids);
       return ids;
     };
 }

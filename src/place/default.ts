@@ -69,9 +69,20 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
     async solve(instance: Instance, o: SolveOptions): Promise<PlacementResult> {
       const t0 = o.now();
       const left = (): SolveOptions => ({ ...o, timeLimitMs: Math.max(1, o.timeLimitMs - (o.now() - t0)) });
+      const report = o.onProgress;
+      const consolidating = objectiveOf(instance).type === 'consolidate';
+      const lnsOptions = report === undefined ? options.lns : {
+        ...options.lns,
+        onImprove: (q: { readonly atMs: number; readonly value: readonly [number, number] }) => {
+          options.lns?.onImprove?.(q);
+          report({ phase: 'improve', best: consolidating ? { nodes: q.value[0], migratedMemory: q.value[1] } : { migratedMemory: q.value[1] }, timeLeftMs: o.timeLimitMs - q.atMs });
+        },
+      };
       if (objectiveOf(instance).type === 'minMigrations') {
-        const repaired = await lnsSolver({ ...options.lns, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
-        if (repaired.status !== 'infeasible' && checkConfiguration(instance, repaired.target).length === 0) return repaired;
+        report?.({ phase: 'repair', timeLeftMs: o.timeLimitMs - (o.now() - t0) });
+        const repaired = await lnsSolver({ ...lnsOptions, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
+        if (repaired.status !== 'infeasible' && (repaired.checked === true || checkConfiguration(instance, repaired.target).length === 0)) return repaired;
+        report?.({ phase: 'search', timeLeftMs: o.timeLimitMs - (o.now() - t0) });
         const placed = await placeInstance(instance, left());
         return placed.status === 'infeasible' && placed.unproved ? exactFallback(instance, placed, left()) : placed;
       }
@@ -82,7 +93,8 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
         name: 'place',
         solve: async (i, so) => (first = await placeInstance(i, so)),
       };
-      const improved = await lnsSolver({ ...options.lns, runner: poolOf(), startSolver: start, startShare: share, startRequired: true }).solve(instance, o);
+      report?.({ phase: 'decide', timeLeftMs: o.timeLimitMs });
+      const improved = await lnsSolver({ ...lnsOptions, runner: poolOf(), startSolver: start, startShare: share, startRequired: true }).solve(instance, o);
       if (first === undefined) return improved;
       if (first.status === 'infeasible' && first.unproved) return exactFallback(instance, first, left());
       if (first.status !== 'feasible') return first;

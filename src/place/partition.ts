@@ -15,7 +15,8 @@
 import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
-import { encodeIndex } from '../solvers/encode.js';
+import { encodeIndex, nodeLoads } from '../solvers/encode.js';
+import { placeLooseGreedy } from '../solvers/loose.js';
 import { canPack } from '../solvers/aggregate.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
@@ -25,6 +26,7 @@ import { misplacedVms, overloadBound } from '../solvers/repair.js';
 import { startOf } from '../solvers/start.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
 import type { BackendName } from '../solvers/types.js';
+import { homeGroups } from './homing.js';
 import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
@@ -151,6 +153,22 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         base = sourceAssignment(p);
         free = misplacedVms(p);
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && base[v]! < 0) free[v] = 1;
+        // VMs with no node (to boot, or from failed nodes): a greedy pass here first, on the nodes
+        // not under repair; only those it cannot place go to the partitions (see loose.ts).
+        const loose: number[] = [];
+        const busy = new Uint8Array(p.nNodes);
+        for (let v = 0; v < p.nVms; v++) {
+          if (!free[v]) continue;
+          if (base[v]! < 0) loose.push(v);
+          else busy[base[v]!] = 1;
+        }
+        if (loose.length > 0) {
+          const { load, count } = nodeLoads(p, base);
+          const settled: number[] = [];
+          for (let n = 0; n < p.nNodes; n++) if (!busy[n]) settled.push(n);
+          const left = new Set(placeLooseGreedy(p, base, load, count, loose, settled));
+          for (const v of loose) if (!left.has(v)) free[v] = 0;
+        }
       } else {
         // Consolidation: the keep-set bound, and the packing at it (aggregatable problems) as a start.
         if (p.objective.kind === 'consolidate') {
@@ -179,20 +197,24 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       groups.forEach((g, gi) => {
         for (const n of g) groupOfNode[n] = gi;
       });
-      // Misplaced VMs go with the group of their node; unplaced ones with a group where they may run.
+      // Misplaced VMs go with the group of their node; unplaced ones with a group where they may
+      // run (their among group, their domain) and that has room (see homing.ts).
       const freeOf: number[][] = groups.map(() => []);
+      const unplaced: number[] = [];
       let rr = 0;
       for (let v = 0; v < p.nVms; v++) {
         if (!free[v]) continue;
         const n = base[v]!;
-        let g = n >= 0 ? groupOfNode[n]! : -1;
+        const g = n >= 0 ? groupOfNode[n]! : -1;
         if (g < 0 && groups.length === 0) {
           // Every node must end offline (or is unusable): no running VM has anywhere to go.
           return infeasibleOf(ix, [{ message: 'no usable node for the VMs that run: every node must end offline', vms: [v], nodes: [] }], name);
         }
-        if (g < 0) g = rr++ % groups.length;
-        freeOf[g]!.push(v);
+        if (g < 0) unplaced.push(v);
+        else freeOf[g]!.push(v);
       }
+      const homes = homeGroups(p, base, unplaced, groups, groupOfNode);
+      unplaced.forEach((v, k) => freeOf[homes[k]! >= 0 ? homes[k]! : rr++ % groups.length]!.push(v));
       // Gather sets move as one: all their misplaced members join the group of the first.
       for (const ga of p.gathers) {
         const members = [...ga.vms].filter((v) => free[v]);
@@ -211,9 +233,11 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const improve = options.improve ?? true;
       const index = encodeIndex(p);
       const order = groups.map((_, gi) => gi).sort((a, b) => freeOf[b]!.length - freeOf[a]!.length || a - b);
+      // One task per group, handed to the pool only when a worker is free, so that each task's
+      // time limit is what is left when it starts (tasks queued up front each got the whole
+      // budget: 20 groups on 2 workers ran far past the limit).
       const runPass = (gis: readonly number[], assign: Int32Array, repair: boolean, slice: () => number) =>
-        Promise.all(
-          gis.map((gi) =>
+        inTurn(gis, Math.max(1, pool.size), (gi) =>
             pool
               .run(
                 {
@@ -229,13 +253,43 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
                   stop,
                   index,
                 },
-                { hardLimitMs: remaining() + 1000 },
+                { hardLimitMs: remaining() + GRACE_MS },
               )
               .then((run) => ({ gi, run })),
-          ),
         );
-      // Pass 1, the repair: each group runs to completion (the queue spreads them over the workers).
-      const results = await runPass(order.filter((gi) => freeOf[gi]!.length > 0), base, true, remaining);
+      // Pass 1, the repair: the groups with VMs to place, dealt into one task per worker (most VMs
+      // first, to the lightest lane), each task repairing its groups one after the other on their
+      // own nodes. One task per group cost a copy of the problem to a worker each (about a tenth
+      // of a second per copy at 5,000 nodes × 30,000 VMs) and left the workers waiting.
+      const busyGroups = order.filter((gi) => freeOf[gi]!.length > 0);
+      const lanes: number[][] = Array.from({ length: Math.min(Math.max(1, pool.size), busyGroups.length) }, () => []);
+      const laneLoad = lanes.map(() => 0);
+      for (const gi of busyGroups) {
+        const k = laneLoad.indexOf(Math.min(...laneLoad));
+        lanes[k]!.push(gi);
+        laneLoad[k]! += freeOf[gi]!.length;
+      }
+      const laneRuns = await Promise.all(
+        lanes.map((gis) =>
+          pool.run(
+            {
+              kind: 'partition',
+              backend,
+              problem: p,
+              assign: base,
+              nodes: Int32Array.from(gis.flatMap((gi) => [...groups[gi]!])).sort(),
+              free: Int32Array.from(gis.flatMap((gi) => freeOf[gi]!)),
+              seed: solveOptions.seed + (gis[0] ?? 0),
+              timeLimitMs: remaining(),
+              improve: false,
+              stop,
+              index,
+            },
+            { hardLimitMs: remaining() + GRACE_MS },
+          ),
+        ),
+      );
+      const results = laneRuns.map((run, k) => ({ gi: lanes[k]![0]!, run }));
 
       // Merge: each group only moved VMs onto its own nodes.
       const merge = (into: Int32Array, from: Int32Array, list: Awaited<ReturnType<typeof runPass>>): boolean => {
@@ -280,8 +334,8 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && (still[v] || merged[v]! < 0)) again.push(v);
         const all = Int32Array.from({ length: p.nNodes }, (_, n) => n);
         const fixedRun = await pool.run(
-          { kind: 'partition', backend, problem: p, assign: merged, nodes: all, free: Int32Array.from(again), seed: solveOptions.seed, timeLimitMs: Math.max(500, remaining()), improve: false },
-          { hardLimitMs: Math.max(500, remaining()) + 1000 },
+          { kind: 'partition', backend, problem: p, assign: merged, nodes: all, free: Int32Array.from(again), seed: solveOptions.seed, timeLimitMs: remaining(), improve: false },
+          { hardLimitMs: remaining() + GRACE_MS },
         );
         if (fixedRun.ok && fixedRun.result.status === 'partition-done' && fixedRun.result.repaired) {
           const fixed = fixedRun.result.assign;
@@ -311,6 +365,23 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       });
     },
   };
+}
+
+/** Milliseconds a partition task may run past the deadline before its worker is cut off. */
+const GRACE_MS = 300;
+
+/** Runs `fn` on each item, at most `k` at once, each started only when a previous one ended. */
+async function inTurn<T, U>(items: readonly T[], k: number, fn: (item: T) => Promise<U>): Promise<U[]> {
+  const out: U[] = new Array<U>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(k, items.length) }, lane));
+  return out;
 }
 
 function complete(p: DenseProblem, a: Int32Array): boolean {

@@ -1,6 +1,7 @@
 import type { Configuration } from '../model/configuration.js';
 import type { Instance } from '../model/instance.js';
 import type { InfeasibleReason } from '../plan/types.js';
+import type { ProgressCallback } from '../progress.js';
 
 /** Options shared by every placement solver. Validated and defaulted at the API boundary. */
 export interface SolveOptions {
@@ -15,6 +16,8 @@ export interface SolveOptions {
   readonly now: () => number;
   /** A known valid configuration to start from or improve on. */
   readonly start?: Configuration;
+  /** Told of the phases and of each better answer found, for progress reports (see `src/progress.ts`). */
+  readonly onProgress?: ProgressCallback;
 }
 
 /** A target configuration found by a solver. */
@@ -31,6 +34,8 @@ export interface PlacementFound {
   readonly migrationLowerBound?: number;
   /** Which solver produced it (for reports). */
   readonly solver: string;
+  /** `target` passed the core checkers (`checkConfiguration`) after it was built: callers need not check it again. */
+  readonly checked?: true;
 }
 
 /** No configuration satisfies the instance: the reasons, naming resources, VMs, nodes, constraints. */

@@ -48,6 +48,26 @@ function acrossSites(a: Node | undefined, b: Node | undefined): boolean {
   return a?.site !== undefined && b?.site !== undefined && a.site !== b.site;
 }
 
+/** The `x.durations` key of a VM (or node) that overrides the duration of each action type. */
+const OWN_KEY = {
+  migrate: 'migrate',
+  boot: 'boot',
+  shutdown: 'shutdown',
+  suspend: 'suspend',
+  resume: 'resume',
+  bootNode: 'boot',
+  shutdownNode: 'shutdown',
+} as const satisfies Record<ActionType, string>;
+
+/** A VM's (or, for node actions, a node's) own duration of the action in `x.durations`, if any. */
+function ownDuration(q: DurationRequest): number | undefined {
+  const x = q.type === 'bootNode' || q.type === 'shutdownNode' ? q.node?.x : q.vm?.x;
+  const table = x?.['durations'];
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) return undefined;
+  const s = (table as Record<string, unknown>)[OWN_KEY[q.type]];
+  return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? s : undefined;
+}
+
 /**
  * The standard duration model for given rates and fixed costs:
  * - `migrate`: memory ÷ bandwidth (`wanBandwidth` when the two nodes are on different sites);
@@ -56,7 +76,9 @@ function acrossSites(a: Node | undefined, b: Node | undefined): boolean {
  *   `from ≠ to` (a remote resume);
  * - `boot`, `shutdown`, `bootNode`, `shutdownNode`: `bootVm`, `shutdownVm`, `bootNode`, `shutdownNode`.
  *
- * A VM's memory is its demand on the `memory` resource (0 when it names none).
+ * A VM's memory is its demand on the `memory` resource (0 when it names none). A VM (node) may
+ * set its own seconds per action in `x.durations` (`migrate`, `boot`, `shutdown`, `suspend`,
+ * `resume`; a node's `boot`, `shutdown`), as BtrPlace's duration attributes do.
  * @param d - rates (MiB/s) and fixed costs (s)
  * @returns the model
  * @example
@@ -66,6 +88,8 @@ function acrossSites(a: Node | undefined, b: Node | undefined): boolean {
  */
 export function durationModelOf(d: ResolvedDurations): DurationModel {
   return (q) => {
+    const own = ownDuration(q);
+    if (own !== undefined) return own;
     const mem = q.vm?.demand.get('memory') ?? 0;
     const link = (a: Node | undefined, b: Node | undefined): number => mem / (acrossSites(a, b) ? d.wanBandwidth : d.bandwidth);
     switch (q.type) {

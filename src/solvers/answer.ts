@@ -58,6 +58,7 @@ export function answerOf(instance: Instance, ix: IndexedInstance, p: DenseProble
     migratedMemory: stats.migratedMemory,
     ...(migrationLowerBound === undefined ? {} : { migrationLowerBound: Math.max(0, migrationLowerBound) }),
     solver: facts.solver,
+    checked: true,
   };
 }
 

@@ -13,6 +13,7 @@ import { aggregateModel, canAggregate } from './aggregate.js';
 import { better, lnsImprove, valueKey } from './neighbourhood.js';
 import { canHost, mayRunOn, NODE_FREE, NODE_KEEP, NODE_OFF, NODE_ON, spareShare, type DenseProblem } from './problem.js';
 import type { MipOutcome } from './types.js';
+import { looseContext, placeLooseGreedy, shedOverloadGreedy } from './loose.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -399,7 +400,7 @@ export function repairClusters(
   const index = params.index ?? encodeIndex(p);
   const room = (n: number): number => spareShare(p, load, n);
   const clusters = new Map<number, number[]>();
-  const loose: number[] = [];
+  let loose: number[] = [];
   for (let i = 0; i < free.length; i++) {
     const v = free[i]!;
     const n = current[v]!;
@@ -411,6 +412,14 @@ export function repairClusters(
       if (l) l.push(v);
       else clusters.set(n, [v]);
     }
+  }
+  // VMs without a node, then nodes overloaded and nothing else: greedy passes first (loose.ts),
+  // onto nodes whose VMs are not being repaired; what they leave goes to the exact repair.
+  if (loose.length > 0 || clusters.size > 0) {
+    const settled = Array.from(universe).filter((n) => !clusters.has(n));
+    const ctx = looseContext(p);
+    if (loose.length > 0) loose = placeLooseGreedy(p, current, load, count, loose, settled, ctx);
+    if (clusters.size > 0) shedOverloadGreedy(p, current, load, count, clusters, settled, ctx);
   }
   // Clusters of up to `perCluster` nodes' misplaced VMs (each solve has a fixed cost), then the
   // VMs not placed yet by batches of ten.
@@ -433,7 +442,9 @@ export function repairClusters(
     let placed = false;
     while (!placed && params.now() < params.deadline && !params.shouldStop?.()) {
       const own = new Set(w.nodes);
-      const byRoom = nodes.filter((n) => !own.has(n)).sort((a, b) => room(b) - room(a) || a - b);
+      // Candidates: nodes where one of the VMs may run (a node of another among group, say, only
+      // widens the model without helping), the roomiest first.
+      const byRoom = nodes.filter((n) => !own.has(n) && w.vms.some((v) => mayRunOn(p, v, n))).sort((a, b) => room(b) - room(a) || a - b);
       const scope = new Set([...w.nodes, ...byRoom.slice(0, width)]);
       const enc = encode(p, { free: w.vms, nodes: Int32Array.from(scope).sort(), assign: current, phase: { kind: 'cost' }, index, load: { load, count } });
       if (enc.status === 'model') {
