@@ -119,6 +119,8 @@ export { partitionedSolver, partitionNodes } from './place/partition.js';
 export type { PartitionBy, PartitionedSolverOptions } from './place/partition.js';
 export { priorityPolicy, compareCandidates } from './decide/policy.js';
 export type { AdmissionContext, AdmissionPolicy, VjobCandidate } from './decide/policy.js';
+export { decide, DECIDE_SHARE } from './decide/decide.js';
+export type { DecideOptions, DecideResult, Decision, DecisionInfeasible, NotAdmitted } from './decide/decide.js';
 export { mipSolver } from './solvers/mip.js';
 export type { MipSolverOptions } from './solvers/mip.js';
 export { createRandom } from './util/random.js';

@@ -1,3 +1,4 @@
+import type { Decision } from '../decide/decide.js';
 import type { Configuration } from '../model/configuration.js';
 import type { Instance } from '../model/instance.js';
 import type { InfeasibleReason } from '../plan/types.js';
@@ -15,6 +16,11 @@ export interface SolveOptions {
   readonly now: () => number;
   /** A known valid configuration to start from or improve on. */
   readonly start?: Configuration;
+  /**
+   * The decide stage's answer for this instance (which VMs run): every solver places exactly
+   * its running VMs. Default: `decide` under the default policy, computed by the solver.
+   */
+  readonly decision?: Decision;
 }
 
 /** A target configuration found by a solver. */
