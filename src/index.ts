@@ -111,7 +111,7 @@ export { targetFromConfiguration, configurationFromTarget } from './plan/target.
 export type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './place/types.js';
 export { placeInstance, heuristicSolver, searchSolver } from './place/place.js';
 export type { PlaceOptions } from './place/place.js';
-export type { AdmissionBudget } from './place/admit.js';
+export type { AdmissionBudget } from './decide/admit.js';
 export { defaultSolver } from './place/default.js';
 export type { DefaultSolverOptions } from './place/default.js';
 export { lnsSolver } from './place/lns.js';
@@ -121,6 +121,8 @@ export type { PartitionBy, PartitionedSolverOptions } from './place/partition.js
 export { priorityPolicy, compareCandidates } from './decide/policy.js';
 export type { AdmissionContext, AdmissionPolicy, VjobCandidate } from './decide/policy.js';
 export type { VjobCurrent } from './decide/states.js';
+export { decide, DECIDE_SHARE } from './decide/decide.js';
+export type { DecideOptions, DecideResult, Decision, DecisionInfeasible, NotAdmitted } from './decide/decide.js';
 export { mipSolver } from './solvers/mip.js';
 export type { MipSolverOptions } from './solvers/mip.js';
 export type { BackendName } from './solvers/types.js';

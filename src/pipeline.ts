@@ -2,8 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { SwitchyardError } from './errors.js';
 import type { Instance } from './model/instance.js';
 import { defaultSolver } from './place/default.js';
-import type { PlacementSolver } from './place/types.js';
+import type { PlacementResult, PlacementSolver } from './place/types.js';
 import type { ProgressCallback } from './progress.js';
+import { decide, DECIDE_SHARE } from './decide/decide.js';
+import { priorityPolicy, type AdmissionPolicy } from './decide/policy.js';
 import { assemblePlan, buildPlan, type PlannerOptions } from './plan/planner.js';
 import type { Plan } from './plan/types.js';
 import { verifyPlan } from './plan/verify.js';
@@ -16,7 +18,13 @@ export interface PlanInstanceOptions {
   readonly timeLimitMs?: number;
   /** Clock in milliseconds (default `performance.now`), injected for tests. */
   readonly now?: () => number;
-  /** Placement method (default: {@link defaultSolver}: decide, heuristic, search, then LNS with exact MIP neighbourhoods). */
+  /**
+   * The context switch policy of the decide stage (default {@link priorityPolicy}: gang
+   * admission, non-best-effort vjobs before best-effort ones, then higher priority, then earlier
+   * submission; a running vjob that no longer fits is suspended). Every solver obeys it.
+   */
+  readonly policy?: AdmissionPolicy;
+  /** Placement method (default: {@link defaultSolver}: heuristic, search, then LNS with exact MIP neighbourhoods). */
   readonly solver?: PlacementSolver;
   /** Planner options (duration model, limits). */
   readonly planner?: PlannerOptions;
@@ -31,6 +39,7 @@ interface ResolvedOptions {
   readonly timeLimitMs: number;
   readonly now: () => number;
   readonly solver: PlacementSolver | undefined;
+  readonly policy: AdmissionPolicy;
   readonly planner: PlannerOptions;
   readonly verify: boolean;
   readonly onProgress: ProgressCallback | undefined;
@@ -42,12 +51,14 @@ function resolveOptions(o: PlanInstanceOptions): ResolvedOptions {
   if (o.timeLimitMs !== undefined && !(o.timeLimitMs > 0 && Number.isFinite(o.timeLimitMs))) {
     issues.push({ path: 'timeLimitMs', message: `must be a positive number of milliseconds, got ${o.timeLimitMs}` });
   }
+  if (o.policy !== undefined && typeof o.policy !== 'function') issues.push({ path: 'policy', message: 'must be a function (an AdmissionPolicy)' });
   if (issues.length > 0) throw new SwitchyardError('invalid-options', issues);
   return {
     seed: o.seed ?? 1,
     timeLimitMs: o.timeLimitMs ?? 10_000,
     now: o.now ?? (() => performance.now()),
     solver: o.solver,
+    policy: o.policy ?? priorityPolicy,
     planner: o.planner ?? {},
     verify: o.verify ?? true,
     onProgress: o.onProgress,
@@ -60,7 +71,7 @@ function resolveOptions(o: PlanInstanceOptions): ResolvedOptions {
  * instance with no solution gives a plan with `status: "infeasible"` and its `reasons`.
  *
  * @param instance - a validated instance
- * @param options - seed, time limit, solver, planner options
+ * @param options - seed, time limit, admission policy, solver, planner options
  * @returns the plan (never one that fails verification)
  * @throws SwitchyardError `invalid-options` for bad options; `internal` if a computed plan failed
  *   its own verification (a bug: please report it)
@@ -74,9 +85,19 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
   const o = resolveOptions(options);
   const t0 = o.now();
   const report = o.onProgress;
-  const solveOptions = { seed: o.seed, timeLimitMs: o.timeLimitMs, now: o.now, ...(report ? { onProgress: report } : {}) };
-  report?.({ phase: 'place', timeLeftMs: o.timeLimitMs });
-  const placed = await (o.solver ?? defaultSolver()).solve(instance, solveOptions);
+  report?.({ phase: 'decide', timeLeftMs: o.timeLimitMs });
+  const decision = decide(instance, { policy: o.policy, seed: o.seed, now: o.now, timeLimitMs: o.timeLimitMs * DECIDE_SHARE });
+  report?.({ phase: 'place', timeLeftMs: Math.max(0, o.timeLimitMs - (o.now() - t0)) });
+  const placed: PlacementResult =
+    decision.status === 'infeasible' && decision.retry === undefined
+      ? decision
+      : await (o.solver ?? defaultSolver()).solve(instance, {
+          seed: o.seed,
+          timeLimitMs: Math.max(1, o.timeLimitMs - (o.now() - t0)),
+          now: o.now,
+          ...(decision.status === 'decided' ? { decision } : {}),
+          ...(report ? { onProgress: report } : {}),
+        });
   const t1 = o.now();
   if (placed.status !== 'infeasible') {
     report?.({ phase: 'plan', best: { nodes: placed.nodesUsed, migratedMemory: placed.migratedMemory, status: placed.status }, bound: placed.lowerBound });

@@ -77,6 +77,14 @@ Options:
                         left: redrawn on a terminal, plain lines otherwise, on standard error)
       --debug           show stack traces of internal errors
 
+Which vjobs run (the context switch, the same under every objective): a vjob runs whole or not
+at all. Vjobs whose VMs must run ("wants", "running") run; vjobs with a VM that must sleep do
+not. The others are admitted one by one, non-best-effort before best-effort, then by higher
+priority, then by earlier submission, each when all its VMs fit beside those admitted before
+(a smaller vjob may pass a larger one that does not fit). A running vjob that no longer fits
+is suspended; a sleeping or waiting one that fits is resumed or started. "reserved" nodes only
+host their vjob.
+
 Exit codes: 0 plan found, 3 infeasible (the plan with status "infeasible" and its reasons is
 still written), 1 invalid input or internal error, 2 usage error.
 `,

@@ -1,4 +1,5 @@
 import { checkConfiguration } from '../constraints/check.js';
+import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
 import { objectiveOf } from '../model/instance.js';
 import { mipSolver } from '../solvers/mip.js';
@@ -66,8 +67,15 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
   };
   return {
     name: 'default',
-    async solve(instance: Instance, o: SolveOptions): Promise<PlacementResult> {
-      const t0 = o.now();
+    async solve(instance: Instance, given: SolveOptions): Promise<PlacementResult> {
+      const t0 = given.now();
+      // One decision for every stage below (the repair, the start solver, the LNS, the MIP).
+      const decision = decisionFor(instance, given);
+      if (decision.status === 'infeasible') {
+        // The VMs that must run found no place, unproved: the exact model for the time left.
+        return decision.retry ? exactFallback(instance, decision, { ...given, timeLimitMs: Math.max(1, given.timeLimitMs - (given.now() - t0)), decision: decision.retry }) : decision;
+      }
+      const o: SolveOptions = { ...given, decision };
       const left = (): SolveOptions => ({ ...o, timeLimitMs: Math.max(1, o.timeLimitMs - (o.now() - t0)) });
       const report = o.onProgress;
       const consolidating = objectiveOf(instance).type === 'consolidate';

@@ -9,7 +9,8 @@
  * Anytime: the best answer reported by either worker is kept, so a worker cut off at its hard
  * deadline loses nothing already found. Answers are never worse than the start.
  */
-import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
+import { decisionFor } from '../decide/decide.js';
+import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
 import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } from '../solvers/aggregate.js';
@@ -19,7 +20,7 @@ import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/k
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
-import { assignmentStats, buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
+import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
 import { solveMip } from '../solvers/run.js';
 import { startOf } from '../solvers/start.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
@@ -80,12 +81,6 @@ function placementPairs(p: DenseProblem, limit: number): number {
   return pairs;
 }
 
-function sameStates(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function isValid(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array | undefined): assign is Int32Array {
   if (assign === undefined) return false;
   for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running && assign[v]! < 0) return false;
@@ -111,39 +106,32 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
       const pool = poolOf();
-      if ((options.mode ?? 'auto') === 'auto' && (instance.objective?.type ?? 'minMigrations') === 'minMigrations') {
-        return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, solveOptions);
+      const decision = decisionFor(instance, solveOptions);
+      if (decision.status === 'infeasible') return decision;
+      const o = { ...solveOptions, decision };
+      if ((options.mode ?? 'auto') === 'auto' && objectiveOf(instance).type === 'minMigrations') {
+        return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, o);
       }
       // No warm-up here: on two cores it slows the first solves of a cold pool (node bound at
       // 1000 × 5000 after 2.2 s with it, 1.6 s without). Long-lived callers warm their pool while idle.
       const t0 = solveOptions.now();
       const left = (): number => solveOptions.timeLimitMs - (solveOptions.now() - t0);
-      const ix = indexInstance(instance);
-      const consolidating = objectiveOf(instance).type === 'consolidate';
+      const ix = decision.ix;
+      const { problem: p, conflicts } = decision.dense;
       const keepSetMs = (): number => Math.min(4000, Math.max(50, left() * 0.3));
       // Consolidation: the keep-set bounds and the packing at the bound run in a worker while the
-      // start solver runs here, on the instance's default target states (used when the start
-      // solver decides the same states, as it does whenever every VM's state is settled).
-      let early: { readonly target: Uint8Array; readonly run: Promise<KeepSetBounds>; readonly stop: Int32Array } | undefined;
-      if (consolidating && options.startSolver !== undefined && solveOptions.start === undefined) {
-        const built = buildProblem(instance, { index: ix });
-        if (built.conflicts.length === 0) {
-          const stop = stopFlag();
-          const run = keepSetBounds(built.problem, pool, backend, keepSetMs(), { pack: canPack(built.problem), stop });
-          early = { target: built.problem.target, run, stop };
-        }
+      // start solver runs here (both on the decision's target states).
+      let early: { readonly run: Promise<KeepSetBounds>; readonly stop: Int32Array } | undefined;
+      if (p.objective.kind === 'consolidate' && options.startSolver !== undefined && solveOptions.start === undefined && conflicts.length === 0) {
+        const stop = stopFlag();
+        early = { run: keepSetBounds(p, pool, backend, keepSetMs(), { pack: canPack(p), stop }), stop };
       }
-      const start = await startOf(instance, ix, solveOptions, options.startSolver, options.startShare ?? 0.15);
-      const { problem: p, conflicts } = buildProblem(instance, { states: start.states, index: ix });
+      const start = await startOf(decision, o, options.startSolver, options.startShare ?? 0.15);
       const settled = start.result?.status === 'optimal' ? start.result : options.startRequired ? start.failure : undefined;
       if (settled !== undefined) {
         // Proved optimal by the start solver, or no start where one is required.
         if (early !== undefined) raiseStop(early.stop);
         return settled;
-      }
-      if (early !== undefined && !sameStates(early.target, p.target)) {
-        raiseStop(early.stop);
-        early = undefined;
       }
       if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
       const volume = volumeNodeBound(p);

@@ -12,7 +12,8 @@
  * Repair mode is the default for `minMigrations`: only the misplaced VMs (the decide step's repair
  * set) are free. For the other objectives each group is improved from a valid start.
  */
-import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
+import { decisionFor } from '../decide/decide.js';
+import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
 import { encodeIndex, nodeLoads } from '../solvers/encode.js';
@@ -21,7 +22,7 @@ import { canPack } from '../solvers/aggregate.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
-import { buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
+import { NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
 import { misplacedVms, overloadBound } from '../solvers/repair.js';
 import { startOf } from '../solvers/start.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
@@ -138,12 +139,15 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const t0 = solveOptions.now();
       const deadline = t0 + solveOptions.timeLimitMs * 0.97 - Math.min(500, solveOptions.timeLimitMs * 0.1);
       const remaining = (): number => Math.max(1, deadline - solveOptions.now());
-      const ix = indexInstance(instance);
-      const objectiveKind = instance.objective?.type ?? 'minMigrations';
-      const repairMode = options.mode === 'repair' || ((options.mode ?? 'auto') === 'auto' && objectiveKind === 'minMigrations');
-      const start = await startOf(instance, ix, solveOptions, options.startSolver, options.startShare ?? 0.3);
-      const { problem: p, conflicts } = buildProblem(instance, { states: start.states, index: ix });
+      const decision = decisionFor(instance, solveOptions);
+      if (decision.status === 'infeasible') return decision;
+      const ix = decision.ix;
+      const { problem: p, conflicts } = decision.dense;
       if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
+      const repairMode = options.mode === 'repair' || ((options.mode ?? 'auto') === 'auto' && p.objective.kind === 'minMigrations');
+      // Improve mode starts from the start solver's answer (or the decision's placement); repair
+      // mode from the source, that answer being the fallback.
+      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare ?? 0.3);
       const volume = volumeNodeBound(p);
 
       let base: Int32Array;
@@ -151,7 +155,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       let free: Uint8Array = new Uint8Array(p.nVms);
       if (repairMode) {
         base = sourceAssignment(p);
-        free = misplacedVms(p);
+        free = Uint8Array.from(decision.repair);
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && base[v]! < 0) free[v] = 1;
         // VMs with no node (to boot, or from failed nodes): a greedy pass here first, on the nodes
         // not under repair; only those it cannot place go to the partitions (see loose.ts).

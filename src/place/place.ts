@@ -1,20 +1,20 @@
 import { Map as IMap } from 'immutable';
 import { checkConfiguration } from '../constraints/check.js';
 import type { AdmissionPolicy } from '../decide/policy.js';
-import { analyzeStates, idleStateOf, type StateAnalysis } from '../decide/states.js';
+import type { AdmissionBudget } from '../decide/admit.js';
+import { decide } from '../decide/decide.js';
+import { idleStateOf, type StateAnalysis } from '../decide/states.js';
 import { SwitchyardError } from '../errors.js';
 import { Configuration, placement, type Placement } from '../model/configuration.js';
 import type { NodeId, VmId } from '../model/ids.js';
-import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
+import type { IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { createRandom } from '../util/random.js';
-import { admitVjobs, DEFAULT_ADMISSION_BUDGET, type AdmissionBudget } from './admit.js';
 import { migrationLowerBound, nodeLowerBound, peakLowerBound } from './bounds.js';
-import { explainInfeasible } from './explain.js';
 import { heuristicAssign, heuristicContext } from './heuristic.js';
 import { boundValue, compareValues, valueOf, type ObjectiveValue } from './objective.js';
-import { compileProblem, NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from './problem.js';
+import { NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from './problem.js';
 import { searchPlacement } from './search.js';
 import { PlacementState } from './state.js';
 import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
@@ -63,62 +63,43 @@ export interface PreparedPlacement {
 export type Preparation = { readonly status: 'ready'; readonly prepared: PreparedPlacement } | PlacementInfeasible;
 
 /**
- * The decide step and admission: state requirements, the compiled problem, the context switch
- * (which vjobs run) and a first valid placement, or the reasons why the VMs that must run cannot.
+ * The decide stage's answer made ready to place: the problem, the VMs that run, a valid
+ * placement of them, and the bounds; or the reasons why the VMs that must run cannot.
  *
  * @param instance - a validated instance
- * @param options - solver options (seed, time limit, clock) and the policy
+ * @param options - solver options (seed, time limit, clock, a given decision) and the policy
  * @returns the prepared placement, or an infeasible result with reasons
  */
 export function preparePlacement(instance: Instance, options: PlaceOptions): Preparation {
-  const start = options.now();
-  const deadline = start + options.timeLimitMs;
-  const ix = indexInstance(instance);
-  const analysis = analyzeStates(instance, ix);
-  if (analysis.reasons.length > 0) return { status: 'infeasible', reasons: analysis.reasons, solver: 'decide' };
-  const candidates: number[] = [];
-  for (const g of analysis.groups) if (!g.forbidden) candidates.push(...g.vms);
-  candidates.sort((a, b) => a - b);
-  const { problem, reasons } = compileProblem(instance, ix, candidates);
-  if (reasons.length > 0) return { status: 'infeasible', reasons, solver: 'decide' };
-  const rng = createRandom(options.seed);
-  const ctx = heuristicContext(problem, rng, { ejections: 20_000, now: options.now, deadline });
-  const budget: AdmissionBudget = { ...DEFAULT_ADMISSION_BUDGET, ...options.admission };
-  const adm = admitVjobs(problem, analysis, ctx, options.policy, budget);
+  const d =
+    options.decision ??
+    decide(instance, {
+      seed: options.seed,
+      now: options.now,
+      timeLimitMs: options.timeLimitMs,
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.admission ? { admission: options.admission } : {}),
+    });
+  if (d.status === 'infeasible') return d;
+  if (d.instance !== instance) throw new SwitchyardError('invalid-options', [{ path: 'decision', message: 'was decided for another instance' }]);
+  const { ix, analysis, problem } = d;
+  const admitted = new Set<number>();
+  for (const id of d.admitted) admitted.add(ix.vjobIndex.get(id)!);
   const runningL: number[] = [];
-  const mandatory: number[] = [];
-  for (const g of analysis.groups) {
-    if (g.forbidden) continue;
-    const ks = [...g.vms].map((v) => problem.kOf[v]!);
-    if (g.mandatory) mandatory.push(...ks);
-    if (adm.admitted.has(g.index)) runningL.push(...ks);
-  }
-  if (!adm.mandatoryFits) {
-    const lb = nodeLowerBound(problem, mandatory);
-    // Say why vjobs without a wanted state must run anyway.
-    const why = analysis.groups
-      .filter((g) => g.mandatory && g.mixedWaiting && ![...g.vms].some((v) => analysis.required[v] === VM_STATE_CODE.running))
-      .map((g) => ({
-        message: `vjob "${g.id}" must run: it mixes waiting VMs with started ones, and a waiting VM cannot sleep while a vjob's VMs end in one state`,
-        vms: [...g.vms].map((v) => ix.vmIds[v]!),
-      }));
-    const explained = explainInfeasible(instance, ix, problem, mandatory, { searchNodes: 20_000, maxVms: 200, now: options.now, deadline: deadline + options.timeLimitMs });
-    return {
-      status: 'infeasible',
-      reasons: [...why, ...explained.reasons],
-      ...(Number.isFinite(lb) ? { lowerBound: lb } : {}),
-      solver: 'decide',
-      ...(explained.proved ? {} : { unproved: true as const }),
-    };
+  const incumbent = new Int32Array(problem.K).fill(-1);
+  for (const v of d.running) {
+    const k = problem.kOf[v]!;
+    runningL.push(k);
+    incumbent[k] = d.placement[v]!;
   }
   const running = Int32Array.from(runningL.sort((a, b) => a - b));
   return {
     status: 'ready',
     prepared: {
       instance, ix, analysis, problem, running,
-      incumbent: adm.state.snapshot(),
-      admitted: adm.admitted,
-      admissionProved: adm.proved,
+      incumbent,
+      admitted,
+      admissionProved: d.proved,
       nodeBound: nodeLowerBound(problem, running),
       peakBound: peakLowerBound(problem, running),
       migrationBound: migrationLowerBound(problem, running),

@@ -4,6 +4,7 @@ import { VM_STATE_CODE } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import { objectiveOf } from '../model/instance.js';
 import type { InfeasibleReason } from '../plan/types.js';
+import { groupsKey, sameGroups, type Groups } from '../util/groups.js';
 import { clearBit, hasBit, setBit, wordsFor } from './bitset.js';
 
 /** Node power modes in a placement problem. */
@@ -321,6 +322,29 @@ export function compileProblem(instance: Instance, ix: IndexedInstance, vms: Arr
     }
   }
 
+  // Group lists are often repeated across among constraints (every among of a tier naming the
+  // same node groups): compile each distinct list once and share it.
+  type AmongShape = Pick<AmongCompiled, 'groups' | 'groupBits' | 'nodeGroups'>;
+  const shapes = new Map<string, { source: Groups; shape: AmongShape }[]>();
+  const amongShape = (list: Groups): AmongShape => {
+    const key = groupsKey(list);
+    const entries = shapes.get(key) ?? [];
+    const hit = entries.find((e) => sameGroups(e.source, list));
+    if (hit) return hit.shape;
+    const groups = list.map((g) => nodesOf(g));
+    const groupBits = new Uint32Array(groups.length * W);
+    const nodeGroupsL: number[][] = Array.from({ length: N }, () => []);
+    groups.forEach((g, gi) => {
+      for (const n of g) {
+        setBit(groupBits, n, gi * W);
+        nodeGroupsL[n]!.push(gi);
+      }
+    });
+    const shape = { groups, groupBits, nodeGroups: nodeGroupsL.map((l) => (l.length ? Int32Array.from(l) : EMPTY)) };
+    entries.push({ source: list, shape });
+    shapes.set(key, entries);
+    return shape;
+  };
   // Set constraints.
   const spreads: VmSetConstraint[] = [];
   const gathers: VmSetConstraint[] = [];
@@ -346,16 +370,7 @@ export function compileProblem(instance: Instance, ix: IndexedInstance, vms: Arr
       case 'among': {
         const members = vmsOf(c.vms);
         if (members.length === 0) break;
-        const groups = c.groups.map((g) => nodesOf(g));
-        const groupBits = new Uint32Array(groups.length * W);
-        const nodeGroupsL: number[][] = Array.from({ length: N }, () => []);
-        groups.forEach((g, gi) => {
-          for (const n of g) {
-            setBit(groupBits, n, gi * W);
-            nodeGroupsL[n]!.push(gi);
-          }
-        });
-        amongs.push({ ci, members, groups, groupBits, nodeGroups: nodeGroupsL.map((l) => (l.length ? Int32Array.from(l) : EMPTY)) });
+        amongs.push({ ci, members, ...amongShape(c.groups) });
         break;
       }
       case 'split': {

@@ -1,3 +1,4 @@
+import type { Decision } from '../decide/decide.js';
 import type { Configuration } from '../model/configuration.js';
 import type { Instance } from '../model/instance.js';
 import type { InfeasibleReason } from '../plan/types.js';
@@ -18,6 +19,11 @@ export interface SolveOptions {
   readonly start?: Configuration;
   /** Told of the phases and of each better answer found, for progress reports (see `src/progress.ts`). */
   readonly onProgress?: ProgressCallback;
+  /**
+   * The decide stage's answer for this instance (which VMs run): every solver places exactly
+   * its running VMs. Default: `decide` under the default policy, computed by the solver.
+   */
+  readonly decision?: Decision;
 }
 
 /** A target configuration found by a solver. */

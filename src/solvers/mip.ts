@@ -12,17 +12,18 @@
  *
  * `status: 'optimal'` only when every phase was proved optimal.
  */
-import { indexInstance } from '../model/indexed.js';
+import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
 import type { PlacementResult, PlacementSolver, SolveOptions } from '../place/types.js';
-import { answerOf, infeasibleOf } from './answer.js';
+import { answerOf, infeasibleOf, violationsOf } from './answer.js';
+import { VM_STATE_CODE } from '../model/indexed.js';
 import { startOf } from './start.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
 import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
 import { keepSetBounds, volumeNodeBound } from './keep.js';
 import { lazyRunner, type TaskRunner } from './pool.js';
-import { assignmentStats, buildProblem, NODE_OFF, sourceAssignment, type DenseProblem } from './problem.js';
+import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from './problem.js';
 import { solveMip } from './run.js';
 import type { BackendName, MipOutcome } from './types.js';
 
@@ -174,13 +175,19 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
       // The time left for solves: the limit minus the cut-off grace and the final checks.
       const reserve = Math.min(solveOptions.timeLimitMs * 0.1, 400 + 0.012 * instance.vms.size);
       const left = (): number => solveOptions.timeLimitMs - reserve - (solveOptions.now() - t0);
-      const ix = indexInstance(instance);
-      const start = await startOf(instance, ix, solveOptions, options.startSolver, options.startShare ?? 0.2);
-      const { problem: p, conflicts } = buildProblem(instance, { states: start.states, index: ix });
+      const decision = decisionFor(instance, solveOptions);
+      if (decision.status === 'infeasible') return decision;
+      const ix = decision.ix;
+      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare ?? 0.2);
+      const { problem: p, conflicts } = decision.dense;
       if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
       const f = options.formulation !== 'per-vm' && canAggregate(p) ? aggregatedFormulation(p) : perVmFormulation(p);
-      const base = start.assign ?? sourceAssignment(p);
-      const startValid = start.assign !== undefined;
+      // A start counts only when it places every running VM and passes the checkers.
+      const startValid =
+        start.assign !== undefined &&
+        p.target.every((t, v) => t !== VM_STATE_CODE.running || start.assign![v]! >= 0) &&
+        violationsOf(instance, ix, p, start.assign).length === 0;
+      const base = startValid ? start.assign! : sourceAssignment(p);
       const volume = volumeNodeBound(p);
       if (!Number.isFinite(volume)) {
         return {

@@ -138,7 +138,8 @@ function expectMatchesOracle(instance: Instance, r: PlacementResult): void {
 
 const infeasible = makeInstance({
   nodes: [node('n1', 8, 8192), node('n2', 8, 8192)],
-  vms: [vm('a', 1, 512, 'n1'), vm('b', 1, 512, 'n1'), vm('c', 1, 512, 'n2')],
+  // Every VM must run (else the decide stage would suspend one of them).
+  vms: [vm('a', 1, 512, 'n1', { wants: 'running' }), vm('b', 1, 512, 'n1', { wants: 'running' }), vm('c', 1, 512, 'n2', { wants: 'running' })],
   constraints: [{ type: 'spread', vms: ['a', 'b', 'c'] }],
   objective: { type: 'consolidate' },
 });

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkConfiguration } from '../../src/constraints/check.js';
+import { decide } from '../../src/decide/decide.js';
 import type { Configuration } from '../../src/model/configuration.js';
 import { VM_STATE_CODE } from '../../src/model/indexed.js';
 import { effectiveCapacity, objectiveOf, type Instance } from '../../src/model/instance.js';
@@ -70,7 +71,12 @@ export function peak(instance: Instance, c: Configuration, resource: string): nu
  * for `balance`. Only for tiny instances (nodes^VMs placements).
  */
 export function bruteForce(instance: Instance): OracleAnswer {
-  const { problem, ix } = buildProblem(instance);
+  // The target states are the decide stage's (on tiny worlds its fit tests are exhaustive); when
+  // the VMs that must run cannot, only they run (and no placement exists).
+  const d = decide(instance);
+  const states = d.status === 'decided' ? d.states : d.retry?.states;
+  if (states === undefined) return { feasible: false, nodesUsed: Infinity, migratedMemory: Infinity, peakRatio: Infinity };
+  const { problem, ix } = buildProblem(instance, { states });
   const runs: number[] = [];
   for (let v = 0; v < problem.nVms; v++) if (problem.target[v] === VM_STATE_CODE.running) runs.push(v);
   const N = problem.nNodes;

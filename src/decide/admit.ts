@@ -1,11 +1,11 @@
-import type { AdmissionPolicy, VjobCandidate } from '../decide/policy.js';
-import { priorityPolicy } from '../decide/policy.js';
-import type { StateAnalysis, VjobGroup } from '../decide/states.js';
+import type { AdmissionPolicy, VjobCandidate } from './policy.js';
+import { priorityPolicy } from './policy.js';
+import type { StateAnalysis, VjobGroup } from './states.js';
 import type { VjobId } from '../model/ids.js';
-import { decreasing, greedyInsert, type HeuristicContext, repairInsert } from './heuristic.js';
-import type { PlacementProblem } from './problem.js';
-import { searchPlacement } from './search.js';
-import { PlacementState } from './state.js';
+import { decreasing, greedyInsert, type HeuristicContext, repairInsert } from '../place/heuristic.js';
+import type { PlacementProblem } from '../place/problem.js';
+import { searchPlacement } from '../place/search.js';
+import { PlacementState } from '../place/state.js';
 
 /** Limits of the admission step. */
 export interface AdmissionBudget {
@@ -45,6 +45,8 @@ export interface AdmissionOutcome {
   readonly state: PlacementState;
   /** Every "does not fit" answer was proved (by the search, or trivially). */
   readonly proved: boolean;
+  /** Vjobs the policy tried and that did not fit (dense vjob index → whether that was proved). */
+  readonly refused: ReadonlyMap<number, boolean>;
 }
 
 /**
@@ -71,13 +73,16 @@ export function admitVjobs(
   const { R } = p;
   const s = new PlacementState(p);
   const admitted = new Set<number>();
+  const refused = new Map<number, boolean>();
   const admittedVms: number[] = [];
   let proved = true;
   let searched = 0;
   const groups = analysis.groups.filter((g) => !g.forbidden);
   const byId = new Map<VjobId, VjobGroup>(groups.map((g) => [g.id, g]));
   const vmsOf = (g: VjobGroup): number[] => [...g.vms].map((v) => p.kOf[v]!).filter((k) => k >= 0);
-  const choice = p.objective.kind === 'consolidate' ? 'pack' : 'spread';
+  // At scale, next fit (a rotating first fit) rather than a scan of every node per VM: this
+  // placement only has to show that the vjobs fit (the solvers improve it).
+  const choice = p.K * p.N > 20_000_000 ? 'first' : p.objective.kind === 'consolidate' ? 'pack' : 'spread';
 
   // Load of running VMs whose vjob is not decided yet, on their node.
   const pending = new Float64Array(p.N * R);
@@ -126,7 +131,7 @@ export function admitVjobs(
   const mandatory = groups.filter((g) => g.mandatory);
   const mVms = mandatory.flatMap(vmsOf);
   const m = tryAdd(mVms, true);
-  if (m !== 'fit') return { mandatoryFits: false, admitted, state: s, proved: m === 'no' };
+  if (m !== 'fit') return { mandatoryFits: false, admitted, state: s, proved: m === 'no', refused };
   for (const g of mandatory) admitted.add(g.index);
   admittedVms.push(...mVms);
 
@@ -158,11 +163,13 @@ export function admitVjobs(
       if (r === 'fit') {
         admitted.add(g.index);
         admittedVms.push(...vms);
+        refused.delete(g.index);
         return true;
       }
       if (r === 'unknown') proved = false;
+      refused.set(g.index, r === 'no');
       return false;
     },
   });
-  return { mandatoryFits: true, admitted, state: s, proved };
+  return { mandatoryFits: true, admitted, state: s, proved, refused };
 }
