@@ -85,9 +85,8 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
   const o = resolveOptions(options);
   const t0 = o.now();
   const report = o.onProgress;
-  report?.({ phase: 'decide', timeLeftMs: o.timeLimitMs });
+  report?.({ phase: 'place', timeLeftMs: o.timeLimitMs });
   const decision = decide(instance, { policy: o.policy, seed: o.seed, now: o.now, timeLimitMs: o.timeLimitMs * DECIDE_SHARE });
-  report?.({ phase: 'place', timeLeftMs: Math.max(0, o.timeLimitMs - (o.now() - t0)) });
   const placed: PlacementResult =
     decision.status === 'infeasible' && decision.retry === undefined
       ? decision
