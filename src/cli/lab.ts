@@ -306,7 +306,9 @@ export async function cmdLab(io: CliIo, args: readonly string[], tty = false): P
       await guests.provision(instance);
     } catch (e) {
       if (interrupt.signal.aborted) return 130;
-      io.stderr(`switchyard lab: cannot start the guests: ${(e as Error).message}\n`);
+      const m = (e as Error).message;
+      const hint = /ENOENT|No such file/.test(m) ? ' (are qemu-system-x86_64 and setpriv installed? Debian: apt-get install qemu-system-x86 util-linux)' : '';
+      io.stderr(`switchyard lab: cannot start the guests: ${m}${hint}\n`);
       return 1;
     }
     // Let every running guest count a little, and note where each counter stands.

@@ -249,13 +249,15 @@ export class QemuExecutor implements Executor {
           }
         } catch (e) {
           errors.push(e instanceof StepError ? e.outcome.error.message : (e as Error).message);
+          queue.length = 0; // start nothing more
         }
       }
     };
     await Promise.all(Array.from({ length: width }, worker));
     if (errors.length > 0) {
       await this.cleanup();
-      throw new Error(`QEMU executor: provisioning failed: ${errors.join('; ')}`);
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+      throw new Error(`QEMU executor: provisioning failed: ${errors[0]}${more}`);
     }
   }
 
