@@ -41,7 +41,8 @@ Options:
                              id: status, error), observed (target shape), lost, complete, ...
       --fault-rate P         simulated: each attempt of an action fails with probability P
       --seed S               simulated: seed of the faults and noise (default 1)
-      --kill-node NODE@SECONDS  simulated: NODE dies with its VMs SECONDS into the run (repeatable)
+      --kill-node NODE@SECONDS  NODE dies with its VMs SECONDS into the run (repeatable;
+                             simulated, or qemu: its guest processes are killed, its images gone)
       --noise R              simulated: durations vary by up to ±R (relative, default 0)
       --checkpoint-every S   snapshot best-effort VMs every S seconds; VMs of a node that dies
                              are then reported sleeping on their last image
@@ -95,6 +96,8 @@ interface Built {
   readonly executor: Executor;
   readonly simulated: boolean;
   readonly cleanup: () => Promise<void>;
+  /** Kills a node now (real executors that can: QEMU). */
+  readonly killNode?: (node: NodeId) => Promise<void>;
 }
 
 async function libvirtFor(instance: Instance, uris: readonly string[]): Promise<Built> {
@@ -177,9 +180,10 @@ export async function cmdApply(io: CliIo, args: readonly string[], tty: { readon
     every = numberOption(values['checkpoint-every'], 'checkpoint-every', (x) => x > 0, 'a positive number of seconds');
     replan = numberOption(values.replan, 'replan', (x) => Number.isSafeInteger(x) && x >= 0 && x <= 100, 'an integer from 0 to 100');
     kills = (values['kill-node'] ?? []).map(parseKill);
+    if (kind === 'libvirt' && values['kill-node'] !== undefined) throw new ApplyUsage('--kill-node only applies to --executor simulated or qemu');
     if (kind !== 'simulated') {
       const v = values;
-      const sim = (['fault-rate', 'kill-node', 'noise', 'seed'] as const).find((o) => v[o] !== undefined);
+      const sim = (kind === 'qemu' ? (['fault-rate', 'noise', 'seed'] as const) : (['fault-rate', 'kill-node', 'noise', 'seed'] as const)).find((o) => v[o] !== undefined);
       if (sim !== undefined) throw new ApplyUsage(`--${sim} only applies to --executor simulated`);
     }
     if (kind !== 'libvirt' && values.uri !== undefined) throw new ApplyUsage('--uri only applies to --executor libvirt');
@@ -239,7 +243,7 @@ export async function cmdApply(io: CliIo, args: readonly string[], tty: { readon
         await q.cleanup();
         throw e;
       }
-      built = { executor: q, simulated: false, cleanup: () => q.cleanup() };
+      built = { executor: q, simulated: false, cleanup: () => q.cleanup(), killNode: (node) => q.killNode(node) };
     } else {
       built = await libvirtFor(instance, values.uri ?? []);
     }
@@ -253,6 +257,11 @@ export async function cmdApply(io: CliIo, args: readonly string[], tty: { readon
   let report: ExecutionReport;
   const progress = progressDisplay(say, json ? tty.stderr : tty.stdout, built.simulated ? 's (simulated)' : 's');
   say(`applying ${plan.actions.length} actions with the ${kind} executor\n`);
+  // Node deaths on a real executor: timers in real seconds from now.
+  const timers = built.simulated || built.killNode === undefined ? [] : kills.map((k) => setTimeout(() => {
+    say(`killing node ${k.node} (--kill-node)\n`);
+    void built.killNode!(k.node).catch(() => undefined);
+  }, k.at * 1000));
   try {
     report = await executePlan(instance, plan, built.executor, {
       onProgress: progress.onProgress,
@@ -260,6 +269,7 @@ export async function cmdApply(io: CliIo, args: readonly string[], tty: { readon
       ...(replan ? { replan: { maxRounds: replan, planOptions: { seed: seed ?? 1, timeLimitMs: 5000 } } } : {}),
     });
   } finally {
+    for (const t of timers) clearTimeout(t);
     progress.finish();
     await built.cleanup();
   }

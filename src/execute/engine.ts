@@ -404,7 +404,11 @@ export async function executePlan(instance: Instance, plan: Plan, executor: Exec
     // Nodes that went offline without a shutdownNode of this round are lost.
     const shutDown = new Set(report.round.actions.filter((a) => a.status === 'succeeded' && a.action.type === 'shutdownNode').map((a) => (a.action as { node: NodeId }).node));
     const newlyLost: NodeId[] = [];
-    for (const [n, s] of start.nodes) if (s === 'online' && report.round.observed.nodes.get(n) !== 'online' && !shutDown.has(n) && !lostNodes.has(n)) newlyLost.push(n);
+    // (Online in the instance or at the round's start: a node may die before the first observe.)
+    const wasOnline = (n: NodeId): boolean => start.nodes.get(n) === 'online' || roundInstance.nodes.get(n)?.state === 'online';
+    for (const n of new Set([...roundInstance.nodes.keys(), ...start.nodes.keys()])) {
+      if (wasOnline(n) && report.round.observed.nodes.get(n) !== 'online' && !shutDown.has(n) && !lostNodes.has(n)) newlyLost.push(n);
+    }
     for (const n of newlyLost) lostNodes.add(n);
     // VMs expected on a lost node and found sleeping on their checkpoint image.
     for (const [vm, p] of report.expected.vms) {

@@ -183,6 +183,7 @@ describe('switchyard apply: bad input and usage', () => {
     ['unknown kill node', ['--kill-node', 'ghost@3'], 2, /node "ghost", which the instance does not have/],
     ['unknown executor', ['--executor', 'vmware'], 2, /--executor must be/],
     ['simulation option on a real executor', ['--executor', 'qemu', '--fault-rate', '0.1'], 2, /--fault-rate only applies to --executor simulated/],
+    ['kill-node on libvirt', ['--executor', 'libvirt', '--kill-node', 'n1@3'], 2, /--kill-node only applies to --executor simulated or qemu/],
     ['libvirt without URIs', ['--executor', 'libvirt'], 2, /needs a libvirt URI for every node: none for "n1"/],
     ['libvirt URI of an unknown node', ['--executor', 'libvirt', '--uri', 'zz=test:///default'], 2, /--uri names node "zz"/],
     ['unknown option', ['--frobnicate'], 2, /frobnicate/],
@@ -260,5 +261,14 @@ describe.skipIf(SKIP !== false)(`switchyard apply --executor qemu${SKIP ? ` (ski
     expect(j.observed).toEqual(plan.target);
     const left = spawnSync('pgrep', ['-f', 'switchyard-[ab]( |,|$)'], { encoding: 'utf8' });
     expect(left.stdout.trim()).toBe('');
+    // --kill-node on real guests: n1 dies as the first migration runs; the run is only partly done.
+    const k = await run(['apply', 'i.json', 'p.json', '--executor', 'qemu', '--kill-node', 'n1@0', '--json'], { 'i.json': instance, 'p.json': JSON.stringify(plan) });
+    expect(k.code).toBe(4);
+    const kj = lastJson(k.out);
+    expect(kj.lostNodes).toEqual(['n1']);
+    expect(kj.observed.nodes['n1']).toBe('offline');
+    for (const vm of ['a', 'b']) expect(kj.lost.includes(vm) !== (kj.observed.vms[vm] !== undefined)).toBe(true);
+    expect(kj.observed.vms['b']).toEqual({ state: 'running', host: 'n2' });
+    expect(spawnSync('pgrep', ['-f', 'switchyard-[ab]( |,|$)'], { encoding: 'utf8' }).stdout.trim()).toBe('');
   }, 60_000);
 });

@@ -44,6 +44,9 @@ describe('switchyard lab: options and scenario (no QEMU needed)', () => {
       [['lab', '--vms', 'many'], '--vms'],
       [['lab', '--executor', 'xen'], '--executor'],
       [['lab', '--bogus'], 'bogus'],
+      [['lab', '--kill-node', 'n9@1'], 'n1..n4'],
+      [['lab', '--kill-node', 'n1'], 'NODE@SECONDS'],
+      [['lab', '--kill-node', 'n1@1', '--executor', 'libvirt'], 'qemu'],
     ] as const) {
       const r = await inProcess([...argv]);
       expect(r.code, argv.join(' ')).toBe(2);
@@ -97,6 +100,33 @@ describe.skipIf(SKIP !== false)('switchyard lab on real guests', () => {
       console.log(`lab 4 nodes / 8 VMs: wall ${s.wallSeconds} s (execute ${s.executeSeconds} s), migrations ${JSON.stringify(s.migrationMs)} ms, downtime ${JSON.stringify(s.migrationDowntimeMs)} ms`);
       expect(await findSwitchyardQemu(tmp)).toEqual([]);
       expect(await readdir(tmp)).toEqual([]); // the lab removed its directory
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(SKIP !== false)('switchyard lab --kill-node on real guests', () => {
+  it('a node dies mid-plan: exit 4, its guests reported lost, every other guest in one known place, nothing left behind', async () => {
+    const bin = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+    const tmp = await mkdtemp('/tmp/sylab-');
+    try {
+      const r = await promisify(execFile)(process.execPath, [bin, 'lab', '--kill-node', 'n1@0.05', '--json'], { env: { ...process.env, TMPDIR: tmp }, timeout: 120_000 }).then(
+        (ok) => ({ code: 0, stdout: ok.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      expect(r.code).toBe(4);
+      const lines = r.stdout.trim().split('\n');
+      const s = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+      expect(s.verified).toBe(false);
+      expect(s.lostNodes).toEqual(['n1']);
+      expect(s.lost).toEqual(['vm1', 'vm5']); // the guests n1 ran (no checkpoint)
+      const guests = s.guests as { vm: string; observed: string }[];
+      for (const g of guests) {
+        if (g.vm === 'vm1' || g.vm === 'vm5') expect(g.observed).toBe('lost');
+        else expect(g.observed, g.vm).toMatch(/^(running|sleeping)@n[2-4]$/);
+      }
+      expect(await findSwitchyardQemu(tmp)).toEqual([]);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

@@ -89,6 +89,23 @@ describe.skipIf(skipTestDriver !== false)('virsh quoting and sessions (test:/// 
     expect(bad.ok === false && bad.failure.kind).toBe('invalid-argument');
   });
 
+  it('execFileVirsh passes hostile names as one argv element each: virsh sees them as data, no shell runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sy-lvx-'));
+    const one = execFileVirsh({ cwd: dir });
+    try {
+      for (const s of HOSTILE) {
+        const echoed = await one.run({ uri: 'test:///default', args: ['echo', '--', s], timeoutMs: 10_000 });
+        expect(echoed.ok && echoed.stdout.replace(/\n$/, '')).toBe(s);
+        const r = await one.run({ uri: 'test:///default', args: ['dominfo', '--domain', s], timeoutMs: 10_000 });
+        expect(r.ok === false && r.failure.detail).toBe(`error: failed to get domain '${s}'`);
+      }
+      expect(await readdir(dir)).toEqual([]); // `touch pwned`, `>out` never ran
+    } finally {
+      await one.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a session keeps the test driver state across commands, and reports errors per command', async () => {
     const uri = 'test:///default';
     expect(await virsh.run({ uri, args: ['destroy', '--domain', 'test'], timeoutMs: 10_000 })).toMatchObject({ ok: true });

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { access, chmod, chown, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeId } from '../../model/ids.js';
@@ -114,10 +114,45 @@ export async function processesUsing(dir: string): Promise<number[]> {
   return out;
 }
 
+/** Synchronous last resort when this process exits without `stop()`: kill what uses `dir`, remove it. */
+function killSync(dir: string): void {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    let cmd = '';
+    let env = '';
+    try {
+      cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      env = readFileSync(`/proc/${e}/environ`, 'utf8');
+    } catch {
+      /* ended, or not ours to read */
+    }
+    if (cmd.includes(dir) || env.includes(`=${dir}/`)) {
+      try {
+        process.kill(Number(e), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    /* best effort */
+  }
+}
+
 /**
  * Starts one unprivileged libvirt session daemon per node, each with its own socket, state and
  * `host_uuid`, guests under software emulation (`<domain type='qemu'>`, no `/dev/kvm`). The
- * daemons die with this process (`setpriv --pdeathsig KILL`) and stop idle after ten minutes.
+ * daemons die with this process (`setpriv --pdeathsig KILL`) and stop idle after ten minutes;
+ * if this process exits without `stop()`, an exit hook kills every process still using the
+ * daemons' directory (their QEMU guests outlive a killed libvirtd otherwise).
  * @param options - nodes, user, parent directory, start timeout
  * @returns the daemons, or why they could not start (the command and its error)
  * @example
@@ -145,9 +180,12 @@ export async function startSessionDaemons(options: SessionDaemonsOptions): Promi
   const hostUuids: Record<NodeId, string> = {};
   let stopped = false;
 
+  const onExit = (): void => killSync(dir);
+  process.once('exit', onExit);
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.removeListener('exit', onExit);
     const virsh = execFileVirsh();
     await Promise.all(
       Object.values(nodes).map(async (n) => {

@@ -118,8 +118,7 @@ export class LibvirtExecutor {
   private readonly nodeStates = new Map<NodeId, NodeState>();
   private readonly records = new Map<VmId, LibvirtVmRecord>();
   private readonly owned = new Set<VmId>();
-  private readonly images = new Set<string>();
-  private tmp: string | undefined;
+  private tmp: Promise<string> | undefined;
   private closed = false;
 
   /** @param options - nodes, VM records, runner, timeouts */
@@ -127,10 +126,7 @@ export class LibvirtExecutor {
     this.options = options;
     this.virsh = options.virsh ?? execFileVirsh();
     for (const [id, n] of Object.entries(options.nodes)) this.nodeStates.set(id, n.state ?? 'online');
-    for (const [id, r] of Object.entries(options.vms ?? {})) {
-      this.records.set(id, r);
-      if (r.state === 'sleeping') this.images.add(r.image);
-    }
+    for (const [id, r] of Object.entries(options.vms ?? {})) this.records.set(id, r);
     for (const vm of options.owned ?? []) this.owned.add(vm);
   }
 
@@ -372,7 +368,6 @@ export class LibvirtExecutor {
       if (state.startsWith('running') || state.startsWith('paused') || (!st.ok && st.failure.kind !== 'exit')) return this.fromVirsh(what, r.failure);
     }
     this.records.set(vm, { state: 'sleeping', host: from, image });
-    this.images.add(image);
     return r.ok ? STEP_OK : this.fromVirsh(what, r.failure);
   }
 
@@ -386,7 +381,6 @@ export class LibvirtExecutor {
     }
     this.records.delete(vm);
     this.owned.add(vm);
-    this.images.delete(rec.image);
     await rm(rec.image, { force: true }).catch(() => undefined);
     return r.ok ? STEP_OK : this.fromVirsh(what, r.failure);
   }
@@ -424,17 +418,19 @@ export class LibvirtExecutor {
     return m ? Number(m[1]) : undefined;
   }
 
-  private async tmpDir(): Promise<string> {
-    if (!this.tmp) {
-      this.tmp = await mkdtemp(join(tmpdir(), 'sy-virsh-'));
-      await chmod(this.tmp, 0o1777); // the daemons (maybe another user) read the XML and write images here
-    }
+  private tmpDir(): Promise<string> {
+    // one directory per executor, also when several boots ask at once
+    this.tmp ??= mkdtemp(join(tmpdir(), 'sy-virsh-')).then(async (dir) => {
+      await chmod(dir, 0o1777); // the daemons (maybe another user) read the XML and write images here
+      return dir;
+    });
     return this.tmp;
   }
 
   /**
    * Destroys the domains of owned VMs on every node (when `owned` was given or VMs were booted),
-   * removes the images this executor knows of when they are local files, closes virsh.
+   * removes the images of owned sleeping VMs when they are local files, closes virsh, removes its
+   * scratch directory (unless it holds the image of a sleeping VM it does not own).
    * Idempotent.
    */
   async cleanup(): Promise<void> {
@@ -447,13 +443,18 @@ export class LibvirtExecutor {
           for (const d of l.active) if (this.owned.has(d)) await this.run(n, ['destroy', '--domain', d], t);
         }),
       );
-      for (const img of this.images) await rm(img, { force: true }).catch(() => undefined);
-      this.images.clear();
+      for (const [vm, r] of this.records) if (r.state === 'sleeping' && this.owned.has(vm)) await rm(r.image, { force: true }).catch(() => undefined);
     }
     this.closed = true;
     await this.virsh.close();
-    if (this.tmp) await rm(this.tmp, { recursive: true, force: true }).catch(() => undefined);
+    const tmp = this.tmp;
     this.tmp = undefined;
+    if (tmp) {
+      const dir = await tmp;
+      // keep images of sleeping VMs this executor does not own: they are VMs, not scratch files
+      const keep = [...this.records].some(([vm, r]) => r.state === 'sleeping' && !this.owned.has(vm) && r.image.startsWith(`${dir}/`));
+      if (!keep) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 

@@ -18,7 +18,7 @@
  * with this process; {@link QemuExecutor.cleanup} kills every one and removes the directory.
  */
 import { rmSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -249,13 +249,15 @@ export class QemuExecutor implements Executor {
           }
         } catch (e) {
           errors.push(e instanceof StepError ? e.outcome.error.message : (e as Error).message);
+          queue.length = 0; // start nothing more
         }
       }
     };
     await Promise.all(Array.from({ length: width }, worker));
     if (errors.length > 0) {
       await this.cleanup();
-      throw new Error(`QEMU executor: provisioning failed: ${errors.join('; ')}`);
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+      throw new Error(`QEMU executor: provisioning failed: ${errors[0]}${more}`);
     }
   }
 
@@ -283,9 +285,9 @@ export class QemuExecutor implements Executor {
     );
     this.strays.set(proc, node.id);
     void proc.exited.then(() => this.strays.delete(proc));
-    if (this.cleaned) {
+    if (this.cleaned || node.dead) {
       await proc.kill();
-      throw new Error('QEMU executor already cleaned up');
+      throw new Error(this.cleaned ? 'QEMU executor already cleaned up' : `node ${q(node.id)} died`);
     }
     return proc;
   }
@@ -626,7 +628,9 @@ export class QemuExecutor implements Executor {
       } else if (v.state === 'sleeping') v.lost = true;
     }
     await Promise.all(kills);
-    await rm(n.dir, { recursive: true, force: true });
+    // Its disk is gone: the images on it (sockets stay until cleanup; nothing listens on them).
+    const files = await readdir(n.dir).catch(() => [] as string[]);
+    await Promise.all(files.filter((f) => /\.(img|ckpt)(\.tmp)?$/.test(f)).map((f) => unlink(join(n.dir, f)).catch(() => undefined)));
   }
 
   private async migrate(rec: VmRec, a: MigrateAction, signal: AbortSignal): Promise<void> {
@@ -692,6 +696,7 @@ export class QemuExecutor implements Executor {
     } catch (e) {
       return await giveUp('failed', `the destination did not start the guest (${(e as Error).message})`, false);
     }
+    if (to.dead) return await giveUp('failed', `node ${q(a.to)} died during the migration`, false);
     await source.quit();
     await unlink(sock).catch(() => undefined);
     if (!dest.alive) fail('failed', `${what}: the destination died right after the switch-over; vm ${q(rec.id)} is lost`);
@@ -719,8 +724,9 @@ export class QemuExecutor implements Executor {
       await proc.kill();
       throw e;
     }
-    if (signal.aborted) {
+    if (signal.aborted || to.dead) {
       await proc.kill();
+      if (to.dead) fail('node-lost', `${describe(a)}: node ${q(a.to)} died`);
       fail('cancelled', `${describe(a)}: aborted; the guest was stopped again`);
     }
     rec.process = proc;
@@ -767,6 +773,7 @@ export class QemuExecutor implements Executor {
       const s = await this.status(proc);
       if (s !== 'running') await proc.qmp.execute('cont');
       await this.waitStatus(proc, (x) => x === 'running', 5_000, what);
+      if (to.dead) fail('node-lost', `${what}: node ${q(a.to)} died`);
     } catch (e) {
       await proc.kill();
       await dropCopy();
