@@ -230,6 +230,14 @@ describe('continuous checkers: exact violations at an instant and on actions', (
     ]);
   });
 
+  it('counts only the VMs present at the instant (absent, or occupying no node)', () => {
+    for (const occupancy of [new Map([['a', ['n1', 'n2']]]), new Map([['a', ['n1', 'n2']], ['c', []]])]) {
+      expect(checkInstant(instance, { time: 1, occupancy }, [6]).map((v) => ({ message: v.message, vms: v.vms, nodes: v.nodes }))).toEqual([
+        { message: 'among #6 at t=1: a (n1, n2) do not occupy nodes inside one group', vms: ['a'], nodes: ['n1', 'n2'] },
+      ]);
+    }
+  });
+
   it('reports action violations with their time and action', () => {
     const at = (a: Parameters<typeof checkAction>[1]) =>
       checkAction(instance, a).map((v) => ({ ...pick(v), time: v.time, action: v.action, constraint: v.constraint }));
@@ -266,7 +274,7 @@ describe('continuous checkers: exact violations at an instant and on actions', (
   });
 
   it('rejects an index with no constraint, naming it', () => {
-    expect(() => checkConstraint(instance, 99, source)).toThrow(/no constraint #99 \(the instance has 28\)/);
+    expect(() => checkConstraint(instance, 99, source)).toThrow('constraints[99]: no constraint #99 (the instance has 28)');
     expect(() => checkConstraint(instance, -1, source)).toThrow(/no constraint #-1/);
     expect(() => checkConstraint(instance, 1.5, source)).toThrow(/no constraint #1.5/);
     expect(() => checkInstant(instance, { time: 0, occupancy: new Map() }, [28])).toThrow(/constraints\[28\]|no constraint #28/);

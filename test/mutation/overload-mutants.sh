@@ -38,7 +38,7 @@ for factor in 1.05 1.001; do
     if (cd "$dir" && npx vitest run test/plan/verify > "$dir.raw" 2>&1); then status=SURVIVED; survived=1; else status=killed; fi
     sed 's/\x1b\[[0-9;]*m//g' "$dir.raw" > "$dir.log"
     echo "$status x$factor in $where:$(grep -E '^ *Tests +[0-9]' "$dir.log" | tr -s ' ')"
-    { grep -E '^ *FAIL ' "$dir.log" || true; } | sed 's/^ */    /' | head -4
+    { grep -E '^ *FAIL ' "$dir.log" || true; } | sed 's/^ */    /' | head -4 || true
   done
 done
 exit $survived

@@ -15,7 +15,8 @@ for (const r of reports) {
     continue;
   }
   const report = JSON.parse(readFileSync(r, 'utf8'));
-  for (const [file, { mutants }] of Object.entries(report.files)) files.set(file, { mutants, from: r });
+  // Batches over line ranges of one file add up.
+  for (const [file, { mutants }] of Object.entries(report.files)) files.set(file, { mutants: [...(files.get(file)?.mutants ?? []), ...mutants] });
 }
 const pad = (s, n) => String(s).padStart(n);
 console.log(`${'file'.padEnd(36)} ${pad('score', 7)} ${pad('killed', 7)} ${pad('timeout', 7)} ${pad('survived', 8)} ${pad('nocov', 6)} ${pad('errors', 6)}`);

@@ -22,7 +22,7 @@ export default {
   mutate,
   // Only what vitest needs is copied into the sandbox.
   ignorePatterns: ['dist', 'bench', 'examples', 'coverage', 'docs', '.ci', '*.log'],
-  tempDirName: 'coverage/stryker-tmp',
+  tempDirName: `coverage/stryker-tmp-${name}`,
   reporters: ['clear-text', 'progress', 'json', 'html'],
   clearTextReporter: { allowColor: false, logTests: false, reportTests: false, reportMutants: false, reportScoreTable: true },
   jsonReporter: { fileName: `coverage/mutation/${name}.json` },

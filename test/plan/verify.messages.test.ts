@@ -344,3 +344,142 @@ describe('verifyPlan messages: target, stats, infeasible plans', () => {
     expect(verifyPlan(inst, noList).violations).toEqual([{ code: 'infeasible', message: 'an infeasible plan gives no reasons' }]);
   });
 });
+
+describe('verifyPlan edge cases at the boundaries of its checks', () => {
+  it('ignores a stray vm field on a node action', () => {
+    const actions = [{ id: 0, type: 'bootNode', node: 'n4', vm: 'ghost', start: 0, end: 1 }] as unknown as Action[];
+    expect(run(actions, targetFrom(inst, {}, { n4: 'online' }))).toEqual([]);
+  });
+
+  it('accepts a load exactly at capacity plus the tolerance (1e-9 of it), not above', () => {
+    const cap = 1000;
+    const at = (demand: number) => {
+      const i = makeInstance({
+        nodes: [
+          { id: 'n1', capacity: { cpu: cap } },
+          { id: 'n2', capacity: { cpu: 2 * cap } },
+        ],
+        vms: [{ id: 'v', demand: { cpu: demand }, state: 'running', host: 'n2' }],
+      });
+      const actions: Action[] = [{ id: 0, type: 'migrate', vm: 'v', from: 'n2', to: 'n1', start: 0, end: 1 }];
+      return verifyPlan(i, mkPlan(i, actions, targetFrom(i, { v: ['running', 'n1'] }))).violations;
+    };
+    const edge = cap + 1e-9 * cap;
+    expect(at(edge)).toEqual([]);
+    expect(at(edge + 1e-6).map((x) => x.code)).toEqual(['capacity']);
+  });
+
+  it('does not replay an action naming an unknown node (one violation, not a cascade)', () => {
+    const actions: Action[] = [{ id: 7, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n8', start: 0, end: 1 }];
+    expect(run(actions, targetFrom(inst))).toEqual([ill(7, 'action 7 (migrate vm1 n1→n8) at t=0: unknown node n8', ['vm1'], ['n1', 'n8'], 0)]);
+  });
+
+  it('reports an action after itself as a cycle only, even when it takes time', () => {
+    const actions: Action[] = [{ id: 4, type: 'bootNode', node: 'n4', start: 0, end: 5, after: [4] }];
+    expect(run(actions, targetFrom(inst, {}, { n4: 'online' }))).toEqual([
+      { code: 'after', message: 'action 4 (bootNode n4): after names the action itself', action: 4 },
+    ]);
+  });
+
+  it('checks after only between finite times, and allows a start within the time slack of the end it follows', () => {
+    const early = [
+      { id: 0, type: 'migrate', vm: 'vm1', from: 'n1', to: 'n3', start: 0, end: 4 },
+      { id: 1, type: 'boot', vm: 'vm3', to: 'n3', start: -Infinity, end: 5, after: [0] },
+    ] as Action[];
+    expect(run(early, targetFrom(inst, { vm1: ['running', 'n3'] })).map((x) => x.message)).toEqual([
+      'action 1 (boot vm3 on n3): start -Infinity and end 5 must be finite numbers',
+    ]);
+    const slack = 4 - 4 * 1e-9;
+    const touching: Action[] = [early[0]!, { id: 1, type: 'boot', vm: 'vm3', to: 'n3', start: slack, end: 5, after: [0] }];
+    expect(run(touching, targetFrom(inst, { vm1: ['running', 'n3'], vm3: ['running', 'n3'] }))).toEqual([]);
+  });
+
+  it('does not call a shutdown lost when a terminated constraint asks for it', () => {
+    const i = makeInstance({
+      nodes: [{ id: 'n1', capacity: { cpu: 4 } }],
+      vms: [{ id: 'v', demand: { cpu: 1 }, state: 'running', host: 'n1' }],
+      constraints: [{ type: 'terminated', vms: ['v'] }],
+    });
+    const actions: Action[] = [{ id: 0, type: 'shutdown', vm: 'v', from: 'n1', start: 0, end: 1 }];
+    expect(verifyPlan(i, mkPlan(i, actions, targetFrom(i, { v: ['terminated'] }))).violations).toEqual([]);
+  });
+});
+
+describe('verifyPlan limits and overloads on several nodes at one instant', () => {
+  const three = (limits: Limits) =>
+    makeInstance({
+      nodes: ['n1', 'n2', 'n3', 'n4'].map((id) => ({ id, capacity: { cpu: 16, memory: 8192 } })),
+      vms: ['a', 'b', 'c'].map((id, k) => ({ id, demand: { cpu: 1, memory: 1 }, state: 'running' as const, host: `n${k + 1}` })),
+      limits,
+    });
+
+  it('names only the migrations on the node beyond maxMigrationsPerNode, once per episode', () => {
+    const i = makeInstance({
+      nodes: ['n1', 'n2', 'n3', 'n4', 'n5'].map((id) => ({ id, capacity: { cpu: 16, memory: 8192 } })),
+      vms: [
+        ...['a', 'b', 'c'].map((id, k) => ({ id, demand: { cpu: 1, memory: 1 }, state: 'running' as const, host: `n${k + 1}` })),
+        { id: 'w', demand: { cpu: 1, memory: 1 }, state: 'waiting' as const },
+      ],
+      limits: { maxMigrationsPerNode: 1, maxParallelMigrations: 10 },
+    });
+    // Two migrations onto n4 from t=1 to t=3, c moving elsewhere meanwhile, and a boot onto n4
+    // at t=2 while the episode is still open.
+    const actions: Action[] = [
+      { id: 0, type: 'migrate', vm: 'a', from: 'n1', to: 'n4', start: 0, end: 4 },
+      { id: 1, type: 'migrate', vm: 'b', from: 'n2', to: 'n4', start: 1, end: 3 },
+      { id: 2, type: 'migrate', vm: 'c', from: 'n3', to: 'n5', start: 1, end: 5 },
+      { id: 3, type: 'boot', vm: 'w', to: 'n4', start: 2, end: 3 },
+    ];
+    const target = targetFrom(i, { a: ['running', 'n4'], b: ['running', 'n4'], c: ['running', 'n5'], w: ['running', 'n4'] });
+    expect(verifyPlan(i, mkPlan(i, actions, target)).violations).toEqual([
+      {
+        code: 'limit',
+        message: 'node n4 at t=1: 2 migrations in flight (actions 0, 1), more than maxMigrationsPerNode 1',
+        nodes: ['n4'],
+        vms: ['a', 'b'],
+        action: 1,
+        time: 1,
+      },
+    ]);
+  });
+
+  it('reports a global limit episode once, naming the migration that started last (even at position 0)', () => {
+    const i = three({ maxParallelMigrations: 1 });
+    const actions: Action[] = [
+      { id: 5, type: 'migrate', vm: 'b', from: 'n2', to: 'n4', start: 1, end: 6 },
+      { id: 1, type: 'migrate', vm: 'a', from: 'n1', to: 'n4', start: 0, end: 6 },
+      { id: 2, type: 'migrate', vm: 'c', from: 'n3', to: 'n2', start: 2, end: 2 },
+    ];
+    const target = targetFrom(i, { a: ['running', 'n4'], b: ['running', 'n4'], c: ['running', 'n2'] });
+    expect(verifyPlan(i, mkPlan(i, actions, target)).violations).toEqual([
+      {
+        code: 'limit',
+        message: 'at t=1: 2 migrations in flight (actions 1, 5), more than maxParallelMigrations 1',
+        vms: ['a', 'b'],
+        action: 5,
+        time: 1,
+      },
+    ]);
+  });
+
+  it('names the overloaded node when another node is touched first at the same instant', () => {
+    const i = makeInstance({
+      nodes: [
+        { id: 'n1', capacity: { cpu: 4 } },
+        { id: 'n2', capacity: { cpu: 4 } },
+      ],
+      vms: [
+        { id: 'small', demand: { cpu: 1 }, state: 'waiting' },
+        { id: 'big', demand: { cpu: 5 }, state: 'waiting' },
+      ],
+    });
+    const actions: Action[] = [
+      { id: 0, type: 'boot', vm: 'small', to: 'n1', start: 0, end: 1 },
+      { id: 1, type: 'boot', vm: 'big', to: 'n2', start: 0, end: 1 },
+    ];
+    const vs = verifyPlan(i, mkPlan(i, actions, targetFrom(i, { small: ['running', 'n1'], big: ['running', 'n2'] }))).violations;
+    expect(vs).toEqual([
+      { code: 'capacity', message: 'node n2 at t=0: cpu load 5 exceeds capacity 4, brought by action 1 (boot big on n2)', nodes: ['n2'], vms: ['big'], action: 1, time: 0 },
+    ]);
+  });
+});
