@@ -180,11 +180,18 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
           const settled: number[] = [];
           for (let n = 0; n < p.nNodes; n++) if (!busy[n]) settled.push(n);
           const ctx = looseContext(p);
+          const saved = { base: Int32Array.from(base), free: Uint8Array.from(free) };
           const left = new Set(placeLooseGreedy(p, base, load, count, loose, settled, ctx));
           for (const v of loose) if (!left.has(v)) free[v] = 0;
           const before = new Map(clusters);
           shedOverloadGreedy(p, base, load, count, clusters, settled, ctx);
           for (const [n, vms] of before) if (!clusters.has(n)) for (const v of vms) free[v] = 0;
+          // All or nothing: a greedy placement could block an exact fit of what it left (an
+          // exact-fit puzzle), so when anything is left the exact repair gets the whole problem.
+          if (left.size > 0 || clusters.size > 0) {
+            base = saved.base;
+            free = saved.free;
+          }
         }
       } else {
         // Consolidation: the keep-set bound, and the packing at it (aggregatable problems) as a start.
