@@ -53,6 +53,8 @@ async function main(): Promise<void> {
       boots: plan.actions.filter((a) => a.type === 'boot').length,
       makespan: stats?.makespan,
       maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      // CPU of every thread of the process (main and workers), seconds: less noisy than wall on a shared machine.
+      cpuS: Math.round((process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e5) / 10,
     })}\n`,
   );
   process.exit(0);

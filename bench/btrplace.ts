@@ -29,6 +29,8 @@ export interface BtrPlaceBenchRow {
   readonly migrationLowerBound?: number;
   readonly boots?: number;
   readonly maxRssMB?: number;
+  /** CPU seconds of the child (all threads). */
+  readonly cpuS?: number;
   readonly note?: string;
 }
 
@@ -83,7 +85,7 @@ export function runBtrPlaceBench(files: readonly string[], options: { timeLimitS
         const why = r.signal === 'SIGTERM' ? 'killed after 180 s' : (r.stderr ?? '').trim().split('\n').slice(0, 2).join(' ');
         row = { file: basename(file), status: 'error', wallMs, note: why };
       }
-      options.log?.(`${row.file}: ${row.status}${row.valid === false ? ' (INVALID)' : ''}, ${(wallMs / 1000).toFixed(1)} s, ${row.maxRssMB ?? '?'} MiB`);
+      options.log?.(`${row.file}: ${row.status}${row.valid === false ? ' (INVALID)' : ''}, ${(wallMs / 1000).toFixed(1)} s wall, ${row.cpuS ?? '?'} s CPU, ${row.maxRssMB ?? '?'} MiB`);
       rows.push(row);
     }
   }
@@ -99,14 +101,14 @@ const n = (v: number | undefined): string => (v === undefined ? '' : v.toLocaleS
  * @returns the table
  */
 export function formatBtrPlaceMarkdown(rows: readonly BtrPlaceBenchRow[], limitS = 10): string {
-  const head = `| file (\`--time-limit ${limitS}\`) | VMs | to boot | constraints | status | wall s | read s | solve s | plan s | peak MiB | migrations | migrated | bound | within 15 s / 1 GiB |`;
-  const sep = '|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|';
+  const head = `| file (\`--time-limit ${limitS}\`) | VMs | to boot | constraints | status | wall s | CPU s | read s | solve s | plan s | peak MiB | migrations | migrated | bound | within 15 s / 1 GiB |`;
+  const sep = '|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|';
   const body = rows.map((r) => {
     const tdsc = /^(li|nr)-/.test(r.file);
     const within = r.valid === true && r.wallMs <= 15_000 && (r.maxRssMB ?? Infinity) <= 1024;
     const status = r.status === 'error' ? `error: ${r.note ?? ''}` : `${r.status}${r.valid === false ? ' INVALID' : ''}`;
     const s = (ms: number | undefined): string => (ms === undefined ? '' : (ms / 1000).toFixed(1));
-    return `| ${r.file} | ${n(r.vms)} | ${n(r.toBoot)} | ${n(r.constraints)} | ${status} | ${s(r.wallMs)} | ${s(r.readMs)} | ${s(r.solveMs)} | ${s(r.planMs)} | ${n(r.maxRssMB)} | ${n(r.migrations)} | ${n(r.migratedMemory)} | ${n(r.migrationLowerBound)} | ${tdsc ? (within ? 'yes' : '**no**') : ''} |`;
+    return `| ${r.file} | ${n(r.vms)} | ${n(r.toBoot)} | ${n(r.constraints)} | ${status} | ${s(r.wallMs)} | ${r.cpuS ?? ''} | ${s(r.readMs)} | ${s(r.solveMs)} | ${s(r.planMs)} | ${n(r.maxRssMB)} | ${n(r.migrations)} | ${n(r.migratedMemory)} | ${n(r.migrationLowerBound)} | ${tdsc ? (within ? 'yes' : '**no**') : ''} |`;
   });
   return [head, sep, ...body].join('\n');
 }

@@ -17,12 +17,12 @@ import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from '../solvers/answer.js';
 import { encodeIndex, nodeLoads } from '../solvers/encode.js';
-import { placeLooseGreedy } from '../solvers/loose.js';
+import { looseContext, placeLooseGreedy, shedOverloadGreedy } from '../solvers/loose.js';
 import { canPack } from '../solvers/aggregate.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
-import { NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
+import { canHost, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
 import { misplacedVms, overloadBound } from '../solvers/repair.js';
 import { startOf } from '../solvers/start.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
@@ -151,27 +151,51 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const volume = volumeNodeBound(p);
 
       let base: Int32Array;
+      let migrationLowerBound: number | undefined;
       let keep: KeepSetBounds | undefined;
       let free: Uint8Array = new Uint8Array(p.nVms);
       if (repairMode) {
         base = sourceAssignment(p);
         free = Uint8Array.from(decision.repair);
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && base[v]! < 0) free[v] = 1;
-        // VMs with no node (to boot, or from failed nodes): a greedy pass here first, on the nodes
-        // not under repair; only those it cannot place go to the partitions (see loose.ts).
+        // The migration bound is what the source's overloaded nodes must shed (before any pass).
+        const b = overloadBound(p, base);
+        if (Number.isFinite(b)) migrationLowerBound = b;
+        // Greedy passes here first, on the main thread and without a deadline (they are linear in
+        // the VMs they move): VMs with no node (to boot, or from failed nodes), then nodes that are
+        // overloaded and break nothing else; onto nodes not under repair (see loose.ts). Only what
+        // they cannot do goes to the partitions: under load, a partition task cut off at the
+        // deadline lost its whole repair and sent the solve to the whole-cluster fallback.
         const loose: number[] = [];
+        const clusters = new Map<number, number[]>();
         const busy = new Uint8Array(p.nNodes);
         for (let v = 0; v < p.nVms; v++) {
           if (!free[v]) continue;
-          if (base[v]! < 0) loose.push(v);
-          else busy[base[v]!] = 1;
+          const n = base[v]!;
+          if (n < 0) loose.push(v);
+          else {
+            busy[n] = 1;
+            (clusters.get(n) ?? clusters.set(n, []).get(n)!).push(v);
+          }
         }
-        if (loose.length > 0) {
+        for (const [n, vms] of [...clusters]) if (!vms.every((v) => canHost(p, v, n))) clusters.delete(n);
+        if (loose.length > 0 || clusters.size > 0) {
           const { load, count } = nodeLoads(p, base);
           const settled: number[] = [];
           for (let n = 0; n < p.nNodes; n++) if (!busy[n]) settled.push(n);
-          const left = new Set(placeLooseGreedy(p, base, load, count, loose, settled));
+          const ctx = looseContext(p);
+          const saved = { base: Int32Array.from(base), free: Uint8Array.from(free) };
+          const left = new Set(placeLooseGreedy(p, base, load, count, loose, settled, ctx));
           for (const v of loose) if (!left.has(v)) free[v] = 0;
+          const before = new Map(clusters);
+          shedOverloadGreedy(p, base, load, count, clusters, settled, ctx);
+          for (const [n, vms] of before) if (!clusters.has(n)) for (const v of vms) free[v] = 0;
+          // All or nothing: a greedy placement could block an exact fit of what it left (an
+          // exact-fit puzzle), so when anything is left the exact repair gets the whole problem.
+          if (left.size > 0 || clusters.size > 0) {
+            base = saved.base;
+            free = saved.free;
+          }
         }
       } else {
         // Consolidation: the keep-set bound, and the packing at it (aggregatable problems) as a start.
@@ -190,11 +214,6 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       if (p.objective.kind === 'consolidate') {
         keep ??= await keepSetBounds(p, pool, backend, Math.min(1000, remaining() * 0.05));
         nodeBound = Math.max(nodeBound, keep.nodes);
-      }
-      let migrationLowerBound: number | undefined;
-      if (repairMode) {
-        const b = overloadBound(p, base);
-        if (Number.isFinite(b)) migrationLowerBound = b;
       }
       const groups = partitionNodes(p, ix, options.partition ?? 'auto', options.partitionSize ?? 250);
       const groupOfNode = new Int32Array(p.nNodes).fill(-1);
@@ -242,7 +261,9 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       // budget: 20 groups on 2 workers ran far past the limit).
       const runPass = (gis: readonly number[], assign: Int32Array, repair: boolean, slice: () => number) =>
         inTurn(gis, Math.max(1, pool.size), (gi) =>
-            pool
+          remaining() < 50
+            ? Promise.resolve({ gi, run: { ok: false as const, reason: 'deadline' as const, message: 'no time left for this group' } })
+            : pool
               .run(
                 {
                   kind: 'partition',
@@ -252,7 +273,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
                   nodes: groups[gi]!,
                   free: repair ? Int32Array.from(freeOf[gi]!) : new Int32Array(0),
                   seed: solveOptions.seed + gi,
-                  timeLimitMs: slice(),
+                  timeLimitMs: Math.min(slice(), remaining()),
                   improve: !repair,
                   stop,
                   index,

@@ -418,8 +418,18 @@ export function repairClusters(
   if (loose.length > 0 || clusters.size > 0) {
     const settled = Array.from(universe).filter((n) => !clusters.has(n));
     const ctx = looseContext(p);
+    const saved = { current: Int32Array.from(current), load: Float64Array.from(load), count: Int32Array.from(count), loose, clusters: new Map(clusters) };
     if (loose.length > 0) loose = placeLooseGreedy(p, current, load, count, loose, settled, ctx);
     if (clusters.size > 0) shedOverloadGreedy(p, current, load, count, clusters, settled, ctx);
+    // All or nothing: what the greedy placed could block an exact fit of what it left.
+    if (loose.length > 0 || clusters.size > 0) {
+      current.set(saved.current);
+      load.set(saved.load);
+      count.set(saved.count);
+      loose = saved.loose;
+      clusters.clear();
+      for (const [n, vms] of saved.clusters) clusters.set(n, vms);
+    }
   }
   // Clusters of up to `perCluster` nodes' misplaced VMs (each solve has a fixed cost), then the
   // VMs not placed yet by batches of ten.
