@@ -16,6 +16,9 @@ export interface DefaultSolverOptions {
   readonly lns?: Omit<LnsSolverOptions, 'startSolver'>;
 }
 
+/** Largest number of running VMs for which a `minMigrations` solve tries the exhaustive search first. */
+const SMALL_REPAIR_VMS = 60;
+
 /** Whether `a` is strictly better than `b` for the instance's objective (valid answers only). */
 function better(instance: Instance, a: PlacementFound, b: PlacementFound): boolean {
   if (objectiveOf(instance).type === 'consolidate' && a.nodesUsed !== b.nodesUsed) return a.nodesUsed < b.nodesUsed;
@@ -78,6 +81,12 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
       const o: SolveOptions = { ...given, decision };
       const left = (): SolveOptions => ({ ...o, timeLimitMs: Math.max(1, o.timeLimitMs - (o.now() - t0)) });
       if (objectiveOf(instance).type === 'minMigrations') {
+        // Small instances: the exhaustive search of placeInstance proves the optimum at once
+        // (memory, then migrations, then remote resumes); its answer stands when proved.
+        if (decision.running.length <= SMALL_REPAIR_VMS) {
+          const small = await placeInstance(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.3 });
+          if (small.status === 'optimal') return small;
+        }
         const repaired = await lnsSolver({ ...options.lns, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
         if (repaired.status !== 'infeasible' && checkConfiguration(instance, repaired.target).length === 0) return repaired;
         const placed = await placeInstance(instance, left());

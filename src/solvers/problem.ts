@@ -461,6 +461,8 @@ export interface AssignmentStats {
   readonly migratedMemory: number;
   /** Number of migrations. */
   readonly migrations: number;
+  /** Sleeping VMs resumed on another node than the one holding their image. */
+  readonly remoteResumes: number;
   /** Largest load ratio on the balance resource (`balance` objective), else 0. */
   readonly peakRatio: number;
 }
@@ -475,6 +477,7 @@ export function assignmentStats(p: DenseProblem, assign: Int32Array): Assignment
   const used = new Uint8Array(p.nNodes);
   let migratedMemory = 0;
   let migrations = 0;
+  let remoteResumes = 0;
   const r = p.objective.kind === 'balance' ? p.objective.r : -1;
   const load = r >= 0 ? new Float64Array(p.nNodes) : undefined;
   for (let v = 0; v < p.nVms; v++) {
@@ -484,7 +487,7 @@ export function assignmentStats(p: DenseProblem, assign: Int32Array): Assignment
     if (p.srcRunning[v] && p.home[v] !== n) {
       migratedMemory += p.moveCost[v]!;
       migrations++;
-    }
+    } else if (!p.srcRunning[v] && p.home[v]! >= 0 && p.home[v] !== n) remoteResumes++;
     if (load) load[n]! += p.demand[v * p.R + r]!;
   }
   let nodesUsed = 0;
@@ -498,7 +501,7 @@ export function assignmentStats(p: DenseProblem, assign: Int32Array): Assignment
       else if (load[n]! > 0) peakRatio = Infinity;
     }
   }
-  return { nodesUsed, migratedMemory, migrations, peakRatio };
+  return { nodesUsed, migratedMemory, migrations, remoteResumes, peakRatio };
 }
 
 /**
