@@ -325,8 +325,19 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
       case 'maxOnline':
         onlineBounds.push({ nodes: Int32Array.from(indicesOf(ix.nodeIndex, c.nodes)), amount: c.amount, source });
         break;
-      default:
+      // Read above (node modes, pins, reservations) or by the decide stage (states): nothing here.
+      case 'root':
+      case 'quarantine':
+      case 'overbook':
+      case 'online':
+      case 'offline':
+      case 'reserved':
+      case 'running':
+      case 'sleeping':
+      case 'terminated':
         break;
+      default:
+        return unhandled(c);
     }
   });
   const domain = new Int32Array(V).fill(-1);
@@ -555,4 +566,9 @@ export function fromConfiguration(ix: IndexedInstance, configuration: Configurat
     if (v !== undefined && n !== undefined) a[v] = n;
   }
   return a;
+}
+
+/** A constraint type no case handles: the compiler rejects the call (its argument is `never`). */
+function unhandled(c: never): never {
+  throw new Error(`constraint type not compiled: ${(c as { type: string }).type}`);
 }
