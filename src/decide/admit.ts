@@ -4,6 +4,7 @@ import type { StateAnalysis, VjobGroup } from './states.js';
 import type { VjobId } from '../model/ids.js';
 import { decreasing, greedyInsert, type HeuristicContext, repairInsert } from '../place/heuristic.js';
 import type { PlacementProblem } from '../place/problem.js';
+import { OBJECTIVES } from '../place/objective.js';
 import { searchPlacement } from '../place/search.js';
 import { PlacementState } from '../place/state.js';
 
@@ -82,7 +83,7 @@ export function admitVjobs(
   const vmsOf = (g: VjobGroup): number[] => [...g.vms].map((v) => p.kOf[v]!).filter((k) => k >= 0);
   // At scale, next fit (a rotating first fit) rather than a scan of every node per VM: this
   // placement only has to show that the vjobs fit (the solvers improve it).
-  const choice = p.K * p.N > 20_000_000 ? 'first' : p.objective.kind === 'consolidate' ? 'pack' : 'spread';
+  const choice = p.K * p.N > 20_000_000 ? 'first' : OBJECTIVES[p.objective.kind].strategy;
 
   // Load of running VMs whose vjob is not decided yet, on their node.
   const pending = new Float64Array(p.N * R);

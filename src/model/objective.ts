@@ -28,6 +28,25 @@ export const OBJECTIVE_TYPES = ['consolidate', 'balance', 'minMigrations'] as co
 /** The objective used when an instance names none: repair only, move as little as possible. */
 export const DEFAULT_OBJECTIVE: Objective = { type: 'minMigrations' };
 
+/** Relative tolerance when comparing two terms of an objective value (ratios are floats). */
+export const OBJECTIVE_EPSILON = 1e-9;
+
+/**
+ * Compares two terms of an objective value (lower is better) within a relative tolerance of
+ * {@link OBJECTIVE_EPSILON}: the one comparison every solver uses.
+ * @param a - a term
+ * @param b - the same term of another value
+ * @returns -1 when `a` is better, 1 when `b` is, 0 when equal within tolerance
+ * @example
+ * ```ts
+ * compareTerms(0.5, 0.5 + 1e-12); // 0
+ * ```
+ */
+export function compareTerms(a: number, b: number): number {
+  const t = OBJECTIVE_EPSILON * Math.max(1, Math.abs(a), Math.abs(b));
+  return a < b - t ? -1 : a > b + t ? 1 : 0;
+}
+
 /** Durations of actions (FORMAT.md `durations`), every field optional in the input. */
 export interface Durations {
   /** MiB/s between nodes of one site. */

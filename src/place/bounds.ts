@@ -100,6 +100,27 @@ export function migrationLowerBound(p: PlacementProblem, vms: ArrayLike<number>)
 }
 
 /**
+ * A lower bound on the number of migrations of any placement of `vms`: the running VMs whose
+ * static domain excludes their source node must move.
+ * @param p - the problem
+ * @param vms - the problem VMs that run
+ * @returns the bound
+ * @example
+ * ```ts
+ * migrationCountLowerBound(p, running); // VMs on banned or offline nodes, at least
+ * ```
+ */
+export function migrationCountLowerBound(p: PlacementProblem, vms: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < vms.length; i++) {
+    const k = vms[i]!;
+    const s = p.source[k]!;
+    if (s >= 0 && ((p.domain[k]![s >>> 5]! >>> (s & 31)) & 1) === 0) m++;
+  }
+  return m;
+}
+
+/**
  * A lower bound on the peak load ratio (`balance`) of any placement of `vms`: the larger of the
  * total demand over the total capacity of the candidate nodes, and, for each VM, the smallest
  * ratio it would make alone on a node of its domain.

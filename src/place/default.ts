@@ -4,6 +4,7 @@ import type { Instance } from '../model/instance.js';
 import { objectiveOf } from '../model/instance.js';
 import { mipSolver } from '../solvers/mip.js';
 import { lazyRunner } from '../solvers/pool.js';
+import type { ValueKey } from '../solvers/neighbourhood.js';
 import { lnsSolver, type LnsSolverOptions } from './lns.js';
 import { placeInstance } from './place.js';
 import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
@@ -15,6 +16,9 @@ export interface DefaultSolverOptions {
   /** Options passed to the LNS stage (backend, runner, ...). */
   readonly lns?: Omit<LnsSolverOptions, 'startSolver'>;
 }
+
+/** Largest number of running VMs for which a `minMigrations` solve tries the exhaustive search first. */
+const SMALL_REPAIR_VMS = 60;
 
 /** Whether `a` is strictly better than `b` for the instance's objective (valid answers only). */
 function better(instance: Instance, a: PlacementFound, b: PlacementFound): boolean {
@@ -81,13 +85,19 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
       const consolidating = objectiveOf(instance).type === 'consolidate';
       const lnsOptions = report === undefined ? options.lns : {
         ...options.lns,
-        onImprove: (q: { readonly atMs: number; readonly value: readonly [number, number] }) => {
+        onImprove: (q: { readonly atMs: number; readonly value: ValueKey }) => {
           options.lns?.onImprove?.(q);
           report({ phase: 'improve', best: consolidating ? { nodes: q.value[0], migratedMemory: q.value[1] } : { migratedMemory: q.value[1] }, timeLeftMs: o.timeLimitMs - q.atMs });
         },
       };
       if (objectiveOf(instance).type === 'minMigrations') {
         report?.({ phase: 'repair', timeLeftMs: o.timeLimitMs - (o.now() - t0) });
+        // Small instances: the exhaustive search of placeInstance proves the optimum at once
+        // (memory, then migrations, then remote resumes); its answer stands when proved.
+        if (decision.running.length <= SMALL_REPAIR_VMS) {
+          const small = await placeInstance(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.3 });
+          if (small.status === 'optimal') return small;
+        }
         const repaired = await lnsSolver({ ...lnsOptions, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
         if (repaired.status !== 'infeasible' && (repaired.checked === true || checkConfiguration(instance, repaired.target).length === 0)) return repaired;
         report?.({ phase: 'search', timeLeftMs: o.timeLimitMs - (o.now() - t0) });

@@ -17,7 +17,7 @@ import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } 
 import type { EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, balanceFormulation, balancePacking, perVmFormulation } from '../solvers/mip.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
-import { better, valueKey } from '../solvers/neighbourhood.js';
+import { better, valueKey, type ValueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
 import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
@@ -57,9 +57,9 @@ export interface LnsSolverOptions {
   readonly name?: string;
   /**
    * Called at every improvement of the best answer, with the time since the solve started and
-   * its value (used nodes or peak ratio, then migrated memory). For reports and benchmarks.
+   * its value (used nodes or peak ratio, then migrated memory, then migrations). For reports and benchmarks.
    */
-  readonly onImprove?: (progress: { readonly atMs: number; readonly value: readonly [number, number] }) => void;
+  readonly onImprove?: (progress: { readonly atMs: number; readonly value: ValueKey }) => void;
 }
 
 /** Milliseconds a task may run past the deadline before its worker is cut off. */

@@ -22,7 +22,7 @@ import { canPack } from '../solvers/aggregate.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
-import { canHost, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
+import { assignmentStats, canHost, NODE_OFF, sourceAssignment, type DenseProblem } from '../solvers/problem.js';
 import { misplacedVms, overloadBound } from '../solvers/repair.js';
 import { startOf } from '../solvers/start.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
@@ -334,7 +334,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const allRepaired = merge(merged, base, results);
       let improvedValid = false;
       // Pass 2, improvement by LNS inside each group, sharing the time left.
-      const atBound = migrationLowerBound !== undefined && valueKey(p, merged)[1] <= migrationLowerBound + 1e-6;
+      const atBound = migrationLowerBound !== undefined && assignmentStats(p, merged).migratedMemory <= migrationLowerBound + 1e-6;
       if (improve && allRepaired && !atBound && p.objective.kind !== 'balance' && remaining() > 200 && Atomics.load(stop, 0) === 0) {
         const rounds = Math.max(1, Math.ceil(groups.length / Math.max(1, pool.size)));
         const slice = Math.max(1, (remaining() - 100) / rounds);
@@ -382,7 +382,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'the partitioned repair found no valid placement within the time limit' }], unproved: true };
       }
       return answerOf(instance, ix, p, answer, {
-        proved: migrationLowerBound !== undefined && valueKey(p, answer)[1] <= migrationLowerBound + 1e-6,
+        proved: migrationLowerBound !== undefined && assignmentStats(p, answer).migratedMemory <= migrationLowerBound + 1e-6,
         lowerBound: nodeBound,
         ...(migrationLowerBound === undefined ? {} : { migrationLowerBound }),
         solver: name,

@@ -11,9 +11,9 @@ import type { IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { createRandom } from '../util/random.js';
-import { migrationLowerBound, nodeLowerBound, peakLowerBound } from './bounds.js';
+import { migrationCountLowerBound, migrationLowerBound, nodeLowerBound, peakLowerBound } from './bounds.js';
 import { heuristicAssign, heuristicContext } from './heuristic.js';
-import { boundValue, compareValues, valueOf, type ObjectiveValue } from './objective.js';
+import { boundValue, compareValues, valueOf, type KnownBounds, type ObjectiveValue } from './objective.js';
 import { NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from './problem.js';
 import { searchPlacement } from './search.js';
 import { PlacementState } from './state.js';
@@ -57,6 +57,8 @@ export interface PreparedPlacement {
   readonly nodeBound: number;
   readonly peakBound: number;
   readonly migrationBound: number;
+  /** Lower bound on the number of migrations. */
+  readonly migrationCountBound: number;
 }
 
 /** {@link preparePlacement}'s answer: ready to place, or already known infeasible. */
@@ -103,8 +105,13 @@ export function preparePlacement(instance: Instance, options: PlaceOptions): Pre
       nodeBound: nodeLowerBound(problem, running),
       peakBound: peakLowerBound(problem, running),
       migrationBound: migrationLowerBound(problem, running),
+      migrationCountBound: migrationCountLowerBound(problem, running),
     },
   };
+}
+
+function knownBounds(prepared: PreparedPlacement): KnownBounds {
+  return { nodes: prepared.nodeBound, peak: prepared.peakBound, migration: prepared.migrationBound, migrations: prepared.migrationCountBound };
 }
 
 /**
@@ -174,7 +181,7 @@ export function finishPlacement(prepared: PreparedPlacement, assign: Int32Array,
   const target = targetConfiguration(prepared, s.assign);
   if (checkConfiguration(prepared.instance, target).length > 0) return undefined;
   const value = valueOf(s);
-  const bound = boundValue(p, prepared.nodeBound, prepared.peakBound, prepared.migrationBound);
+  const bound = boundValue(p, knownBounds(prepared));
   const optimal = prepared.admissionProved && (proved || compareValues(value, bound) <= 0);
   return {
     status: optimal ? 'optimal' : 'feasible',
@@ -235,7 +242,7 @@ function placeSync(instance: Instance, options: PlaceOptions): PlacementResult {
   if (h) evaluate(h, false, 'heuristic');
   let best = cands.reduce((a, b) => (compareValues(b.value, a.value) < 0 ? b : a));
 
-  const bound = boundValue(p, prepared.nodeBound, prepared.peakBound, prepared.migrationBound);
+  const bound = boundValue(p, knownBounds(prepared));
   const method = options.method ?? 'auto';
   if (method === 'auto' && running.length <= (options.searchMaxVms ?? 60) && compareValues(best.value, bound) > 0) {
     const out = searchPlacement(p, {

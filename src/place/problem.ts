@@ -409,8 +409,21 @@ export function compileProblem(instance: Instance, ix: IndexedInstance, vms: Arr
         }
         break;
       }
-      default:
+      // Compiled into the static domains and node modes above, or read by the decide stage.
+      case 'ban':
+      case 'fence':
+      case 'root':
+      case 'quarantine':
+      case 'overbook':
+      case 'online':
+      case 'offline':
+      case 'reserved':
+      case 'running':
+      case 'sleeping':
+      case 'terminated':
         break;
+      default:
+        return unhandled(c);
     }
   });
 
@@ -444,4 +457,9 @@ export function compileProblem(instance: Instance, ix: IndexedInstance, vms: Arr
     objective: { kind: objective.type, powerOff, resource },
   };
   return { problem, reasons };
+}
+
+/** A constraint type no case handles: the compiler rejects the call (its argument is `never`). */
+function unhandled(c: never): never {
+  throw new Error(`constraint type not compiled: ${(c as { type: string }).type}`);
 }

@@ -1,5 +1,6 @@
 import { countBits, forEachBit, hasBit, clearBit } from './bitset.js';
-import { compareValues, OBJECTIVE_EPSILON, type ObjectiveValue, valueOf } from './objective.js';
+import { OBJECTIVE_EPSILON } from '../model/objective.js';
+import { compareValues, type ObjectiveValue, valueOf } from './objective.js';
 import { NODE_OFF, type PlacementProblem } from './problem.js';
 import { PlacementState } from './state.js';
 import { createRandom } from '../util/random.js';
@@ -344,14 +345,19 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
   /** Lower bound of the objective from the current partial state. */
   const bound = (): ObjectiveValue => {
     let forced = 0;
+    let forcedMoves = 0;
     for (let i = 0; i < m; i++) {
       if (!isFree[i]) continue;
       const k = free[i]!;
       const src = p.source[k]!;
-      if (src >= 0 && !hasBit(dom, src, i * W)) forced += p.memory[k]!;
+      if (src >= 0 && !hasBit(dom, src, i * W)) {
+        forced += p.memory[k]!;
+        forcedMoves++;
+      }
     }
     const mig = s.migrated + forced;
-    if (kind === 'minMigrations') return { primary: mig, secondary: 0 };
+    const moves = s.moves + forcedMoves;
+    if (kind === 'minMigrations') return { primary: mig, secondary: moves, tertiary: s.remote };
     if (kind === 'balance') {
       let peak = 0;
       if (balR >= 0) {
@@ -374,7 +380,7 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
           if (best !== Infinity) peak = Math.max(peak, best);
         }
       }
-      return { primary: peak, secondary: mig };
+      return { primary: peak, secondary: mig, tertiary: 0 };
     }
     // consolidate
     let extra = 0;
@@ -393,7 +399,7 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
       }
       extra = Math.max(extra, c);
     }
-    return { primary: s.used + extra, secondary: mig };
+    return { primary: s.used + extra, secondary: mig, tertiary: 0 };
   };
 
   const prunable = (): boolean => {

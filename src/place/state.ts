@@ -46,6 +46,10 @@ export class PlacementState {
   used = 0;
   /** Memory of the placed VMs that run away from their source host. */
   migrated = 0;
+  /** Placed VMs that run away from their source host (migrations). */
+  moves = 0;
+  /** Placed sleeping VMs resumed away from the node that holds their image. */
+  remote = 0;
 
   /** Per spread: VMs per node (null for small spreads: members are scanned). */
   readonly spreadCount: (Int32Array | null)[];
@@ -273,7 +277,10 @@ export class PlacementState {
     this.count[n] = before + d;
     if (before === 0 && d === 1) this.used++;
     else if (before === 1 && d === -1) this.used--;
-    if (p.source[k]! >= 0 && p.source[k] !== n) this.migrated += d * p.memory[k]!;
+    if (p.source[k]! >= 0 && p.source[k] !== n) {
+      this.migrated += d * p.memory[k]!;
+      this.moves += d;
+    } else if (p.image[k]! >= 0 && p.image[k] !== n) this.remote += d;
     const sp = p.vmSpreads[k]!;
     for (let i = 0; i < sp.length; i++) {
       const cnt = this.spreadCount[sp[i]!];

@@ -221,8 +221,22 @@ export function buildProblem(
         }
         break;
       }
-      default:
+      // Discrete only here, or checked at the end: nothing to schedule around.
+      case 'gather':
+      case 'split':
+      case 'lonely':
+      case 'overbook':
+      case 'resourceCapacity':
+      case 'runningCapacity':
+      case 'maxOnline':
+      case 'online':
+      case 'offline':
+      case 'reserved':
+      case 'running':
+      case 'sleeping':
         break;
+      default:
+        return unhandled(c);
     }
   });
 
@@ -350,4 +364,9 @@ export function buildProblem(
       instance, ix, tState, tHost, tOnline, graph, shutsDown, rootVm, quarantined, spreadOf, pivotMasks, limits, vmMemory, groupSwitches, duration,
     },
   };
+}
+
+/** A constraint type no case handles: the compiler rejects the call (its argument is `never`). */
+function unhandled(c: never): never {
+  throw new Error(`constraint type not planned: ${(c as { type: string }).type}`);
 }

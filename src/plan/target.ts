@@ -22,16 +22,18 @@ import type { PlanTarget, TargetVm } from './types.js';
  * ```
  */
 export function targetFromConfiguration(instance: Instance, configuration: Configuration): PlanTarget {
-  const vms: Record<VmId, TargetVm> = {};
+  // Ids are untrusted strings ("__proto__" included): entries become own properties
+  // (Object.fromEntries defines them; an assignment would set the prototype instead).
+  const vms: [VmId, TargetVm][] = [];
   for (const v of instance.vms.values()) {
     const p = configuration.vms.get(v.id);
     const state = p?.state ?? v.state;
     const host = p ? p.host : v.host;
-    vms[v.id] = (state === 'running' || state === 'sleeping') && host !== undefined ? { state, host } : { state };
+    vms.push([v.id, (state === 'running' || state === 'sleeping') && host !== undefined ? { state, host } : { state }]);
   }
-  const nodes: Record<NodeId, NodeState> = {};
-  for (const n of instance.nodes.values()) nodes[n.id] = configuration.nodes.get(n.id) ?? n.state;
-  return { vms, nodes };
+  const nodes: [NodeId, NodeState][] = [];
+  for (const n of instance.nodes.values()) nodes.push([n.id, configuration.nodes.get(n.id) ?? n.state]);
+  return { vms: Object.fromEntries(vms), nodes: Object.fromEntries(nodes) };
 }
 
 /**

@@ -14,6 +14,7 @@
  * an injected clock and sub-solver.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
+import { compareTerms } from '../model/objective.js';
 import { createRandom } from '../util/random.js';
 import { decode, encode, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
@@ -56,29 +57,40 @@ export interface LnsOutcome {
   readonly improvements: number;
 }
 
-/** Lexicographic value of an assignment under the problem's objective (smaller is better). */
-export function valueKey(p: DenseProblem, assign: Int32Array): [number, number] {
+/** The objective value of an assignment: three terms compared lexicographically (lower is better). */
+export type ValueKey = readonly [number, number, number];
+
+/**
+ * The objective value of an assignment, term by term as `OBJECTIVES` (src/place/objective.ts)
+ * defines them: consolidate (used nodes, migrated memory, 0), balance (peak ratio, migrated
+ * memory, 0), minMigrations (migrated memory, migrations, resumes away from
+ * the image).
+ * @param p - the problem
+ * @param assign - node per VM
+ * @returns the value
+ */
+export function valueKey(p: DenseProblem, assign: Int32Array): ValueKey {
   const s = assignmentStats(p, assign);
-  switch (p.objective.kind) {
-    case 'consolidate':
-      return [s.nodesUsed, s.migratedMemory];
-    case 'balance':
-      return [s.peakRatio, s.migratedMemory];
-    default:
-      return [0, s.migratedMemory];
-  }
+  const kind = p.objective.kind;
+  if (kind === 'consolidate') return [s.nodesUsed, s.migratedMemory, 0];
+  if (kind === 'balance') return [s.peakRatio, s.migratedMemory, 0];
+  if (kind === 'minMigrations') return [s.migratedMemory, s.migrations, s.remoteResumes];
+  return unreachable(kind);
 }
 
 /**
- * Whether value `a` is better than `b` (lexicographic, with a small tolerance on the first term).
+ * Whether value `a` is better than `b`: lexicographic, each term within the relative tolerance
+ * of `compareTerms` (the objectives' one comparator).
  * @param a - a value key
  * @param b - another
  * @returns true when `a` is strictly better
  */
-export function better(a: readonly [number, number], b: readonly [number, number]): boolean {
-  if (a[0] < b[0] - 1e-9) return true;
-  if (a[0] > b[0] + 1e-9) return false;
-  return a[1] < b[1] - 1e-6;
+export function better(a: ValueKey, b: ValueKey): boolean {
+  return (compareTerms(a[0], b[0]) || compareTerms(a[1], b[1]) || compareTerms(a[2], b[2])) < 0;
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unexpected objective ${String(x)}`);
 }
 
 /**
@@ -245,7 +257,10 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     const next = built.decode(out.x);
     const nextValue = valueKey(p, next);
     const improved = better(nextValue, value);
-    if (!improved && (better(value, nextValue) || rnd.next() < 0.5)) continue;
+    // Sideways moves (equal on the terms the neighbourhood models optimise: the first two) are
+    // taken half of the time, to move on; worse ones never.
+    const worse = (compareTerms(value[0], nextValue[0]) || compareTerms(value[1], nextValue[1])) < 0;
+    if (!improved && (worse || rnd.next() < 0.5)) continue;
     for (const v of free) {
       if (next[v] !== assign[v]) {
         place(v, assign[v]!, -1);

@@ -325,8 +325,19 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
       case 'maxOnline':
         onlineBounds.push({ nodes: Int32Array.from(indicesOf(ix.nodeIndex, c.nodes)), amount: c.amount, source });
         break;
-      default:
+      // Read above (node modes, pins, reservations) or by the decide stage (states): nothing here.
+      case 'root':
+      case 'quarantine':
+      case 'overbook':
+      case 'online':
+      case 'offline':
+      case 'reserved':
+      case 'running':
+      case 'sleeping':
+      case 'terminated':
         break;
+      default:
+        return unhandled(c);
     }
   });
   const domain = new Int32Array(V).fill(-1);
@@ -461,6 +472,8 @@ export interface AssignmentStats {
   readonly migratedMemory: number;
   /** Number of migrations. */
   readonly migrations: number;
+  /** Sleeping VMs resumed on another node than the one holding their image. */
+  readonly remoteResumes: number;
   /** Largest load ratio on the balance resource (`balance` objective), else 0. */
   readonly peakRatio: number;
 }
@@ -475,6 +488,7 @@ export function assignmentStats(p: DenseProblem, assign: Int32Array): Assignment
   const used = new Uint8Array(p.nNodes);
   let migratedMemory = 0;
   let migrations = 0;
+  let remoteResumes = 0;
   const r = p.objective.kind === 'balance' ? p.objective.r : -1;
   const load = r >= 0 ? new Float64Array(p.nNodes) : undefined;
   for (let v = 0; v < p.nVms; v++) {
@@ -484,7 +498,7 @@ export function assignmentStats(p: DenseProblem, assign: Int32Array): Assignment
     if (p.srcRunning[v] && p.home[v] !== n) {
       migratedMemory += p.moveCost[v]!;
       migrations++;
-    }
+    } else if (!p.srcRunning[v] && p.home[v]! >= 0 && p.home[v] !== n) remoteResumes++;
     if (load) load[n]! += p.demand[v * p.R + r]!;
   }
   let nodesUsed = 0;
@@ -498,7 +512,7 @@ export function assignmentStats(p: DenseProblem, assign: Int32Array): Assignment
       else if (load[n]! > 0) peakRatio = Infinity;
     }
   }
-  return { nodesUsed, migratedMemory, migrations, peakRatio };
+  return { nodesUsed, migratedMemory, migrations, remoteResumes, peakRatio };
 }
 
 /**
@@ -552,4 +566,9 @@ export function fromConfiguration(ix: IndexedInstance, configuration: Configurat
     if (v !== undefined && n !== undefined) a[v] = n;
   }
   return a;
+}
+
+/** A constraint type no case handles: the compiler rejects the call (its argument is `never`). */
+function unhandled(c: never): never {
+  throw new Error(`constraint type not compiled: ${(c as { type: string }).type}`);
 }

@@ -136,7 +136,8 @@ export function misplacedVms(p: DenseProblem): Uint8Array {
 }
 
 /**
- * The overload bound on migrated memory: every node whose VMs (where `assign` runs them) exceed
+ * The overload bound on migrated memory: every running VM that may not stay on its source node
+ * must move, and every node whose other VMs (where `assign` runs them) exceed
  * its capacity must shed VMs covering the excess of every resource, at least the cheapest such
  * set (memory of the VMs that run on their source host there; pinned VMs cannot leave). Exact per
  * node by enumeration up to 16 movable VMs, else the fractional (LP) cover, still a lower bound.
@@ -154,8 +155,16 @@ export function overloadBound(p: DenseProblem, assign: Int32Array): number {
   const R = p.R;
   const { load } = nodeLoads(p, assign);
   const on: number[][] = Array.from({ length: p.nNodes }, () => []);
-  for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && assign[v]! >= 0) on[assign[v]!]!.push(v);
+  // A VM that may not stay on its node must move: its memory counts, and it leaves its node.
   let total = 0;
+  for (let v = 0; v < p.nVms; v++) {
+    if (p.target[v] !== RUNNING || assign[v]! < 0) continue;
+    const n = assign[v]!;
+    if (p.srcRunning[v] && p.home[v] === n && !mayRunOn(p, v, n)) {
+      total += p.moveCost[v]!;
+      for (let r = 0; r < R; r++) load[n * R + r]! -= p.demand[v * R + r]!;
+    } else on[n]!.push(v);
+  }
   for (let n = 0; n < p.nNodes; n++) {
     const excess: number[] = [];
     let over = false;
