@@ -40,13 +40,16 @@ export type SimPolicyName = (typeof SIM_POLICIES)[number];
  * ```
  */
 export async function contextSwitchPlan(instance: Instance, seed: number, admission: AdmissionPolicy = priorityPolicy): Promise<Plan> {
+  const policy = withVolumeGate(admission);
   const solver: PlacementSolver = {
     name: 'heuristic',
     // A smaller ejection budget than a one-off plan: the simulator plans at every event, with a
-    // backlog of vjobs that mostly do not fit.
-    solve: (i, o) => placeInstance(i, { ...o, method: 'heuristic', policy: withVolumeGate(admission), admission: { ejections: 200, searchMaxVms: 0 } }),
+    // backlog of vjobs that mostly do not fit. (Used when the decide stage leaves it to the solver.)
+    solve: (i, o) => placeInstance(i, { ...o, method: 'heuristic', policy, admission: { ejections: 200, searchMaxVms: 0 } }),
   };
-  return planInstance(instance, { seed, timeLimitMs: 1e9, now: () => 0, solver });
+  // The decide stage of planInstance settles which vjobs run, with this policy: the solver is
+  // handed its decision (so the policy must be given here, not only to the solver).
+  return planInstance(instance, { seed, timeLimitMs: 1e9, now: () => 0, solver, policy });
 }
 
 /**
