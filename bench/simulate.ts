@@ -4,12 +4,14 @@
  * `switch` policies in the same run. Per size and policy: the median over seeds (and min–max) of
  * the lost compute, completion times, migrations, suspends, node-hours and late reservations;
  * the kill/switch ratio of lost compute per seed; a completion-time CDF of best-effort vjobs per
- * policy as SVG (median over seeds of each quantile, min–max band).
+ * policy as SVG (median over seeds of each quantile, min–max band). Plans are carried out by the
+ * execution engine on the simulated executor (virtual clock, duration model): `engineCarrier`.
  *
  * Run after `npm run build`: `node dist/bench/run.js --only simulate [--quick]`.
  */
 import { performance } from 'node:perf_hooks';
 import { builtinPolicy, SIM_POLICIES } from '../src/execute/simulate/policies.js';
+import { engineCarrier } from '../src/execute/simulate/carrier.js';
 import { simulateWorkload } from '../src/execute/simulate/simulator.js';
 import type { SimMetrics } from '../src/execute/simulate/types.js';
 import { besteffortWorkload } from '../src/workload/families.js';
@@ -48,7 +50,7 @@ export async function runSimulateBench(o: { quick: boolean; log: (line: string) 
       const w = besteffortWorkload({ nodes: s.nodes, vms: s.vms, seed });
       for (const name of SIM_POLICIES) {
         const t0 = performance.now();
-        const r = await simulateWorkload(w, builtinPolicy(name)!, { seed });
+        const r = await simulateWorkload(w, builtinPolicy(name)!, { seed, carrier: engineCarrier({ seed }) });
         const wallMs = performance.now() - t0;
         const completionsBestEffort = r.jobs.filter((j) => j.bestEffort && j.finished !== undefined).map((j) => j.finished! - j.arrival).sort((a, b) => a - b);
         rows.push({ size: `${s.nodes} x ${s.vms}`, nodes: s.nodes, vms: s.vms, seed, policy: name, metrics: r.metrics, completionsBestEffort, wallMs });

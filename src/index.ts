@@ -189,6 +189,8 @@ export { generateWorkload, clusterWorkload, tdscWorkload, queueWorkload, besteff
 export type { WorkloadFamily, WorkloadOptions } from './workload/families.js';
 export { simulateWorkload, replayPlanTiming } from './execute/simulate/simulator.js';
 export type { SimulateOptions } from './execute/simulate/simulator.js';
+export { engineCarrier } from './execute/simulate/carrier.js';
+export type { EngineCarrierOptions } from './execute/simulate/carrier.js';
 export { staticPolicy, killPolicy, switchPolicy, builtinPolicy, contextSwitchPlan, SIM_POLICIES } from './execute/simulate/policies.js';
 export type { SwitchPolicyOptions, SimPolicyName } from './execute/simulate/policies.js';
 export type {

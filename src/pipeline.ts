@@ -6,6 +6,7 @@ import type { PlacementResult, PlacementSolver } from './place/types.js';
 import type { ProgressCallback } from './progress.js';
 import { decide, DECIDE_SHARE } from './decide/decide.js';
 import { priorityPolicy, type AdmissionPolicy } from './decide/policy.js';
+import type { AdmissionBudget } from './decide/admit.js';
 import { assemblePlan, buildPlan, type PlannerOptions } from './plan/planner.js';
 import type { Plan } from './plan/types.js';
 import { verifyPlan } from './plan/verify.js';
@@ -24,6 +25,8 @@ export interface PlanInstanceOptions {
    * submission; a running vjob that no longer fits is suspended). Every solver obeys it.
    */
   readonly policy?: AdmissionPolicy;
+  /** Limits of the decide stage's fit tests (default: `DEFAULT_ADMISSION_BUDGET` of decide/admit, field by field). */
+  readonly admission?: Partial<AdmissionBudget>;
   /** Placement method (default: {@link defaultSolver}: heuristic, search, then LNS with exact MIP neighbourhoods). */
   readonly solver?: PlacementSolver;
   /** Planner options (duration model, limits). */
@@ -40,6 +43,7 @@ interface ResolvedOptions {
   readonly now: () => number;
   readonly solver: PlacementSolver | undefined;
   readonly policy: AdmissionPolicy;
+  readonly admission: Partial<AdmissionBudget> | undefined;
   readonly planner: PlannerOptions;
   readonly verify: boolean;
   readonly onProgress: ProgressCallback | undefined;
@@ -59,6 +63,7 @@ function resolveOptions(o: PlanInstanceOptions): ResolvedOptions {
     now: o.now ?? (() => performance.now()),
     solver: o.solver,
     policy: o.policy ?? priorityPolicy,
+    admission: o.admission,
     planner: o.planner ?? {},
     verify: o.verify ?? true,
     onProgress: o.onProgress,
@@ -85,8 +90,9 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
   const o = resolveOptions(options);
   const t0 = o.now();
   const report = o.onProgress;
-  report?.({ phase: 'place', timeLeftMs: o.timeLimitMs });
-  const decision = decide(instance, { policy: o.policy, seed: o.seed, now: o.now, timeLimitMs: o.timeLimitMs * DECIDE_SHARE });
+  report?.({ phase: 'decide', timeLeftMs: o.timeLimitMs });
+  const decision = decide(instance, { policy: o.policy, seed: o.seed, now: o.now, timeLimitMs: o.timeLimitMs * DECIDE_SHARE, ...(o.admission ? { admission: o.admission } : {}) });
+  report?.({ phase: 'place', timeLeftMs: Math.max(0, o.timeLimitMs - (o.now() - t0)) });
   const placed: PlacementResult =
     decision.status === 'infeasible' && decision.retry === undefined
       ? decision

@@ -5,23 +5,28 @@
 import { parseArgs } from 'node:util';
 import { parseWorkload } from '../io/workload.js';
 import { builtinPolicy, SIM_POLICIES } from '../execute/simulate/policies.js';
-import { simulateWorkload } from '../execute/simulate/simulator.js';
-import type { SimMetrics } from '../execute/simulate/types.js';
+import { engineCarrier } from '../execute/simulate/carrier.js';
+import { replayPlanTiming, simulateWorkload } from '../execute/simulate/simulator.js';
+import type { PlanCarrier, SimMetrics } from '../execute/simulate/types.js';
 import type { CliIo } from './run.js';
 import { UsageError } from './usage.js';
 
 /** Help text of `switchyard simulate`. */
-export const SIMULATE_HELP = `Usage: switchyard simulate WORKLOAD [--policy P ...] [--seed S] [--json]
+export const SIMULATE_HELP = `Usage: switchyard simulate WORKLOAD [--policy P ...] [--seed S] [--carrier C] [--noise X] [--json]
 
 Plays WORKLOAD (docs/workload-format.md; '-' reads standard input) in virtual time under each
-policy: at every event the policy gives a plan, carried out with the duration model. Prints one
+policy: at every event the policy gives a plan, carried out by the execution engine on the
+simulated executor with the duration model (on a virtual clock). Prints one
 row per policy: lost compute (VM-seconds discarded by kills and node losses), mean and p95
 completion time of the vjobs that are not best-effort, mean completion of best-effort vjobs,
 utilization, migrations / suspends / resumes, node-hours online, late reservations.
 
 Options:
   -p, --policy P   ${SIM_POLICIES.join(', ')} (repeatable; default: all three)
-  -s, --seed S     seed of the decisions (default 1)
+  -s, --seed S     seed of the decisions and of the noise (default 1)
+      --carrier C  engine (default: executePlan on the simulated executor) or timing (replay
+                   each plan's own timing)
+      --noise X    engine only: relative noise on action durations, in [0, 1) (default 0)
       --json       also print, as the last line, {"policies": {"<name>": {...metrics}}}
 `;
 
@@ -74,6 +79,8 @@ export async function cmdSimulate(io: CliIo, args: readonly string[]): Promise<n
     options: {
       policy: { type: 'string', short: 'p', multiple: true },
       seed: { type: 'string', short: 's' },
+      carrier: { type: 'string' },
+      noise: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -87,6 +94,13 @@ export async function cmdSimulate(io: CliIo, args: readonly string[]): Promise<n
   if (new Set(names).size !== names.length) throw new UsageError('each --policy may be given once');
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+  const carrierName = values.carrier ?? 'engine';
+  if (carrierName !== 'engine' && carrierName !== 'timing') throw new UsageError(`--carrier must be engine or timing, got "${carrierName}"`);
+  const noise = values.noise === undefined ? 0 : Number(values.noise);
+  if (!(Number.isFinite(noise) && noise >= 0 && noise < 1)) throw new UsageError(`--noise must be a number in [0, 1), got "${values.noise}"`);
+  if (noise > 0 && carrierName === 'timing') throw new UsageError('--noise needs --carrier engine');
+  // A fresh engine carrier per policy: its noise is seeded by the rank of each plan in the run.
+  const carrierFor = (): PlanCarrier => (carrierName === 'timing' ? replayPlanTiming : engineCarrier({ noise, seed }));
   const file = positionals[0]!;
   let text: string;
   try {
@@ -104,7 +118,7 @@ export async function cmdSimulate(io: CliIo, args: readonly string[]): Promise<n
   }
   const rows: [string, SimMetrics][] = [];
   for (const p of policies) {
-    const r = await simulateWorkload(parsed.value, p, { seed });
+    const r = await simulateWorkload(parsed.value, p, { seed, carrier: carrierFor() });
     rows.push([p.name, r.metrics]);
   }
   io.stdout(metricsTable(rows));

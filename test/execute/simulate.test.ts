@@ -187,4 +187,16 @@ describe('simulator on the best-effort grid', () => {
     // Without backfilling, best-effort vjobs wait longer on average.
     expect(r.metrics.meanCompletionBestEffort).toBeGreaterThanOrEqual(d.metrics.meanCompletionBestEffort);
   });
+
+  it("the user's admission policy is the one the decide stage obeys (here: admit nothing)", async () => {
+    const none: SimPolicy = { name: 'none', plan: async (view) => ({ instance: view.instance, plan: await contextSwitchPlan(view.instance, view.seed, () => {}) }) };
+    const r = await simulateWorkload(tiny, none);
+    for (const j of r.jobs) {
+      expect(j.computed, j.id).toBe(0);
+      expect(j.firstRun, j.id).toBeUndefined();
+    }
+    expect(job(r, 'b0').finished).toBeUndefined();
+    const admitted = await simulateWorkload(tiny, switchPolicy());
+    expect(job(admitted, 'b0').computed).toBeGreaterThan(0);
+  });
 });

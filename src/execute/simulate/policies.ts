@@ -40,13 +40,18 @@ export type SimPolicyName = (typeof SIM_POLICIES)[number];
  * ```
  */
 export async function contextSwitchPlan(instance: Instance, seed: number, admission: AdmissionPolicy = priorityPolicy): Promise<Plan> {
+  const policy = withVolumeGate(admission);
+  // A smaller ejection budget than a one-off plan: the simulator plans at every event, with a
+  // backlog of vjobs that mostly do not fit.
+  const budget = { ejections: 200, searchMaxVms: 0 };
   const solver: PlacementSolver = {
     name: 'heuristic',
-    // A smaller ejection budget than a one-off plan: the simulator plans at every event, with a
-    // backlog of vjobs that mostly do not fit.
-    solve: (i, o) => placeInstance(i, { ...o, method: 'heuristic', policy: withVolumeGate(admission), admission: { ejections: 200, searchMaxVms: 0 } }),
+    // Used as is when the decide stage leaves the decision to the solver (its `retry`).
+    solve: (i, o) => placeInstance(i, { ...o, method: 'heuristic', policy, admission: budget }),
   };
-  return planInstance(instance, { seed, timeLimitMs: 1e9, now: () => 0, solver });
+  // The decide stage of planInstance settles which vjobs run and hands the solver its decision:
+  // the policy and the budget must be given to it, not only to the solver.
+  return planInstance(instance, { seed, timeLimitMs: 1e9, now: () => 0, solver, policy, admission: budget });
 }
 
 /**
