@@ -13,11 +13,12 @@ import { UsageError } from './usage.js';
 /** Help text of `switchyard simulate`. */
 export const SIMULATE_HELP = `Usage: switchyard simulate WORKLOAD [--policy P ...] [--seed S] [--json]
 
-Plays WORKLOAD (docs/workload-format.md; '-' reads standard input) in virtual time under each
-policy: at every event the policy gives a plan, carried out with the duration model. Prints one
-row per policy: lost compute (VM-seconds discarded by kills and node losses), mean and p95
-completion time of the vjobs that are not best-effort, mean completion of best-effort vjobs,
-utilization, migrations / suspends / resumes, node-hours online, late reservations.
+Plays WORKLOAD (docs/format.md, "Workload over time"; '-' reads standard input) in virtual
+time under each policy: at every event the policy gives a plan, carried out with the duration
+model. Prints one row per policy: lost compute (VM-seconds discarded by kills and node losses),
+mean and p95 completion time of the vjobs that are not best-effort, mean completion of
+best-effort vjobs, utilization, migrations / suspends / resumes, node-hours online, late
+reservations.
 
 Options:
   -p, --policy P   ${SIM_POLICIES.join(', ')} (repeatable; default: all three)
