@@ -25,6 +25,8 @@ Options:
   -s, --seed S          seed (default 1)
       --horizon S       simulated seconds the events cover (family default otherwise)
   -o, --output FILE     where to write the workload JSON
+
+Exit codes: 0 written, 1 the file cannot be written, 2 usage error.
 `;
 
 function integer(value: string | undefined, flag: string, min: number): number | undefined {

@@ -24,6 +24,8 @@ Options:
   -p, --policy P   ${SIM_POLICIES.join(', ')} (repeatable; default: all three)
   -s, --seed S     seed of the decisions (default 1)
       --json       also print, as the last line, {"policies": {"<name>": {...metrics}}}
+
+Exit codes: 0 simulated, 1 unreadable or invalid workload, 2 usage error.
 `;
 
 const COLUMNS: readonly [string, (m: SimMetrics) => string][] = [
