@@ -54,6 +54,12 @@ export { parseInstance, validateInstance, serializeInstance, formatInstance } fr
 export type { InstanceJson, NodeJson, VjobJson, VmJson } from './io/instance.js';
 export { parsePlan, validatePlan, serializePlan, formatPlan, checkPlanReferences } from './io/plan.js';
 export type { PlanJson } from './io/plan.js';
+// BtrPlace: import its instances, export plans as its reconfiguration plans
+export { importBtrPlace, btrVmId, btrNodeId, BTRPLACE_DURATIONS } from './io/btrplace/import.js';
+export type { BtrPlaceImport, ImportNote } from './io/btrplace/import.js';
+export { exportBtrPlacePlan, btrPlaceModel, btrPlaceNumbering } from './io/btrplace/export.js';
+export type { BtrPlaceNumbering } from './io/btrplace/export.js';
+export { readBtrPlaceFile, btrPlaceText, isGzip } from './io/btrplace/read.js';
 
 // constraints
 export { CONSTRAINT_TYPES } from './constraints/types.js';
@@ -138,6 +144,7 @@ export type { RenderHtmlOptions } from './report/html.js';
 export type { RenderSvgOptions } from './report/svg.js';
 
 // pipeline
+export type { PlanProgress, ProgressBest, ProgressCallback } from './progress.js';
 export { planInstance } from './pipeline.js';
 export type { PlanInstanceOptions } from './pipeline.js';
 
@@ -168,8 +175,9 @@ export type { CounterLog } from './execute/qemu/guest.js';
 export { QmpClient, QmpError } from './execute/qemu/qmp.js';
 export type { QmpEvent } from './execute/qemu/qmp.js';
 export { findSwitchyardQemu } from './execute/qemu/process.js';
+export type { FoundProcess } from './execute/qemu/process.js';
 export { LibvirtExecutor, libvirtExecutor, execFileVirsh, virshShell, quoteForVirsh, describeVirsh, tinyDomainXml, startSessionDaemons, sessionDaemonsUnavailable, processesUsing } from './execute/libvirt/index.js';
-export type { LibvirtExecutorOptions, LibvirtNode, LibvirtPowerHooks, LibvirtVmRecord, VirshCall, VirshFailure, VirshFailureKind, VirshResult, VirshRunner, VirshRunnerOptions, TinyDomainOptions, SessionDaemons, SessionDaemonsOptions } from './execute/libvirt/index.js';
+export type { LibvirtExecutorOptions, LibvirtNode, LibvirtPowerHooks, LibvirtVmRecord, VirshCall, VirshFailure, VirshFailureKind, VirshResult, VirshRunner, VirshRunnerOptions, TinyDomainOptions, SessionDaemons, SessionDaemonsOptions, LibvirtUnavailable } from './execute/libvirt/index.js';
 // workloads over time and simulation
 export type {
   Workload,
@@ -185,7 +193,7 @@ export type {
 export { WORKLOAD_EVENT_TYPES } from './model/workload.js';
 export { parseWorkload, validateWorkload, serializeWorkload, formatWorkload } from './io/workload.js';
 export type { WorkloadJson } from './io/workload.js';
-export { generateWorkload, clusterWorkload, tdscWorkload, queueWorkload, besteffortWorkload, WORKLOAD_FAMILIES } from './workload/families.js';
+export { generateWorkload, clusterWorkload, tdscWorkload, queueWorkload, besteffortWorkload, WORKLOAD_FAMILIES, GRID_NODE } from './workload/families.js';
 export type { WorkloadFamily, WorkloadOptions } from './workload/families.js';
 export { simulateWorkload, replayPlanTiming } from './execute/simulate/simulator.js';
 export type { SimulateOptions } from './execute/simulate/simulator.js';

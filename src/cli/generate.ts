@@ -1,5 +1,5 @@
 /**
- * `switchyard generate`: writes a seeded workload over time (docs/workload-format.md).
+ * `switchyard generate`: writes a seeded workload over time (docs/format.md, "Workload over time").
  */
 import { parseArgs } from 'node:util';
 import { formatWorkload } from '../io/workload.js';
@@ -10,8 +10,8 @@ import { UsageError } from './usage.js';
 /** Help text of `switchyard generate`. */
 export const GENERATE_HELP = `Usage: switchyard generate --family F --nodes N --vms M [--seed S] [--horizon SECONDS] [-o FILE]
 
-Writes a seeded workload over time (an instance plus timed events; docs/workload-format.md) to
-FILE, or to standard output. Same options, same file. Families:
+Writes a seeded workload over time (an instance plus timed events; docs/format.md, "Workload
+over time") to FILE, or to standard output. Same options, same file. Families:
   cluster     heterogeneous consolidation cluster (every VM running; services, no events)
   tdsc        3-tier applications with spread/among after a load spike, then node failures
   queue       vjobs of 1-64 VMs with work durations, priorities and arrival times
@@ -25,6 +25,8 @@ Options:
   -s, --seed S          seed (default 1)
       --horizon S       simulated seconds the events cover (family default otherwise)
   -o, --output FILE     where to write the workload JSON
+
+Exit codes: 0 written, 1 the file cannot be written, 2 usage error.
 `;
 
 function integer(value: string | undefined, flag: string, min: number): number | undefined {

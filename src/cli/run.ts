@@ -55,7 +55,8 @@ Usage:
   switchyard COMMAND --help
 
 INSTANCE and PLAN are JSON files in the exchange format v1 (docs/schema/); '-' reads standard input.
-Exit codes: 0 success, 1 invalid input or internal error, 2 usage error, 3 infeasible instance.
+Exit codes: 0 success, 1 invalid input or internal error, 2 usage error, 3 infeasible instance,
+4 plan only partly carried out (apply, lab); docs/cli.md has them per command.
 Add --debug to any command to see stack traces of internal errors.
 `;
 

@@ -14,10 +14,10 @@ import { UsageError } from './usage.js';
 /** Help text of `switchyard simulate`. */
 export const SIMULATE_HELP = `Usage: switchyard simulate WORKLOAD [--policy P ...] [--seed S] [--carrier C] [--noise X] [--json]
 
-Plays WORKLOAD (docs/workload-format.md; '-' reads standard input) in virtual time under each
-policy: at every event the policy gives a plan, carried out by the execution engine on the
-simulated executor with the duration model (on a virtual clock). Prints one
-row per policy: lost compute (VM-seconds discarded by kills and node losses), mean and p95
+Plays WORKLOAD (docs/format.md, "Workload over time"; '-' reads standard input) in virtual
+time under each policy: at every event the policy gives a plan, carried out by the execution
+engine on the simulated executor with the duration model (on a virtual clock). Prints one row
+per policy: lost compute (VM-seconds discarded by kills and node losses), mean and p95
 completion time of the vjobs that are not best-effort, mean completion of best-effort vjobs,
 utilization, migrations / suspends / resumes, node-hours online, late reservations.
 
@@ -28,6 +28,8 @@ Options:
                    each plan's own timing)
       --noise X    engine only: relative noise on action durations, in [0, 1) (default 0)
       --json       also print, as the last line, {"policies": {"<name>": {...metrics}}}
+
+Exit codes: 0 simulated, 1 unreadable or invalid workload, 2 usage error.
 `;
 
 const COLUMNS: readonly [string, (m: SimMetrics) => string][] = [

@@ -58,13 +58,15 @@ export interface NotAdmitted {
 export interface Decision {
   readonly status: 'decided';
   readonly instance: Instance;
+  /** The instance's dense index (engine internal, for the solvers). @internal */
   readonly ix: IndexedInstance;
+  /** What every VM and vjob may become (engine internal). @internal */
   readonly analysis: StateAnalysis;
-  /** Target state of every VM ({@link VM_STATE_CODE}, dense VM index). */
+  /** Target state code of every VM, by dense VM index (engine internal). @internal */
   readonly states: Uint8Array;
-  /** Dense indices of the VMs that run in the target, ascending. */
+  /** Dense indices of the VMs that run in the target, ascending (engine internal). @internal */
   readonly running: Int32Array;
-  /** Node of each running VM in a valid placement found while admitting (dense VM index; -1 otherwise). */
+  /** Node of each running VM in a valid placement found while admitting (dense VM index; -1 otherwise; engine internal). @internal */
   readonly placement: Int32Array;
   /** Vjobs that run in the target, in admission order (mandatory ones first). */
   readonly admitted: readonly VjobId[];
@@ -72,11 +74,11 @@ export interface Decision {
   readonly notAdmitted: readonly NotAdmitted[];
   /** Every vjob left out was proved not to fit (else a better admission might exist). */
   readonly proved: boolean;
-  /** The placement problem of the admission's candidates (every VM that could run). */
+  /** The placement problem of the admission's candidates (every VM that could run; engine internal). @internal */
   readonly problem: PlacementProblem;
-  /** The dense problem of the target states (built on first use, then shared by every solver). */
+  /** The dense problem of the target states (built on first use, then shared by every solver; engine internal). @internal */
   readonly dense: BuiltProblem;
-  /** The repair set: 1 per misplaced VM (dense VM index), computed on first use. */
+  /** The repair set: 1 per misplaced VM (dense VM index), computed on first use (engine internal). @internal */
   readonly repair: Uint8Array;
 }
 

@@ -172,8 +172,11 @@ export interface ExecuteOptions {
   readonly replan?:
     | boolean
     | {
+        /** Re-plans at most this many times (default 3). */
         readonly maxRounds?: number;
+        /** Options of {@link planInstance} for each re-plan (seed, time limit, solver, policy). */
         readonly planOptions?: PlanInstanceOptions;
+        /** Plans the observed instance instead of {@link planInstance} (then `planOptions` is not used). */
         readonly planner?: (instance: Instance) => Promise<Plan>;
       };
 }

@@ -1,5 +1,5 @@
 /**
- * Workload files (docs/workload-format.md): parse and validate JSON into a {@link Workload},
+ * Workload files (docs/format.md, "Workload over time"): parse and validate JSON into a {@link Workload},
  * reporting every problem with its JSON path in one pass, and serialize a workload back.
  */
 import { fail, ok, type Issue, type Result } from '../errors.js';
@@ -103,7 +103,7 @@ function readEvent(v: unknown, at: At, index: number): WorkloadEvent | undefined
 }
 
 /**
- * Validates a decoded workload document (docs/workload-format.md): the instance as in the
+ * Validates a decoded workload document (docs/format.md, "Workload over time"): the instance as in the
  * exchange format (its issues under `instance.`), work per vjob of the instance, events in time
  * order naming existing nodes, VM and vjob ids unique over the instance and every arrival,
  * reservations with `time ≤ start < end`. Never throws.

@@ -1,7 +1,7 @@
 /**
  * A workload over time: an instance (the cluster at time 0) plus timed events — vjob arrivals,
  * advance reservations, node failures and repairs — and the work (seconds of running) each vjob
- * needs. The simulator (`simulateWorkload`) plays it; `docs/workload-format.md` describes its
+ * needs. The simulator (`simulateWorkload`) plays it; `docs/format.md` ("Workload over time") describes its
  * JSON form.
  */
 import type { Instance } from './instance.js';

@@ -1,5 +1,5 @@
 /**
- * Seeded workload generators over time (docs/workload-format.md), one per family:
+ * Seeded workload generators over time (docs/format.md, "Workload over time"), one per family:
  * - `cluster`: a heterogeneous consolidation cluster ({@link heterogeneousCluster}), services only;
  * - `tdsc`: 3-tier applications with `spread` and `among` after a load spike
  *   ({@link repairWorkload}), then node failures and repairs;

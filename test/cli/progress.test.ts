@@ -28,7 +28,9 @@ describe('progress of switchyard plan', () => {
     expect(r.code).toBe(EXIT.ok);
     const lines = r.err.trimEnd().split('\n');
     expect(lines[0]).toBe('plan: read demo.json');
-    expect(lines).toContain('plan: place, 10.0 s left');
+    // the decide stage (which vjobs run) comes first, with the whole budget, then the placement
+    expect(lines).toContain('plan: decide, 10.0 s left');
+    expect(lines.findIndex((l) => l.startsWith('plan: place, '))).toBeGreaterThan(lines.indexOf('plan: decide, 10.0 s left'));
     expect(lines.find((l) => l.startsWith('plan: plan, best '))).toMatch(/best \d+ nodes, [\d,]+ MiB moved, (optimal|feasible) \(bound \d+ nodes\)/);
     expect(lines[lines.length - 1]).toBe('plan: verify');
     expect(r.err).not.toContain('\r');
@@ -46,14 +48,15 @@ describe('progress of switchyard plan', () => {
     for (const tty of [true, false]) expect((await run(['plan', 'demo.json', '-o', 'p.json', '-q'], tty)).err).toBe('');
   });
 
-  it('planInstance reports place, plan and verify in order through its callback', async () => {
+  it('planInstance reports decide, place, plan and verify in order through its callback', async () => {
     const parsed = parseInstance(demo);
     if (!parsed.ok) throw new Error('demo');
     const events: PlanProgress[] = [];
     await planInstance(parsed.value, { timeLimitMs: 2000, onProgress: (e) => events.push(e) });
     const phases = events.map((e) => e.phase);
-    expect(phases[0]).toBe('place');
-    expect(phases.indexOf('plan')).toBeGreaterThan(0);
+    expect(phases[0]).toBe('decide');
+    expect(phases.indexOf('place')).toBeGreaterThan(0);
+    expect(phases.indexOf('plan')).toBeGreaterThan(phases.indexOf('place'));
     expect(phases[phases.length - 1]).toBe('verify');
   });
 

@@ -11,8 +11,19 @@ const dir = new URL('../../examples/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
 
 describe('examples', () => {
-  it('include the four core scenarios', () => {
-    expect(files).toEqual(expect.arrayContaining(['quickstart.ts', 'context-switch.ts', 'maintenance.ts', 'reservation.ts']));
+  it('include every scenario of the documentation', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'quickstart.ts',
+        'context-switch.ts',
+        'maintenance.ts',
+        'reservation.ts',
+        'custom-executor.ts',
+        'custom-admission-policy.ts',
+        'qemu-lab.ts',
+        'btrplace-import.ts',
+      ]),
+    );
   });
   for (const f of files) {
     it(`${f} runs and its checks pass`, async () => {

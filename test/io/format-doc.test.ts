@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseInstance } from '../../src/io/instance.js';
 import { parsePlan } from '../../src/io/plan.js';
+import { parseWorkload } from '../../src/io/workload.js';
 import { CONSTRAINT_TYPES } from '../../src/constraints/types.js';
 import { DEFAULT_DURATIONS } from '../../src/model/objective.js';
 import { ACTION_TYPES } from '../../src/plan/types.js';
@@ -32,8 +33,12 @@ function tableAfter(heading: string): [string, string][] {
 
 const ticks = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
 
-/** The JSON code blocks of the document, in order. */
-const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+/** The JSON code blocks of a part of the document, in order. */
+const jsonBlocks = (text: string): string[] => [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const WORKLOAD_HEADING = '\n## Workload over time\n';
+/** The instance/plan contract: everything before the workload section. */
+const contract = doc.indexOf(WORKLOAD_HEADING) >= 0 ? doc.slice(0, doc.indexOf(WORKLOAD_HEADING)) : doc;
+const blocks = jsonBlocks(contract);
 
 describe('docs/format.md', () => {
   it('lists every constraint type with the fields the readers take', () => {
@@ -72,5 +77,14 @@ describe('docs/format.md', () => {
     if (!inst.ok) expect(inst.issues.map((i) => i.path)).toEqual(['constraints[0].vms[1]']);
     const plan = parsePlan(blocks[1]!);
     expect(plan.ok, JSON.stringify(plan)).toBe(true);
+  });
+
+  it('has a workload section whose example reads as a workload with the events it shows', () => {
+    expect(doc).toContain(WORKLOAD_HEADING);
+    const examples = jsonBlocks(doc.slice(doc.indexOf(WORKLOAD_HEADING)));
+    expect(examples).toHaveLength(1);
+    const w = parseWorkload(examples[0]!);
+    expect(w.ok, JSON.stringify(w)).toBe(true);
+    if (w.ok) expect(w.value.events.map((e) => e.type)).toEqual(['arrival', 'reservation', 'failure', 'repair']);
   });
 });

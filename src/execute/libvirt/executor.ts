@@ -47,7 +47,19 @@ export type LibvirtVmRecord =
 
 /** Node power hooks for real clusters (IPMI, Wake-on-LAN, ...). */
 export interface LibvirtPowerHooks {
+  /**
+   * Powers a node on and resolves when its libvirt daemon answers (never rejects).
+   * @param node - the node to power on
+   * @param signal - aborted at the action's timeout or when the run is cancelled
+   * @returns the outcome of the `bootNode` action
+   */
   bootNode(node: NodeId, signal: AbortSignal): Promise<StepOutcome>;
+  /**
+   * Powers an empty node off and resolves when it is off (never rejects).
+   * @param node - the node to power off
+   * @param signal - aborted at the action's timeout or when the run is cancelled
+   * @returns the outcome of the `shutdownNode` action
+   */
   shutdownNode(node: NodeId, signal: AbortSignal): Promise<StepOutcome>;
 }
 

@@ -30,4 +30,4 @@ export type { LibvirtExecutorOptions, LibvirtNode, LibvirtPowerHooks, LibvirtVmR
 export { tinyDomainXml, xmlEscape } from './domain.js';
 export type { TinyDomainOptions } from './domain.js';
 export { processesUsing, sessionDaemonsUnavailable, startSessionDaemons } from './daemons.js';
-export type { SessionDaemons, SessionDaemonsOptions } from './daemons.js';
+export type { LibvirtUnavailable, SessionDaemons, SessionDaemonsOptions } from './daemons.js';

@@ -1,7 +1,7 @@
 /**
  * The discrete-event simulator: plays a {@link Workload} in virtual time under a policy.
  *
- * Semantics (docs/workload-format.md, "Simulation"):
+ * Semantics (docs/format.md, "Workload over time", "Simulation semantics"):
  * - a vjob's work progresses only while all its VMs run and none is being suspended or shut
  *   down; a suspended vjob keeps its progress; a killed or lost one goes back to its last
  *   checkpoint (zero without checkpoints), and the progress discarded is counted as lost;
