@@ -122,6 +122,7 @@ export { defaultSolver } from './place/default.js';
 export type { DefaultSolverOptions } from './place/default.js';
 export { lnsSolver } from './place/lns.js';
 export type { LnsSolverOptions } from './place/lns.js';
+export type { ValueKey } from './solvers/neighbourhood.js';
 export { partitionedSolver } from './place/partition.js';
 export type { PartitionBy, PartitionedSolverOptions } from './place/partition.js';
 export { priorityPolicy, compareCandidates } from './decide/policy.js';
