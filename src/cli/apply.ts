@@ -9,14 +9,11 @@ import { LibvirtExecutor, libvirtExecutor, type LibvirtNode, type LibvirtVmRecor
 import { QemuExecutor } from '../execute/qemu/executor.js';
 import { simulatedExecutor, type SimulatedFault } from '../execute/simulated.js';
 import type { Executor } from '../execute/types.js';
-import type { Issue } from '../errors.js';
-import { parseInstance } from '../io/instance.js';
-import { checkPlanReferences, parsePlan } from '../io/plan.js';
 import type { NodeId, VmId } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
-import type { Plan } from '../plan/types.js';
 import { verifyPlan } from '../plan/verify.js';
 import { progressDisplay } from './execution-progress.js';
+import { loadInstance, loadPlan } from './files.js';
 import type { CliIo } from './run.js';
 
 /** Help text of `switchyard apply`. */
@@ -62,19 +59,6 @@ export const EXIT_PARTIAL = 4;
 
 class ApplyUsage extends Error {}
 
-function issues(io: CliIo, file: string, list: readonly Issue[]): void {
-  for (const i of list) io.stderr(`${file}: ${i.path}: ${i.message}\n`);
-}
-
-async function read(io: CliIo, path: string): Promise<string | undefined> {
-  try {
-    return await io.readFile(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    io.stderr(`${path}: cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message ?? e)}\n`);
-    return undefined;
-  }
-}
 
 function parseKill(spec: string): { node: NodeId; at: number } {
   const k = spec.lastIndexOf('@');
@@ -196,27 +180,10 @@ export async function cmdApply(io: CliIo, args: readonly string[], tty: { readon
   const say = json ? io.stderr : io.stdout;
 
   // Read and check both files: an invalid plan is never applied.
-  const instText = await read(io, instFile);
-  if (instText === undefined) return 1;
-  const inst = parseInstance(instText);
-  if (!inst.ok) {
-    issues(io, instFile, inst.issues);
-    return 1;
-  }
-  const instance = inst.value;
-  const planText = await read(io, planFile);
-  if (planText === undefined) return 1;
-  const parsedPlan = parsePlan(planText);
-  if (!parsedPlan.ok) {
-    issues(io, planFile, parsedPlan.issues);
-    return 1;
-  }
-  const plan: Plan = parsedPlan.value;
-  const refs = checkPlanReferences(instance, plan);
-  if (refs.length > 0) {
-    issues(io, planFile, refs);
-    return 1;
-  }
+  const instance = await loadInstance(io, instFile);
+  if (!instance) return 1;
+  const plan = await loadPlan(io, instance, planFile);
+  if (!plan) return 1;
   const v = verifyPlan(instance, plan);
   if (!v.ok) {
     for (const x of v.violations) io.stderr(`${planFile}: ${x.code}: ${x.message}\n`);

@@ -4,8 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { exportBtrPlacePlan } from '../io/btrplace/export.js';
-import { parseInstance } from '../io/instance.js';
-import { checkPlanReferences, parsePlan } from '../io/plan.js';
+import { loadInstance, loadPlan, printIssues } from './files.js';
 import type { CliIo } from './run.js';
 import { UsageError } from './usage.js';
 
@@ -40,33 +39,13 @@ export async function cmdExport(io: CliIo, args: readonly string[]): Promise<num
   if (format !== 'btrplace') throw new UsageError(`switchyard export takes a target format first: "btrplace" (got ${format === undefined ? 'nothing' : `"${format}"`})`);
   if (planFile === undefined || extra.length > 0) throw new UsageError('switchyard export btrplace takes 1 plan file argument');
   if (values.instance === undefined) throw new UsageError('switchyard export btrplace needs --instance INSTANCE');
-  const read = async (p: string): Promise<string | undefined> => {
-    try {
-      return await io.readFile(p);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      io.stderr(`${p}: cannot read: ${code === 'ENOENT' ? 'no such file' : String((e as Error).message ?? e)}\n`);
-      return undefined;
-    }
-  };
-  const instText = await read(values.instance);
-  if (instText === undefined) return 1;
-  const inst = parseInstance(instText);
-  if (!inst.ok) {
-    for (const i of inst.issues) io.stderr(`${values.instance}: ${i.path}: ${i.message}\n`);
-    return 1;
-  }
-  const planText = await read(planFile);
-  if (planText === undefined) return 1;
-  const plan = parsePlan(planText);
-  const issues = plan.ok ? checkPlanReferences(inst.value, plan.value) : plan.issues;
-  if (!plan.ok || issues.length > 0) {
-    for (const i of issues) io.stderr(`${planFile}: ${i.path}: ${i.message}\n`);
-    return 1;
-  }
-  const r = exportBtrPlacePlan(inst.value, plan.value);
+  const instance = await loadInstance(io, values.instance);
+  if (!instance) return 1;
+  const plan = await loadPlan(io, instance, planFile);
+  if (!plan) return 1;
+  const r = exportBtrPlacePlan(instance, plan);
   if (!r.ok) {
-    for (const i of r.issues) io.stderr(`${planFile}: ${i.path}: ${i.message}\n`);
+    printIssues(io, planFile, r.issues);
     return 1;
   }
   const json = `${JSON.stringify(r.value)}\n`;

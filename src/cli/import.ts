@@ -7,6 +7,7 @@ import { btrPlaceText } from '../io/btrplace/read.js';
 import { importBtrPlace } from '../io/btrplace/import.js';
 import { decodeJson } from '../io/json.js';
 import { validateInstance } from '../io/instance.js';
+import { cannotRead } from './files.js';
 import type { CliIo } from './run.js';
 import { progressPrinter } from './progress.js';
 import { UsageError } from './usage.js';
@@ -54,10 +55,8 @@ export async function cmdImport(io: CliIo, args: readonly string[]): Promise<num
   try {
     bytes = io.readBytes ? await io.readBytes(file) : Buffer.from(await io.readFile(file), 'utf8');
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message ?? e);
     progress.done();
-    io.stderr(`${file}: cannot read: ${why}\n`);
+    io.stderr(`${file}: cannot read: ${cannotRead(e)}\n`);
     return 1;
   }
   progress({ phase: 'decompress' });

@@ -2,10 +2,10 @@
  * `switchyard render PLAN --instance INSTANCE [-o OUT.svg|OUT.html]`: a picture of a plan.
  */
 import { parseArgs } from 'node:util';
-import { checkPlanReferences, parsePlan } from '../io/plan.js';
 import { verifyPlan } from '../plan/verify.js';
 import { renderPlan, type RenderFormat } from '../report/render.js';
-import { EXIT, UsageError, loadInstance, printIssues, readInput, type CliIo } from './run.js';
+import { loadInstance, loadPlan } from './files.js';
+import { EXIT, UsageError, type CliIo } from './run.js';
 
 /** Help text of `switchyard render`. */
 export const RENDER_HELP = `Usage: switchyard render PLAN --instance INSTANCE [-o OUT.html|OUT.svg] [--format html|svg] [--title T]
@@ -75,23 +75,13 @@ export async function cmdRender(io: CliIo, args: readonly string[]): Promise<num
   }
   const inst = await loadInstance(io, values.instance);
   if (!inst) return EXIT.invalid;
-  const text = await readInput(io, planFile);
-  if (text === undefined) return EXIT.invalid;
-  const parsed = parsePlan(text);
-  if (!parsed.ok) {
-    printIssues(io, planFile, parsed.issues);
-    return EXIT.invalid;
-  }
-  const refs = checkPlanReferences(inst, parsed.value);
-  if (refs.length > 0) {
-    printIssues(io, planFile, refs);
-    return EXIT.invalid;
-  }
-  const v = verifyPlan(inst, parsed.value);
+  const plan = await loadPlan(io, inst, planFile);
+  if (!plan) return EXIT.invalid;
+  const v = verifyPlan(inst, plan);
   if (!v.ok) {
     io.stderr(`${planFile}: warning: the plan does not pass the verifier (${v.violations.length} violation${v.violations.length === 1 ? '' : 's'}, first: ${v.violations[0]!.message}); drawing it anyway\n`);
   }
-  const doc = renderPlan(inst, parsed.value, {
+  const doc = renderPlan(inst, plan, {
     format,
     ...(values.title !== undefined ? { title: values.title } : {}),
     ...(width !== undefined ? { width } : {}),
@@ -99,7 +89,7 @@ export async function cmdRender(io: CliIo, args: readonly string[]): Promise<num
   if (values.output === undefined) io.stdout(doc);
   else {
     await io.writeFile(values.output, doc);
-    io.stdout(`${format.toUpperCase()} of ${parsed.value.actions.length} actions written to ${values.output}\n`);
+    io.stdout(`${format.toUpperCase()} of ${plan.actions.length} actions written to ${values.output}\n`);
   }
   return EXIT.ok;
 }

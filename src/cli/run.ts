@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { SwitchyardError, type Issue } from '../errors.js';
-import { formatPlan, parsePlan, checkPlanReferences } from '../io/plan.js';
-import { parseInstance } from '../io/instance.js';
+import { SwitchyardError } from '../errors.js';
+import { formatPlan } from '../io/plan.js';
 import type { Instance } from '../model/instance.js';
 import { planInstance } from '../pipeline.js';
 import { defaultSolver } from '../place/default.js';
@@ -19,6 +18,7 @@ import { UsageError } from './usage.js';
 import { cmdExport, EXPORT_HELP } from './export.js';
 import { cmdImport, IMPORT_HELP } from './import.js';
 import { planProgressDisplay } from './progress.js';
+import { loadInstance, loadPlan } from './files.js';
 
 /** What the CLI needs from the outside world, injected so that it can be tested in-process. */
 export interface CliIo {
@@ -110,36 +110,7 @@ Exit 0 when valid, 1 otherwise.
 };
 
 export { UsageError };
-
-/** Prints each issue as `file: path: message`. */
-export function printIssues(io: CliIo, file: string, issues: readonly Issue[]): void {
-  for (const i of issues) io.stderr(`${file}: ${i.path}: ${i.message}\n`);
-}
-
-/** Reads a file, or reports why it cannot and returns undefined. */
-export async function readInput(io: CliIo, path: string): Promise<string | undefined> {
-  try {
-    return await io.readFile(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message ?? e);
-    io.stderr(`${path}: cannot read: ${why}\n`);
-    return undefined;
-  }
-}
-
-/** Reads and parses an instance, or reports every issue and returns undefined. */
-export async function loadInstance(io: CliIo, path: string): Promise<Instance | undefined> {
-  const text = await readInput(io, path);
-  if (text === undefined) return undefined;
-  const r = parseInstance(text);
-  if (!r.ok) {
-    printIssues(io, path, r.issues);
-    io.stderr(`${path}: ${r.issues.length} problem${r.issues.length === 1 ? '' : 's'}: not a valid instance\n`);
-    return undefined;
-  }
-  return r.value;
-}
+export { loadInstance, printIssues, readInput } from './files.js';
 
 function positionals(args: readonly string[], n: number, command: string): string[] {
   if (args.length !== n) {
@@ -160,25 +131,15 @@ async function cmdVerify(io: CliIo, args: readonly string[]): Promise<number> {
   const [instFile, planFile] = positionals(args, 2, 'verify') as [string, string];
   const inst = await loadInstance(io, instFile);
   if (!inst) return EXIT.invalid;
-  const text = await readInput(io, planFile);
-  if (text === undefined) return EXIT.invalid;
-  const parsed = parsePlan(text);
-  if (!parsed.ok) {
-    printIssues(io, planFile, parsed.issues);
-    return EXIT.invalid;
-  }
-  const refs = checkPlanReferences(inst, parsed.value);
-  if (refs.length > 0) {
-    printIssues(io, planFile, refs);
-    return EXIT.invalid;
-  }
-  const v = verifyPlan(inst, parsed.value);
+  const plan = await loadPlan(io, inst, planFile);
+  if (!plan) return EXIT.invalid;
+  const v = verifyPlan(inst, plan);
   if (!v.ok) {
     for (const x of v.violations) io.stderr(`${planFile}: ${x.code}: ${x.message}\n`);
     io.stderr(`${planFile}: invalid plan: ${v.violations.length} violation${v.violations.length === 1 ? '' : 's'}\n`);
     return EXIT.invalid;
   }
-  const p = parsed.value;
+  const p = plan;
   io.stdout(
     p.status === 'infeasible'
       ? `${planFile}: valid infeasible answer (${p.reasons.length} reason${p.reasons.length === 1 ? '' : 's'})\n`

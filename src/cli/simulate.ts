@@ -8,6 +8,7 @@ import { builtinPolicy, SIM_POLICIES } from '../execute/simulate/policies.js';
 import { engineCarrier } from '../execute/simulate/carrier.js';
 import { replayPlanTiming, simulateWorkload } from '../execute/simulate/simulator.js';
 import type { PlanCarrier, SimMetrics } from '../execute/simulate/types.js';
+import { printIssues, readInput } from './files.js';
 import type { CliIo } from './run.js';
 import { UsageError } from './usage.js';
 
@@ -104,17 +105,11 @@ export async function cmdSimulate(io: CliIo, args: readonly string[]): Promise<n
   // A fresh engine carrier per policy: its noise is seeded by the rank of each plan in the run.
   const carrierFor = (): PlanCarrier => (carrierName === 'timing' ? replayPlanTiming : engineCarrier({ noise, seed }));
   const file = positionals[0]!;
-  let text: string;
-  try {
-    text = await io.readFile(file);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    io.stderr(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : String((e as Error).message ?? e)}\n`);
-    return 1;
-  }
+  const text = await readInput(io, file);
+  if (text === undefined) return 1;
   const parsed = parseWorkload(text);
   if (!parsed.ok) {
-    for (const i of parsed.issues) io.stderr(`${file}: ${i.path}: ${i.message}\n`);
+    printIssues(io, file, parsed.issues);
     io.stderr(`${file}: ${parsed.issues.length} problem${parsed.issues.length === 1 ? '' : 's'}: not a valid workload\n`);
     return 1;
   }
