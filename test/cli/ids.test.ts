@@ -3,24 +3,9 @@
  * nodes, vjobs and resources) plan, write and verify like any other id.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/run.js';
+import { runInMemory, type CliRun } from '../support/cli.js';
 
-async function run(argv: string[], files: Map<string, string>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    readFile: async (p) => {
-      const v = files.get(p);
-      if (v === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return v;
-    },
-    writeFile: async (p, s) => void files.set(p, s),
-    now: () => performance.now(),
-  };
-  return { code: await runCli(argv, io), out, err };
-}
+const run = (argv: string[], files: Map<string, string>): Promise<CliRun> => runInMemory(argv, files, () => performance.now());
 
 const RESERVED = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
 

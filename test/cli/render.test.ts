@@ -1,24 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXIT, runCli, type CliIo } from '../../src/cli/run.js';
+import { EXIT } from '../../src/cli/run.js';
+import { runInMemory, type CliRun } from '../support/cli.js';
 
-async function run(argv: string[], files: Record<string, string> = {}): Promise<{ code: number; out: string; err: string; files: Map<string, string> }> {
-  const fs = new Map(Object.entries(files));
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    readFile: async (p) => {
-      const v = fs.get(p);
-      if (v === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return v;
-    },
-    writeFile: async (p, s) => void fs.set(p, s),
-    now: () => 0,
-  };
-  return { code: await runCli(argv, io), out, err, files: fs };
-}
+const run = (argv: string[], files: Record<string, string> = {}): Promise<CliRun> => runInMemory(argv, new Map(Object.entries(files)));
 
 const demo = readFileSync(new URL('../../examples/demo.json', import.meta.url), 'utf8');
 

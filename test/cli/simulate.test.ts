@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/run.js';
+import { runInMemory, type CliRun } from '../support/cli.js';
 
-async function run(argv: string[], files: Map<string, string> = new Map()): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    readFile: async (p) => {
-      const v = files.get(p);
-      if (v === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return v;
-    },
-    writeFile: async (p, s) => void files.set(p, s),
-    now: () => 0,
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const run = (argv: string[], files: Map<string, string> = new Map()): Promise<CliRun> => runInMemory(argv, files);
 
 describe('switchyard generate and simulate', () => {
   it('generate writes the same workload for the same seed; simulate --json ends with the metrics object', async () => {
