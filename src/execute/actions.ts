@@ -2,7 +2,6 @@
  * Small helpers on actions shared by the engine and the executors: a one-line description, the
  * nodes an action involves, and the duration model's request for it.
  */
-import type { NodeId } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
 import type { DurationRequest } from '../plan/durations.js';
 import type { Action } from '../plan/types.js';
@@ -31,29 +30,7 @@ export function describeAction(a: Action): string {
   }
 }
 
-/**
- * The nodes an action involves (source and destination, or its node), without repeats.
- * @param a - the action
- * @returns the node ids
- * @example
- * ```ts
- * nodesOfAction({ id: 0, type: 'migrate', vm: 'a', from: 'n1', to: 'n2', start: 0, end: 1 }); // ['n1', 'n2']
- * ```
- */
-export function nodesOfAction(a: Action): NodeId[] {
-  switch (a.type) {
-    case 'migrate':
-    case 'resume':
-      return a.from === a.to ? [a.from] : [a.from, a.to];
-    case 'boot':
-      return [a.to];
-    case 'shutdown':
-    case 'suspend':
-      return [a.from];
-    default:
-      return [a.node];
-  }
-}
+export { nodesOfAction } from '../plan/types.js';
 
 /**
  * What to ask the duration model about an action (its VM and nodes looked up in the instance).

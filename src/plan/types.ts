@@ -141,3 +141,31 @@ export interface InfeasiblePlan {
 export type Plan = FeasiblePlan | InfeasiblePlan;
 /** Plan status values. */
 export type PlanStatus = Plan['status'];
+
+/**
+ * The nodes an action involves (source and destination, or its node), without repeats.
+ * @param a - the action
+ * @returns the node ids
+ * @example
+ * ```ts
+ * nodesOfAction({ id: 0, type: 'migrate', vm: 'a', from: 'n1', to: 'n2', start: 0, end: 1 }); // ['n1', 'n2']
+ * ```
+ */
+export function nodesOfAction(a: Action): NodeId[] {
+  switch (a.type) {
+    case 'migrate':
+    case 'resume':
+      return a.from === a.to ? [a.from] : [a.from, a.to];
+    case 'boot':
+      return [a.to];
+    case 'shutdown':
+    case 'suspend':
+      return [a.from];
+    case 'bootNode':
+    case 'shutdownNode':
+      return [a.node];
+    default:
+      // An action read from an untrusted plan may carry an unknown type: it names no node.
+      return [];
+  }
+}

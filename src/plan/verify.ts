@@ -13,7 +13,7 @@ import { indexInstance, VM_STATE_CODE, VM_STATE_OF_CODE, type IndexedInstance } 
 import { limitsOf, type Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { afterCycles, afterOf, positionsById, timeline, timeSlack } from './replay.js';
-import type { Action, FeasiblePlan, Plan, PlanStats } from './types.js';
+import { nodesOfAction, type Action, type FeasiblePlan, type Plan, type PlanStats } from './types.js';
 
 /** The verdict on a plan. */
 export interface Verification {
@@ -55,24 +55,6 @@ function vmOf(a: Action): VmId | undefined {
   return a.type === 'bootNode' || a.type === 'shutdownNode' ? undefined : a.vm;
 }
 
-/** The nodes an action names. */
-function nodesOf(a: Action): NodeId[] {
-  switch (a.type) {
-    case 'migrate':
-    case 'resume':
-      return a.from === a.to ? [a.from] : [a.from, a.to];
-    case 'boot':
-      return [a.to];
-    case 'shutdown':
-    case 'suspend':
-      return [a.from];
-    case 'bootNode':
-    case 'shutdownNode':
-      return [a.node];
-    default:
-      return [];
-  }
-}
 
 /** Builds a violation about action `a` (its VM, nodes, id and start time filled in). */
 function actionViolation(code: string, a: Action, text: string, time?: number): Violation {
@@ -82,7 +64,7 @@ function actionViolation(code: string, a: Action, text: string, time?: number): 
     code,
     message: `${describe(a)}${Number.isFinite(t) ? ` at t=${t}` : ''}: ${text}`,
     ...(vm === undefined ? {} : { vms: [vm] }),
-    nodes: nodesOf(a),
+    nodes: nodesOfAction(a),
     action: a.id,
     ...(Number.isFinite(t) ? { time: t } : {}),
   };
@@ -136,7 +118,7 @@ function checkShapes(ix: IndexedInstance, actions: readonly Action[], out: Viola
       out.push(actionViolation('illegal-action', a, `unknown VM ${vm}`));
       ok = false;
     }
-    for (const n of nodesOf(a)) {
+    for (const n of nodesOfAction(a)) {
       if (!ix.nodeIndex.has(n)) {
         out.push(actionViolation('illegal-action', a, `unknown node ${n}`));
         ok = false;
@@ -545,7 +527,7 @@ function replay(instance: Instance, ix: IndexedInstance, actions: readonly Actio
       if (nodeMigrations[n]! > limits.maxMigrationsPerNode) {
         if (!nodeLimitOpen[n]) {
           nodeLimitOpen[n] = 1;
-          const these = [...inFlight].filter((i) => nodesOf(actions[i]!).includes(ix.nodeIds[n]!)).map((i) => actions[i]!);
+          const these = [...inFlight].filter((i) => nodesOfAction(actions[i]!).includes(ix.nodeIds[n]!)).map((i) => actions[i]!);
           out.push({
             code: 'limit',
             message: `node ${ix.nodeIds[n]!} at t=${t}: ${nodeMigrations[n]!} migrations in flight (actions ${these.map((a) => a.id).join(', ')}), more than maxMigrationsPerNode ${limits.maxMigrationsPerNode}`,
