@@ -4,6 +4,7 @@
  * in milliseconds, the same way every time).
  */
 import { performance } from 'node:perf_hooks';
+import { Heap } from '../plan/heap.js';
 
 /** What the engine and the simulated executor need of time, in seconds. */
 export interface Clock {
@@ -76,7 +77,7 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private sleepers = 0;
   private pumping = false;
-  private readonly heap: Timer[] = [];
+  private readonly heap = new Heap<Timer>(before);
 
   /** @param start - the time it shows at first (default 0) */
   constructor(start = 0) {
@@ -131,45 +132,15 @@ export class VirtualClock implements Clock {
 
   /** Whether timers (sleepers or callbacks) are pending. */
   get pending(): number {
-    return this.heap.filter((x) => !x.cancelled).length;
+    return this.heap.values().filter((x) => !x.cancelled).length;
   }
 
   private push(at: number, sleeper: boolean, fire: () => void): Timer {
     const timer: Timer = { at, seq: this.seq++, fire, sleeper, cancelled: false };
-    const h = this.heap;
-    h.push(timer);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
+    this.heap.push(timer);
     if (sleeper) this.sleepers++;
     this.schedule();
     return timer;
-  }
-
-  private pop(): Timer | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 
   private schedule(): void {
@@ -182,10 +153,10 @@ export class VirtualClock implements Clock {
   private pump(): void {
     this.pumping = false;
     // A callback due now fires even with no sleeper; later ones wait for one.
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-    const top = this.heap[0];
+    while (this.heap.first()?.cancelled === true) this.heap.take();
+    const top = this.heap.first();
     if (top === undefined || (top.at > this.t && this.sleepers === 0)) return;
-    this.pop();
+    this.heap.take();
     this.t = Math.max(this.t, top.at);
     if (top.sleeper) this.sleepers--;
     top.fire();

@@ -1,30 +1,37 @@
 /**
- * A binary heap of small non-negative integers (action or entry indices) under a caller-given
- * order: the planner's ready queue, wait queues and event queue.
+ * Binary heaps under a caller-given order: the planner's ready queue, wait queues and event
+ * queue, the replay's topological order, and the virtual clock's timers.
  */
-export class IntHeap {
-  private readonly items: number[] = [];
+
+/** A binary heap of values of type `T`; `before(a, b)` is true when `a` must come out first. */
+export class Heap<T> {
+  private readonly items: T[] = [];
 
   /**
    * @param before - strict order: true when `a` must come out before `b`
    */
-  constructor(private readonly before: (a: number, b: number) => boolean) {}
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
 
   /** Number of items. */
   get size(): number {
     return this.items.length;
   }
 
-  /** The first item, or -1 when empty. */
-  peek(): number {
-    return this.items.length > 0 ? this.items[0]! : -1;
+  /** The items, in no particular order. */
+  values(): readonly T[] {
+    return this.items;
+  }
+
+  /** The first item, or undefined when empty. */
+  first(): T | undefined {
+    return this.items[0];
   }
 
   /**
    * Adds an item.
    * @param x - the item
    */
-  push(x: number): void {
+  push(x: T): void {
     const h = this.items;
     let i = h.length;
     h.push(x);
@@ -38,10 +45,10 @@ export class IntHeap {
     h[i] = x;
   }
 
-  /** Removes and returns the first item (-1 when empty). */
-  pop(): number {
+  /** Removes and returns the first item (undefined when empty). */
+  take(): T | undefined {
     const h = this.items;
-    if (h.length === 0) return -1;
+    if (h.length === 0) return undefined;
     const top = h[0]!;
     const last = h.pop()!;
     const n = h.length;
@@ -59,5 +66,18 @@ export class IntHeap {
       h[i] = last;
     }
     return top;
+  }
+}
+
+/** A heap of small non-negative integers (action or entry indices): -1 stands for "empty". */
+export class IntHeap extends Heap<number> {
+  /** The first item, or -1 when empty. */
+  peek(): number {
+    return this.first() ?? -1;
+  }
+
+  /** Removes and returns the first item (-1 when empty). */
+  pop(): number {
+    return this.take() ?? -1;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Configuration, placement } from '../model/configuration.js';
 import type { Action } from './types.js';
+import { IntHeap } from './heap.js';
 
 /** Two times closer than this (relative to their size, at least 1e-9 s) are the same instant. */
 export const TIME_TOLERANCE = 1e-9;
@@ -64,46 +65,6 @@ export function positionsById(actions: readonly Action[]): Map<number, number[]>
  */
 export function afterOf(action: Action): readonly number[] {
   return Array.isArray(action.after) ? action.after : [];
-}
-
-/** A min-heap of small integers under a caller-given order. */
-class IntHeap {
-  private readonly items: number[] = [];
-  constructor(private readonly less: (a: number, b: number) => boolean) {}
-  get size(): number {
-    return this.items.length;
-  }
-  push(x: number): void {
-    const h = this.items;
-    h.push(x);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-  pop(): number {
-    const h = this.items;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 /**
