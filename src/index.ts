@@ -194,8 +194,6 @@ export type {
 export { WORKLOAD_EVENT_TYPES } from './model/workload.js';
 export { parseWorkload, validateWorkload, serializeWorkload, formatWorkload } from './io/workload.js';
 export type { WorkloadJson } from './io/workload.js';
-export { generateWorkload, clusterWorkload, tdscWorkload, queueWorkload, besteffortWorkload, WORKLOAD_FAMILIES, GRID_NODE } from './workload/families.js';
-export type { WorkloadFamily, WorkloadOptions } from './workload/families.js';
 export { simulateWorkload, replayPlanTiming } from './execute/simulate/simulator.js';
 export type { SimulateOptions } from './execute/simulate/simulator.js';
 export { engineCarrier } from './execute/simulate/carrier.js';

@@ -16,3 +16,5 @@ export { heterogeneousCluster, NODE_TYPES, FLAVOURS } from './cluster.js';
 export type { ClusterOptions, Flavour, NodeType } from './cluster.js';
 export { repairWorkload } from './repair.js';
 export type { RepairWorkload, RepairWorkloadOptions } from './repair.js';
+export { generateWorkload, clusterWorkload, tdscWorkload, queueWorkload, besteffortWorkload, WORKLOAD_FAMILIES, GRID_NODE } from './families.js';
+export type { WorkloadFamily, WorkloadOptions } from './families.js';
