@@ -220,7 +220,7 @@ const MIX_RATIO: Record<ClusterMix, number> = { cpu: 0.7, memory: 1 / 0.7, balan
 
 /**
  * A shaped cluster (issue 11): `nodeTypes` distinct node types (1 = uniform), `flavours`
- * distinct VM flavours (always one of 1 GiB and one of 8 GiB per vCPU, the rest drawn), VMs drawn
+ * distinct VM flavours (always the smaller ones of 1 GiB and of 8 GiB per vCPU, the rest drawn), VMs drawn
  * one by one so that memory load over cpu load follows the mix (0.7 for `cpu`, 1 for `balanced`,
  * 1/0.7 for `memory`) and the larger load approaches `load` (default 0.45) as closely as the
  * flavours allow, then a random initial placement. Seeded: same options, same instance. Called by
@@ -242,9 +242,9 @@ export function shapedCluster(options: ClusterOptions): Instance {
   const typeSet = rnd.shuffle([...NODE_TYPES]).slice(0, nTypes);
   const types = Array.from({ length: options.nodes }, () => pickOne(rnd, typeSet));
   const capacity = types.reduce((a, t) => ({ cpu: a.cpu + t.cpu, memory: a.memory + t.memory }), { cpu: 0, memory: 0 });
-  // One 1:1 and one 1:8 flavour (random size), the rest drawn from the others.
-  const first = rnd.int(2);
-  const last = 6 + rnd.int(2);
+  // The smaller 1:1 and 1:8 flavours, the rest drawn from the others.
+  const first = 0;
+  const last = 6;
   const rest = rnd.shuffle([0, 1, 2, 3, 4, 5, 6, 7].filter((i) => i !== first && i !== last)).slice(0, nFlavours - 2);
   const set = [first, last, ...rest].map((i) => SHAPE_FLAVOURS[i]!);
   const ratio = MIX_RATIO[mix];
