@@ -8,12 +8,14 @@
  * smoke run (smaller instances, shorter limits). `--only placement|balance|repair|plan|simulate|figures`
  * runs one part. The figures (placement time and gap, planning time) are drawn from the JSON of
  * this run, or from the committed `bench/results/*.json` when this run did not produce it.
+ * `--only anytime` (not in the default run) prints the anytime profile of consolidation.
  * `--only btrplace [PATH...]` (not in the default run) runs the BtrPlace files of
  * `../shared/btrplace/` and the paths given (`--repeat N`).
  */
 import { cpus, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatAnytimeMarkdown, runAnytimeBench } from './anytime.js';
 import { formatBalanceMarkdown, runBalanceBench } from './balance.js';
 import { BTRPLACE_DIR, btrPlaceFiles, formatBtrPlaceMarkdown, runBtrPlaceBench } from './btrplace.js';
 import { formatPlacementMarkdown, formatPlacementTable, runPlacementBench, type PlacementBenchRow } from './placement.js';
@@ -138,6 +140,14 @@ async function main(): Promise<void> {
     }
     const planJson = pick('plan.json');
     if (planJson) writeFileSync(join(dir, 'plan-time.svg'), planTimeChart((JSON.parse(readFileSync(planJson, 'utf8')) as { rows: Parameters<typeof planTimeChart>[0] }).rows));
+  }
+  if (only === 'anytime') {
+    // Not part of the default run (about a minute per shape and size at full size).
+    const rows = await runAnytimeBench({ quick, log });
+    const md = formatAnytimeMarkdown(rows);
+    process.stdout.write(`Anytime profile (consolidate, default solver vs migration-aware best-fit)\n${md}\n`);
+    writeFileSync(join(dir, 'anytime.json'), `${JSON.stringify({ ...machine, rows }, null, 2)}\n`);
+    writeFileSync(join(dir, 'anytime.md'), `${md}\n`);
   }
   if (only === 'btrplace') {
     // Not part of the default run: it needs ../shared/btrplace/ (or paths given after the flag).

@@ -77,7 +77,37 @@ export interface ClusterOptions {
   readonly objective?: Objective;
   /** Extra constraints to attach. */
   readonly constraints?: readonly Constraint[];
+  /**
+   * Resource mix of the VMs (issue 11): `cpu` (cpu demand over capacity about 1/0.7 of the memory
+   * one), `memory` (the reverse) or `balanced` (both about equal). Setting this, `nodeTypes` or
+   * `flavours` switches to the shaped generator ({@link shapedCluster}); without any of them the
+   * classic generator runs, byte-identical to earlier versions.
+   */
+  readonly mix?: ClusterMix;
+  /** Number of distinct node types, 1 (uniform) to 6, drawn from {@link NODE_TYPES} (default 4 when shaped). */
+  readonly nodeTypes?: number;
+  /** Number of distinct VM flavours, 2 to 8, drawn from {@link SHAPE_FLAVOURS} (default 6 when shaped). */
+  readonly flavours?: number;
 }
+
+/** Resource mix of a shaped cluster. */
+export type ClusterMix = 'cpu' | 'memory' | 'balanced';
+
+/**
+ * Flavours of the shaped generator: two sizes in each of four memory-per-vCPU classes (1, 2, 4
+ * and 8 GiB per vCPU), so that against nodes of 2–4 GiB per core a subset holding a 1:1 and a 1:8
+ * flavour can make any mix.
+ */
+export const SHAPE_FLAVOURS: readonly Flavour[] = [
+  { cpu: 4, memory: 4 * GiB },
+  { cpu: 8, memory: 8 * GiB },
+  { cpu: 4, memory: 8 * GiB },
+  { cpu: 8, memory: 16 * GiB },
+  { cpu: 2, memory: 8 * GiB },
+  { cpu: 4, memory: 16 * GiB },
+  { cpu: 1, memory: 8 * GiB },
+  { cpu: 2, memory: 16 * GiB },
+];
 
 /**
  * Draws flavour indices for `count` VMs and nudges them until the larger of cpu and memory load
@@ -163,11 +193,84 @@ export function randomPlacement(
  * ```
  */
 export function heterogeneousCluster(options: ClusterOptions): Instance {
+  if (options.mix !== undefined || options.nodeTypes !== undefined || options.flavours !== undefined) return shapedCluster(options);
   const rnd = createRandom(options.seed);
   const load = options.load ?? 0.45;
   const types = Array.from({ length: options.nodes }, () => pickOne(rnd, NODE_TYPES));
   const capacity = types.reduce((a, t) => ({ cpu: a.cpu + t.cpu, memory: a.memory + t.memory }), { cpu: 0, memory: 0 });
   const flavours = drawFlavours(rnd, options.vms, capacity, load).map((i) => FLAVOURS[i]!);
+  const host = randomPlacement(rnd, types, flavours);
+  const nodes: NodeInit[] = types.map((t, i) => ({ id: `n${i}`, capacity: { cpu: t.cpu, memory: t.memory } }));
+  const vms: VmInit[] = flavours.map((f, i) => {
+    const h = host[i]!;
+    return h >= 0
+      ? { id: `vm${i}`, demand: { cpu: f.cpu, memory: f.memory }, state: 'running', host: `n${h}` }
+      : { id: `vm${i}`, demand: { cpu: f.cpu, memory: f.memory }, state: 'waiting' };
+  });
+  return makeInstance({
+    nodes,
+    vms,
+    objective: options.objective ?? { type: 'consolidate' },
+    constraints: options.constraints ?? [],
+  });
+}
+
+/** Target memory load over cpu load of each mix. */
+const MIX_RATIO: Record<ClusterMix, number> = { cpu: 0.7, memory: 1 / 0.7, balanced: 1 };
+
+/**
+ * A shaped cluster (issue 11): `nodeTypes` distinct node types (1 = uniform), `flavours`
+ * distinct VM flavours (always the smaller ones of 1 GiB and of 8 GiB per vCPU, the rest drawn), VMs drawn
+ * one by one so that memory load over cpu load follows the mix (0.7 for `cpu`, 1 for `balanced`,
+ * 1/0.7 for `memory`) and the larger load approaches `load` (default 0.45) as closely as the
+ * flavours allow, then a random initial placement. Seeded: same options, same instance. Called by
+ * {@link heterogeneousCluster} when a shape option is set.
+ *
+ * @param options - size, seed, load, objective, mix (default `balanced`), nodeTypes (default 4), flavours (default 6)
+ * @returns the instance
+ * @example
+ * ```ts
+ * const inst = shapedCluster({ nodes: 100, vms: 500, seed: 1, mix: 'cpu', nodeTypes: 4, flavours: 7 });
+ * ```
+ */
+export function shapedCluster(options: ClusterOptions): Instance {
+  const rnd = createRandom(options.seed ^ 0x5eed);
+  const load = options.load ?? 0.45;
+  const mix = options.mix ?? 'balanced';
+  const nTypes = Math.max(1, Math.min(NODE_TYPES.length, Math.round(options.nodeTypes ?? 4)));
+  const nFlavours = Math.max(2, Math.min(SHAPE_FLAVOURS.length, Math.round(options.flavours ?? 6)));
+  const typeSet = rnd.shuffle([...NODE_TYPES]).slice(0, nTypes);
+  const types = Array.from({ length: options.nodes }, () => pickOne(rnd, typeSet));
+  const capacity = types.reduce((a, t) => ({ cpu: a.cpu + t.cpu, memory: a.memory + t.memory }), { cpu: 0, memory: 0 });
+  // The smaller 1:1 and 1:8 flavours, the rest drawn from the others.
+  const first = 0;
+  const last = 6;
+  const rest = rnd.shuffle([0, 1, 2, 3, 4, 5, 6, 7].filter((i) => i !== first && i !== last)).slice(0, nFlavours - 2);
+  const set = [first, last, ...rest].map((i) => SHAPE_FLAVOURS[i]!);
+  const ratio = MIX_RATIO[mix];
+  const cap = { cpu: Math.max(1, capacity.cpu), memory: Math.max(1, capacity.memory) };
+  // Flavours that lower memory load relative to cpu load below the target ratio, and the others.
+  const lowers = set.filter((f) => f.memory / cap.memory < ratio * (f.cpu / cap.cpu));
+  const raises = set.filter((f) => !lowers.includes(f));
+  // Share of the larger load a flavour adds when the mix is on course (linear in cpu and memory).
+  const binding = (f: { cpu: number; memory: number }): number => ((f.cpu / cap.cpu + f.memory / cap.memory) / (1 + ratio)) * Math.max(1, ratio);
+  let cpu = 0;
+  let mem = 0;
+  const flavours: Flavour[] = [];
+  for (let k = 0; k < options.vms; k++) {
+    const group = mem / cap.memory > ratio * (cpu / cap.cpu) ? lowers : raises;
+    const g = group.length > 0 ? group : set;
+    // The size that keeps the binding load on course for `load` over the VMs left.
+    const budget = (load - binding({ cpu, memory: mem })) / (options.vms - k);
+    const sorted = [...g].sort((a, b) => binding(a) - binding(b));
+    const above = sorted.find((f) => binding(f) >= budget) ?? sorted[sorted.length - 1]!;
+    const below = [...sorted].reverse().find((f) => binding(f) < budget) ?? above;
+    const span = binding(above) - binding(below);
+    const f = span <= 0 ? above : rnd.next() < (budget - binding(below)) / span ? above : below;
+    flavours.push(f);
+    cpu += f.cpu;
+    mem += f.memory;
+  }
   const host = randomPlacement(rnd, types, flavours);
   const nodes: NodeInit[] = types.map((t, i) => ({ id: `n${i}`, capacity: { cpu: t.cpu, memory: t.memory } }));
   const vms: VmInit[] = flavours.map((f, i) => {

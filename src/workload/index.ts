@@ -12,7 +12,7 @@
  * @packageDocumentation
  * @module switchyard/workload
  */
-export { heterogeneousCluster, NODE_TYPES, FLAVOURS } from './cluster.js';
+export { heterogeneousCluster, shapedCluster, NODE_TYPES, FLAVOURS, SHAPE_FLAVOURS, type ClusterMix } from './cluster.js';
 export type { ClusterOptions, Flavour, NodeType } from './cluster.js';
 export { repairWorkload } from './repair.js';
 export type { RepairWorkload, RepairWorkloadOptions } from './repair.js';
