@@ -349,6 +349,8 @@ describe('verifyPlan edge cases at the boundaries of its checks', () => {
   it('ignores a stray vm field on a node action', () => {
     const actions = [{ id: 0, type: 'bootNode', node: 'n4', vm: 'ghost', start: 0, end: 1 }] as unknown as Action[];
     expect(run(actions, targetFrom(inst, {}, { n4: 'online' }))).toEqual([]);
+    const off = [{ id: 0, type: 'shutdownNode', node: 'n3', vm: 'ghost', start: 0, end: 1 }] as unknown as Action[];
+    expect(run(off, targetFrom(inst, {}, { n3: 'offline' }))).toEqual([]);
   });
 
   it('accepts a load exactly at capacity plus the tolerance (1e-9 of it), not above', () => {
@@ -791,5 +793,27 @@ describe('verifyPlan target and stats of the wrong shape', () => {
     const actions = [{ id: 0, type: 'boot', vm: 'vm3', to: 'n3', start: 0, end: Number.NaN }] as Action[];
     expect(verifyPlan(inst, { ...mkPlan(inst, [], targetFrom(inst)), actions }).violations.filter((x) => x.code === 'stats')).toEqual([]);
     expect(verifyPlan(inst, { version: 1, status: 'infeasible', actions: [], reasons: [] } as unknown as FeasiblePlan).ok).toBe(false);
+  });
+});
+
+describe('verifyPlan tolerates only parts of the source violations', () => {
+  it('reports a VM banned at the start moving to another banned node, for each ban', () => {
+    const i = small(
+      [
+        { id: 'a', demand: R1, state: 'running', host: 'n1' },
+        { id: 'b', demand: R1, state: 'running', host: 'n2' },
+      ],
+      [
+        { type: 'ban', vms: ['a', 'b'], nodes: ['n1', 'n2'], continuous: true },
+        { type: 'ban', vms: ['b'], nodes: ['n1'], continuous: true },
+      ],
+    );
+    const actions: Action[] = [{ id: 0, type: 'migrate', vm: 'b', from: 'n2', to: 'n1', start: 0, end: 1 }];
+    const vs = verifyPlan(i, mkPlan(i, actions, targetFrom(i, { b: ['running', 'n1'] }))).violations.filter((x) => x.time !== undefined);
+    // b on n2 at the start breaks the first ban (tolerated); b on n1 is new for both bans.
+    expect(vs.map((x) => [x.code, x.constraint, x.vms, x.nodes, x.time, x.action])).toEqual([
+      ['constraint:ban', 0, ['b'], ['n1'], 0, 0],
+      ['constraint:ban', 1, ['b'], ['n1'], 0, 0],
+    ]);
   });
 });
