@@ -817,3 +817,32 @@ describe('verifyPlan tolerates only parts of the source violations', () => {
     ]);
   });
 });
+
+describe('verifyPlan node actions in flight', () => {
+  const i = cluster();
+
+  it('keeps a node busy only with a node action it applied, and names a shutdownNode in flight as no bootNode', () => {
+    // bootNode of an online node is refused: it does not make n3 busy for the shutdownNode.
+    expect(run([{ id: 0, type: 'bootNode', node: 'n3', start: 0, end: 2 }, { id: 1, type: 'shutdownNode', node: 'n3', start: 1, end: 2 }], targetFrom(i, {}, { n3: 'offline' }))).toEqual([
+      ill(0, 'action 0 (bootNode n3) at t=0: node n3 is already online', undefined, ['n3'], 0),
+    ]);
+    const actions: Action[] = [
+      { id: 0, type: 'shutdownNode', node: 'n3', start: 0, end: 2 },
+      { id: 1, type: 'boot', vm: 'vm3', to: 'n3', start: 1, end: 2 },
+    ];
+    expect(run(actions, targetFrom(i, {}, { n3: 'offline' })).filter((x) => x.code === 'illegal-action')).toEqual([
+      ill(1, 'action 1 (boot vm3 on n3) at t=1: vm3 cannot arrive: node n3 is offline', ['vm3'], ['n3'], 1),
+    ]);
+  });
+
+  it('counts a booting VM on its node, and names only the VMs on the node', () => {
+    const actions: Action[] = [
+      { id: 0, type: 'boot', vm: 'vm3', to: 'n3', start: 0, end: 2 },
+      { id: 1, type: 'suspend', vm: 'vm2', from: 'n2', start: 0, end: 2 },
+      { id: 2, type: 'shutdownNode', node: 'n3', start: 1, end: 1 },
+    ];
+    expect(run(actions, targetFrom(i, { vm3: ['running', 'n3'], vm2: ['sleeping', 'n2'] }))).toEqual([
+      ill(2, 'action 2 (shutdownNode n3) at t=1: node n3 still hosts vm3', undefined, ['n3'], 1),
+    ]);
+  });
+});
