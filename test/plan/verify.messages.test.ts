@@ -317,9 +317,10 @@ describe('verifyPlan messages: target, stats, infeasible plans', () => {
     ]);
     const none = { ...plan, stats: undefined } as unknown as FeasiblePlan;
     expect(verifyPlan(inst, none).violations).toEqual([{ code: 'stats', message: 'the plan has no stats' }]);
-    const strings = { ...plan, stats: { ...plan.stats, migratedMemory: '2048', lowerBound: '0' } } as unknown as FeasiblePlan;
+    const strings = { ...plan, stats: { ...plan.stats, migratedMemory: '2048', makespan: '3', lowerBound: '0' } } as unknown as FeasiblePlan;
     expect(verifyPlan(inst, strings).violations.map((x) => x.message)).toEqual([
       'stats.migratedMemory is 2048 but the plan gives 2048',
+      'stats.makespan is 3 but the plan gives 3',
       'stats.lowerBound 0 exceeds the 2 nodes the target uses',
     ]);
   });
@@ -776,11 +777,13 @@ describe('verifyPlan target and stats of the wrong shape', () => {
   it('names a target entry that is not a placement, a wrong host and a host missing', () => {
     const target = targetFrom(inst, { vm2: ['running', 'n3'], vm1: ['running', 'n1'] }) as { vms: Record<string, unknown>; nodes: Record<string, string> };
     target.vms['vm1'] = null;
+    target.vms['vm3'] = undefined;
     const t2 = { ...target, vms: { ...target.vms, vm4: { state: 'running', host: 'n3' } } } as unknown as PlanTarget;
     const vs = verifyPlan(inst, { ...mkPlan(inst, [], targetFrom(inst)), target: t2 }).violations.filter((x) => x.code === 'target-mismatch');
     expect(vs).toEqual([
       { code: 'target-mismatch', message: "the target's entry for VM vm1 is not a placement", vms: ['vm1'] },
       { code: 'target-mismatch', message: 'vm2 ends running on n2 but the target says running on n3', vms: ['vm2'], nodes: ['n2', 'n3'] },
+      { code: 'target-mismatch', message: "the target's entry for VM vm3 is not a placement", vms: ['vm3'] },
       { code: 'target-mismatch', message: 'vm4 ends sleeping on n3 but the target says running on n3', vms: ['vm4'], nodes: ['n3', 'n3'] },
     ]);
     const t3 = targetFrom(inst, { vm3: ['running', 'n3'] });
