@@ -849,3 +849,22 @@ describe('verifyPlan node actions in flight', () => {
     ]);
   });
 });
+
+describe('verifyPlan tolerates a source violation only on its own nodes', () => {
+  it('reports a continuous among already broken at the start when it spreads to another node', () => {
+    const i = small(
+      [
+        { id: 'a', demand: R1, state: 'running', host: 'n1' },
+        { id: 'b', demand: R1, state: 'running', host: 'n2' },
+      ],
+      [{ type: 'among', vms: ['a', 'b'], groups: [['n1'], ['n2'], ['n3']], continuous: true }],
+    );
+    const actions: Action[] = [{ id: 0, type: 'migrate', vm: 'b', from: 'n2', to: 'n3', start: 0, end: 1 }];
+    const vs = verifyPlan(i, mkPlan(i, actions, targetFrom(i, { b: ['running', 'n3'] }))).violations.filter((x) => x.time !== undefined);
+    // a on n1 and b on n2 is the source violation (tolerated); b passing through n3 and ending there is not.
+    expect(vs.map((x) => [x.code, x.vms, x.nodes, x.time, x.action])).toEqual([
+      ['constraint:among', ['a', 'b'], ['n1', 'n2', 'n3'], 0, 0],
+      ['constraint:among', ['a', 'b'], ['n1', 'n3'], 1, 0],
+    ]);
+  });
+});
