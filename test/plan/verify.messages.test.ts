@@ -847,6 +847,14 @@ describe('verifyPlan node actions in flight', () => {
     expect(run(actions, targetFrom(i, { vm3: ['running', 'n3'], vm2: ['sleeping', 'n2'] }))).toEqual([
       ill(2, 'action 2 (shutdownNode n3) at t=1: node n3 still hosts vm3', undefined, ['n3'], 1),
     ]);
+    // A VM resuming elsewhere is not on the node.
+    const resuming: Action[] = [
+      { id: 0, type: 'resume', vm: 'vm4', from: 'n3', to: 'n1', start: 0, end: 2 },
+      { id: 1, type: 'shutdownNode', node: 'n2', start: 1, end: 1 },
+    ];
+    expect(run(resuming, targetFrom(i, { vm4: ['running', 'n1'] }))).toEqual([
+      ill(1, 'action 1 (shutdownNode n2) at t=1: node n2 still hosts vm2', undefined, ['n2'], 1),
+    ]);
   });
 });
 
