@@ -668,8 +668,8 @@ function checkStats(instance: Instance, plan: FeasiblePlan, out: Violation[]): v
   if (target && typeof target === 'object' && target.vms && target.nodes) {
     const used = new Set<NodeId>();
     for (const id of Object.keys(target.vms)) {
-      const t = target.vms[id]!;
-      if (t.state === 'running' && t.host !== undefined && hasOwn(target.nodes, t.host) && target.nodes[t.host] === 'online') used.add(t.host);
+      const t = target.vms[id] as FeasiblePlan['target']['vms'][string] | null | undefined;
+      if (t !== null && typeof t === 'object' && t.state === 'running' && t.host !== undefined && hasOwn(target.nodes, t.host) && target.nodes[t.host] === 'online') used.add(t.host);
     }
     if (stats.nodesUsed !== used.size) bad('nodesUsed', stats.nodesUsed, used.size);
     if (typeof stats.lowerBound !== 'number' || !(stats.lowerBound <= used.size)) {
