@@ -199,6 +199,11 @@ export function heterogeneousCluster(options: ClusterOptions): Instance {
   const types = Array.from({ length: options.nodes }, () => pickOne(rnd, NODE_TYPES));
   const capacity = types.reduce((a, t) => ({ cpu: a.cpu + t.cpu, memory: a.memory + t.memory }), { cpu: 0, memory: 0 });
   const flavours = drawFlavours(rnd, options.vms, capacity, load).map((i) => FLAVOURS[i]!);
+  return placedCluster(rnd, types, flavours, options);
+}
+
+/** The instance of nodes of `types` and VMs of `flavours`, placed at random (some may wait). */
+function placedCluster(rnd: Random, types: readonly NodeType[], flavours: readonly Flavour[], options: ClusterOptions): Instance {
   const host = randomPlacement(rnd, types, flavours);
   const nodes: NodeInit[] = types.map((t, i) => ({ id: `n${i}`, capacity: { cpu: t.cpu, memory: t.memory } }));
   const vms: VmInit[] = flavours.map((f, i) => {
@@ -271,18 +276,5 @@ export function shapedCluster(options: ClusterOptions): Instance {
     cpu += f.cpu;
     mem += f.memory;
   }
-  const host = randomPlacement(rnd, types, flavours);
-  const nodes: NodeInit[] = types.map((t, i) => ({ id: `n${i}`, capacity: { cpu: t.cpu, memory: t.memory } }));
-  const vms: VmInit[] = flavours.map((f, i) => {
-    const h = host[i]!;
-    return h >= 0
-      ? { id: `vm${i}`, demand: { cpu: f.cpu, memory: f.memory }, state: 'running', host: `n${h}` }
-      : { id: `vm${i}`, demand: { cpu: f.cpu, memory: f.memory }, state: 'waiting' };
-  });
-  return makeInstance({
-    nodes,
-    vms,
-    objective: options.objective ?? { type: 'consolidate' },
-    constraints: options.constraints ?? [],
-  });
+  return placedCluster(rnd, types, flavours, options);
 }
