@@ -9,7 +9,20 @@ import type { PlacementResult, PlacementSolver, SolveOptions } from '../src/plac
 import { answerOf } from '../src/solvers/answer.js';
 import { onlyUnaryRules } from '../src/solvers/aggregate.js';
 import { volumeNodeBound } from '../src/solvers/keep.js';
-import { buildProblem, canHost, NODE_OFF } from '../src/solvers/problem.js';
+import { buildProblem, canHost, NODE_OFF, type DenseProblem } from '../src/solvers/problem.js';
+
+/** Each VM's size: its largest demand over the largest capacity of that resource. */
+function vmSizes(p: DenseProblem): { readonly scale: Float64Array; readonly size: (v: number) => number } {
+  const R = p.R;
+  const scale = new Float64Array(R);
+  for (let n = 0; n < p.nNodes; n++) for (let r = 0; r < R; r++) scale[r] = Math.max(scale[r]!, p.capacity[n * R + r]!);
+  const size = (v: number): number => {
+    let s = 0;
+    for (let r = 0; r < R; r++) if (scale[r]! > 0) s = Math.max(s, p.demand[v * R + r]! / scale[r]!);
+    return s;
+  };
+  return { scale, size };
+}
 
 /**
  * A plain decreasing packing as a placement solver.
@@ -25,13 +38,7 @@ export function plainPacking(rule: 'first' | 'best'): PlacementSolver {
       const { problem: p } = buildProblem(instance, { index: ix });
       if (!onlyUnaryRules(p)) return { status: 'infeasible', solver: name, reasons: [{ message: `${name} handles capacity and per-VM rules only` }] };
       const R = p.R;
-      const scale = new Float64Array(R);
-      for (let n = 0; n < p.nNodes; n++) for (let r = 0; r < R; r++) scale[r] = Math.max(scale[r]!, p.capacity[n * R + r]!);
-      const size = (v: number): number => {
-        let s = 0;
-        for (let r = 0; r < R; r++) if (scale[r]! > 0) s = Math.max(s, p.demand[v * R + r]! / scale[r]!);
-        return s;
-      };
+      const { scale, size } = vmSizes(p);
       const nodeSize = (n: number): number => {
         let s = 0;
         for (let r = 0; r < R; r++) if (scale[r]! > 0) s += p.capacity[n * R + r]! / scale[r]!;
@@ -102,13 +109,7 @@ export function keepBestFit(): PlacementSolver {
       const { problem: p } = buildProblem(instance, { index: ix });
       if (!onlyUnaryRules(p)) return { status: 'infeasible', solver: name, reasons: [{ message: `${name} handles capacity and per-VM rules only` }] };
       const R = p.R;
-      const scale = new Float64Array(R);
-      for (let n = 0; n < p.nNodes; n++) for (let r = 0; r < R; r++) scale[r] = Math.max(scale[r]!, p.capacity[n * R + r]!);
-      const size = (v: number): number => {
-        let s = 0;
-        for (let r = 0; r < R; r++) if (scale[r]! > 0) s = Math.max(s, p.demand[v * R + r]! / scale[r]!);
-        return s;
-      };
+      const { scale, size } = vmSizes(p);
       const hosted = new Float64Array(p.nNodes);
       const homeVms: number[][] = Array.from({ length: p.nNodes }, () => []);
       const total = new Float64Array(R);
