@@ -5,11 +5,19 @@
  */
 import { indexInstance } from '../src/model/indexed.js';
 import type { Instance } from '../src/model/instance.js';
-import type { PlacementResult, PlacementSolver, SolveOptions } from '../src/place/types.js';
+import type { PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from '../src/place/types.js';
 import { answerOf } from '../src/solvers/answer.js';
 import { onlyUnaryRules } from '../src/solvers/aggregate.js';
 import { volumeNodeBound } from '../src/solvers/keep.js';
 import { buildProblem, canHost, NODE_OFF, type DenseProblem } from '../src/solvers/problem.js';
+
+/** The dense problem of an instance whose rules these packings handle (capacity and per-VM rules), or why not. */
+function unaryProblem(instance: Instance, name: string): { readonly status: 'ok'; readonly ix: ReturnType<typeof indexInstance>; readonly p: DenseProblem } | PlacementInfeasible {
+  const ix = indexInstance(instance);
+  const { problem: p } = buildProblem(instance, { index: ix });
+  if (!onlyUnaryRules(p)) return { status: 'infeasible', solver: name, reasons: [{ message: `${name} handles capacity and per-VM rules only` }] };
+  return { status: 'ok', ix, p };
+}
 
 /** Each VM's size: its largest demand over the largest capacity of that resource. */
 function vmSizes(p: DenseProblem): { readonly scale: Float64Array; readonly size: (v: number) => number } {
@@ -34,9 +42,9 @@ export function plainPacking(rule: 'first' | 'best'): PlacementSolver {
   return {
     name,
     async solve(instance: Instance, _options: SolveOptions): Promise<PlacementResult> {
-      const ix = indexInstance(instance);
-      const { problem: p } = buildProblem(instance, { index: ix });
-      if (!onlyUnaryRules(p)) return { status: 'infeasible', solver: name, reasons: [{ message: `${name} handles capacity and per-VM rules only` }] };
+      const built = unaryProblem(instance, name);
+      if (built.status === 'infeasible') return built;
+      const { ix, p } = built;
       const R = p.R;
       const { scale, size } = vmSizes(p);
       const nodeSize = (n: number): number => {
@@ -105,9 +113,9 @@ export function keepBestFit(): PlacementSolver {
   return {
     name,
     async solve(instance: Instance, _options: SolveOptions): Promise<PlacementResult> {
-      const ix = indexInstance(instance);
-      const { problem: p } = buildProblem(instance, { index: ix });
-      if (!onlyUnaryRules(p)) return { status: 'infeasible', solver: name, reasons: [{ message: `${name} handles capacity and per-VM rules only` }] };
+      const built = unaryProblem(instance, name);
+      if (built.status === 'infeasible') return built;
+      const { ix, p } = built;
       const R = p.R;
       const { scale, size } = vmSizes(p);
       const hosted = new Float64Array(p.nNodes);
