@@ -6,10 +6,10 @@
 import { indexInstance } from '../src/model/indexed.js';
 import type { Instance } from '../src/model/instance.js';
 import type { PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from '../src/place/types.js';
-import { answerOf } from '../src/solvers/answer.js';
+import { answerOf } from '../src/place/answer.js';
 import { onlyUnaryRules } from '../src/solvers/aggregate.js';
 import { volumeNodeBound } from '../src/solvers/keep.js';
-import { buildProblem, canHost, NODE_OFF, type DenseProblem } from '../src/solvers/problem.js';
+import { buildProblem, canHost, NODE_OFF, type DenseProblem } from '../src/problem/dense.js';
 
 /** The dense problem of an instance whose rules these packings handle (capacity and per-VM rules), or why not. */
 function unaryProblem(instance: Instance, name: string): { readonly status: 'ok'; readonly ix: ReturnType<typeof indexInstance>; readonly p: DenseProblem } | PlacementInfeasible {

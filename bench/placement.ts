@@ -17,7 +17,7 @@ import { lnsSolver } from '../src/place/lns.js';
 import { partitionedSolver } from '../src/place/partition.js';
 import { heuristicSolver } from '../src/place/place.js';
 import type { PlacementSolver } from '../src/place/types.js';
-import { mipSolver } from '../src/solvers/mip.js';
+import { mipSolver } from '../src/place/mip.js';
 import { defaultRunner, type TaskRunner } from '../src/solvers/pool.js';
 import { heterogeneousCluster } from '../src/workload/cluster.js';
 import { plainPacking } from './baselines.js';

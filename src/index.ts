@@ -62,10 +62,10 @@ export type { BtrPlaceNumbering } from './io/btrplace/export.js';
 export { readBtrPlaceFile, btrPlaceText, isGzip } from './io/btrplace/read.js';
 
 // constraints
-export { CONSTRAINT_TYPES } from './constraints/types.js';
+export { CONSTRAINT_TYPES } from './model/constraints.js';
 export type {
   BanConstraint, FenceConstraint, SpreadConstraint, GatherConstraint, AmongConstraint, SplitConstraint, LonelyConstraint, RootConstraint, QuarantineConstraint, OverbookConstraint, ResourceCapacityConstraint, RunningCapacityConstraint, MaxOnlineConstraint, OnlineConstraint, OfflineConstraint, ReservedConstraint, RunningConstraint, SleepingConstraint, TerminatedConstraint, Constraint, ConstraintType, ConstraintOf,
-} from './constraints/types.js';
+} from './model/constraints.js';
 export { CONSTRAINTS, specOf } from './constraints/registry.js';
 export {
   checkConstraint,
@@ -80,28 +80,9 @@ export {
 export type { CheckContext, ConstraintRegistry, ConstraintSpec, InstantView, Violation } from './constraints/spec.js';
 
 // plans
-export { ACTION_TYPES } from './plan/types.js';
-export type {
-  Action,
-  ActionType,
-  BootAction,
-  BootNodeAction,
-  FeasiblePlan,
-  InfeasiblePlan,
-  InfeasibleReason,
-  MigrateAction,
-  NodeAction,
-  Plan,
-  PlanStats,
-  PlanStatus,
-  PlanTarget,
-  ResumeAction,
-  ShutdownAction,
-  ShutdownNodeAction,
-  SuspendAction,
-  TargetVm,
-  VmAction,
-} from './plan/types.js';
+export { ACTION_TYPES } from './model/action.js';
+export type { FeasiblePlan, InfeasiblePlan, Plan, PlanStats, PlanStatus, PlanTarget, TargetVm } from './plan/types.js';
+export type { Action, ActionType, BootAction, BootNodeAction, InfeasibleReason, MigrateAction, NodeAction, ResumeAction, ShutdownAction, ShutdownNodeAction, SuspendAction, VmAction } from './model/action.js';
 export { verifyPlan } from './plan/verify.js';
 export type { Verification } from './plan/verify.js';
 export { applyAction, applyActions } from './plan/replay.js';
@@ -130,8 +111,8 @@ export type { AdmissionContext, AdmissionPolicy, VjobCandidate } from './decide/
 export type { VjobCurrent } from './decide/states.js';
 export { decide, DECIDE_SHARE } from './decide/decide.js';
 export type { DecideOptions, DecideResult, Decision, DecisionInfeasible, NotAdmitted } from './decide/decide.js';
-export { mipSolver } from './solvers/mip.js';
-export type { MipSolverOptions } from './solvers/mip.js';
+export { mipSolver } from './place/mip.js';
+export type { MipSolverOptions } from './place/mip.js';
 export type { BackendName } from './solvers/types.js';
 export { defaultRunner } from './solvers/pool.js';
 export type { TaskRunner } from './solvers/pool.js';

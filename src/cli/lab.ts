@@ -20,7 +20,8 @@ import { makeInstance, type Instance } from '../model/instance.js';
 import type { VmInit } from '../model/vm.js';
 import { planInstance } from '../pipeline.js';
 import { defaultSolver } from '../place/default.js';
-import type { Action, FeasiblePlan } from '../plan/types.js';
+import type { FeasiblePlan } from '../plan/types.js';
+import type { Action } from '../model/action.js';
 import { defaultRunner } from '../solvers/pool.js';
 import type { CliIo } from './run.js';
 

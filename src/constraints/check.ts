@@ -9,10 +9,10 @@ import type { NodeId, VmId } from '../model/ids.js';
 import { indexInstance } from '../model/indexed.js';
 import { vjobOf, type Instance } from '../model/instance.js';
 import type { VmState } from '../model/vm.js';
-import type { Action } from '../plan/types.js';
+import type { Action } from '../model/action.js';
 import { specFor } from './registry.js';
 import type { CheckContext, InstantView, Violation } from './spec.js';
-import type { Constraint } from './types.js';
+import type { Constraint } from '../model/constraints.js';
 import { exceeds, list } from './util.js';
 
 function constraintAt(instance: Instance, index: number): Constraint {

@@ -18,7 +18,7 @@ import { splitSpec } from './split.js';
 import { spreadSpec } from './spread.js';
 import { terminatedSpec } from './terminated.js';
 import type { ConstraintRegistry, ConstraintSpec } from './spec.js';
-import type { Constraint, ConstraintType } from './types.js';
+import type { Constraint, ConstraintType } from '../model/constraints.js';
 
 /**
  * Every constraint's meaning, one spec per type. The `satisfies` clause makes the compiler reject

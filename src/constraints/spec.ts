@@ -1,8 +1,8 @@
 import type { Configuration } from '../model/configuration.js';
 import type { NodeId, VmId } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
-import type { Action } from '../plan/types.js';
-import type { ConstraintOf, ConstraintType } from './types.js';
+import type { Action } from '../model/action.js';
+import type { ConstraintOf, ConstraintType } from '../model/constraints.js';
 
 /** One broken rule: what, where, and (during a plan) when. */
 export interface Violation {

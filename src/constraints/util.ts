@@ -5,9 +5,9 @@
 import type { Configuration } from '../model/configuration.js';
 import type { NodeId, ResourceName, VmId } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
-import type { Action } from '../plan/types.js';
+import type { Action } from '../model/action.js';
 import type { CheckContext, InstantView, Violation } from './spec.js';
-import type { ConstraintType } from './types.js';
+import type { ConstraintType } from '../model/constraints.js';
 
 /** A running VM and the node it runs on. */
 export interface Hosted {

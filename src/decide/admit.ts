@@ -2,11 +2,11 @@ import type { AdmissionPolicy, VjobCandidate } from './policy.js';
 import { priorityPolicy } from './policy.js';
 import type { StateAnalysis, VjobGroup } from './states.js';
 import type { VjobId } from '../model/ids.js';
-import { decreasing, greedyInsert, type HeuristicContext, repairInsert } from '../place/heuristic.js';
-import type { PlacementProblem } from '../place/problem.js';
-import { OBJECTIVES } from '../place/objective.js';
-import { searchPlacement } from '../place/search.js';
-import { PlacementState } from '../place/state.js';
+import { decreasing, greedyInsert, type HeuristicContext, repairInsert } from '../solvers/search/heuristic.js';
+import type { PlacementProblem } from '../problem/view.js';
+import { OBJECTIVES } from '../solvers/search/objective.js';
+import { searchPlacement } from '../solvers/search/search.js';
+import { PlacementState } from '../solvers/search/state.js';
 
 /** Limits of the admission step. */
 export interface AdmissionBudget {

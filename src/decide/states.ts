@@ -3,7 +3,7 @@ import { VM_STATE_CODE, VM_STATE_OF_CODE } from '../model/indexed.js';
 import type { VjobId } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
 import type { VmState } from '../model/vm.js';
-import type { InfeasibleReason } from '../plan/types.js';
+import type { InfeasibleReason } from '../model/action.js';
 
 /**
  * The final states a VM may reach from each state with one action of the format (FORMAT.md

@@ -4,7 +4,7 @@
  */
 import type { Instance } from '../model/instance.js';
 import type { DurationRequest } from '../plan/durations.js';
-import type { Action } from '../plan/types.js';
+import type { Action } from '../model/action.js';
 
 /**
  * A short description of an action for messages: `migrate vm1 n1→n2`, `bootNode n3`.
@@ -30,7 +30,7 @@ export function describeAction(a: Action): string {
   }
 }
 
-export { nodesOfAction } from '../plan/types.js';
+export { nodesOfAction } from '../model/action.js';
 
 /**
  * What to ask the duration model about an action (its VM and nodes looked up in the instance).

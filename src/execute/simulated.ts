@@ -14,7 +14,7 @@ import type { NodeId, VmId } from '../model/ids.js';
 import { sourceConfiguration, type Instance } from '../model/instance.js';
 import { defaultDurationModel, type DurationModel } from '../plan/durations.js';
 import { applyAction } from '../plan/replay.js';
-import type { Action } from '../plan/types.js';
+import type { Action } from '../model/action.js';
 import { createRandom } from '../util/random.js';
 import { describeAction, durationRequestOf, nodesOfAction } from './actions.js';
 import { VirtualClock } from './clock.js';

@@ -9,7 +9,7 @@
 import type { Configuration } from '../model/configuration.js';
 import type { JsonObject, NodeId, VmId } from '../model/ids.js';
 import type { Clock } from './clock.js';
-import type { Action } from '../plan/types.js';
+import type { Action } from '../model/action.js';
 
 /**
  * Why an action did not succeed, as a literal code to branch on:

@@ -3,7 +3,7 @@
  * compiler against the constraint union), the reader that validates one constraint against
  * it, and the writer that serializes one in the table's field order.
  */
-import { CONSTRAINT_TYPES, type Constraint, type ConstraintOf, type ConstraintType } from '../constraints/types.js';
+import { CONSTRAINT_TYPES, type Constraint, type ConstraintOf, type ConstraintType } from '../model/constraints.js';
 import type { JsonValue } from '../model/ids.js';
 import type { Groups } from '../util/groups.js';
 import { cloneJson, cloneX } from './json.js';

@@ -7,17 +7,8 @@ import type { JsonObject } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { VM_STATES } from '../model/vm.js';
-import {
-  ACTION_TYPES,
-  type Action,
-  type ActionType,
-  type InfeasibleReason,
-  type Plan,
-  type PlanStats,
-  type PlanStatus,
-  type PlanTarget,
-  type TargetVm,
-} from '../plan/types.js';
+import { type Plan, type PlanStats, type PlanStatus, type PlanTarget, type TargetVm } from '../plan/types.js';
+import { ACTION_TYPES, type Action, type ActionType, type InfeasibleReason } from '../model/action.js';
 import { cloneX, decodeJson, formatJson } from './json.js';
 import {
   checkVersion,

@@ -1,5 +1,5 @@
 import { List, Map as IMap, OrderedMap, Record as IRecord } from 'immutable';
-import type { Constraint } from '../constraints/types.js';
+import type { Constraint } from './constraints.js';
 import { Configuration, placement } from './configuration.js';
 import type { JsonObject, NodeId, ResourceName, VjobId, VmId } from './ids.js';
 import { makeNode, type Node, type NodeInit } from './node.js';

@@ -2,7 +2,7 @@ import { checkConfiguration } from '../constraints/check.js';
 import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
 import { objectiveOf } from '../model/instance.js';
-import { mipSolver } from '../solvers/mip.js';
+import { mipSolver } from './mip.js';
 import { lazyRunner } from '../solvers/pool.js';
 import type { ValueKey } from '../solvers/neighbourhood.js';
 import { lnsSolver, type LnsSolverOptions } from './lns.js';

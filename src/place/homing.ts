@@ -8,7 +8,7 @@
  * the fallback a search over the whole cluster.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
-import { NODE_OFF, type DenseProblem } from '../solvers/problem.js';
+import { NODE_OFF, type DenseProblem } from '../problem/dense.js';
 
 /**
  * Chooses a node group for each VM to place that has no node in `base`.

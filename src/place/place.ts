@@ -11,12 +11,12 @@ import type { IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { createRandom } from '../util/random.js';
-import { migrationCountLowerBound, migrationLowerBound, nodeLowerBound, peakLowerBound } from './bounds.js';
-import { heuristicAssign, heuristicContext } from './heuristic.js';
-import { boundValue, compareValues, valueOf, type KnownBounds, type ObjectiveValue } from './objective.js';
-import { NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from './problem.js';
-import { searchPlacement } from './search.js';
-import { PlacementState } from './state.js';
+import { migrationCountLowerBound, migrationLowerBound, nodeLowerBound, peakLowerBound } from '../solvers/search/bounds.js';
+import { heuristicAssign, heuristicContext } from '../solvers/search/heuristic.js';
+import { boundValue, compareValues, valueOf, type KnownBounds, type ObjectiveValue } from '../solvers/search/objective.js';
+import { NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from '../problem/view.js';
+import { searchPlacement } from '../solvers/search/search.js';
+import { PlacementState } from '../solvers/search/state.js';
 import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
 
 /** Options of {@link placeInstance}: the solver options plus the context switch policy and limits. */

@@ -1,7 +1,7 @@
 import type { Decision } from '../decide/decide.js';
 import type { Configuration } from '../model/configuration.js';
 import type { Instance } from '../model/instance.js';
-import type { InfeasibleReason } from '../plan/types.js';
+import type { InfeasibleReason } from '../model/action.js';
 import type { ProgressCallback } from '../progress.js';
 
 /** Options shared by every placement solver. Validated and defaulted at the API boundary. */

@@ -12,7 +12,7 @@ import type { ResolvedLimits } from '../model/objective.js';
 import { askDuration, type DurationModel } from './durations.js';
 import { ActionGraph, BOOT, BOOT_NODE, isArrival, KIND_TYPE, MIGRATE, RESUME, SHUTDOWN, SHUTDOWN_NODE, SUSPEND } from './graph.js';
 import { configurationFromTarget, targetFromConfiguration } from './target.js';
-import type { InfeasibleReason } from './types.js';
+import type { InfeasibleReason } from '../model/action.js';
 
 const W = VM_STATE_CODE.waiting;
 const R_ = VM_STATE_CODE.running;

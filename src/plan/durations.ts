@@ -8,7 +8,7 @@ import { durationsOf, type Instance } from '../model/instance.js';
 import type { Node } from '../model/node.js';
 import type { ResolvedDurations } from '../model/objective.js';
 import type { Vm } from '../model/vm.js';
-import type { ActionType } from './types.js';
+import type { ActionType } from '../model/action.js';
 
 /**
  * What a duration is asked for: the action type, its VM (for VM actions), and its nodes.

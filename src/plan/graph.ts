@@ -2,7 +2,7 @@
  * The planner's working form of a plan (internal): actions on dense indices with their
  * durations and explicit precedences, growable while cycles are broken.
  */
-import type { ActionType } from './types.js';
+import type { ActionType } from '../model/action.js';
 
 /** Dense code of `migrate` (index into {@link KIND_TYPE}). */
 export const MIGRATE = 0;

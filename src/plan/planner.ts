@@ -19,7 +19,8 @@ import { isArrival, isDeparture, KIND_TYPE, MIGRATE } from './graph.js';
 import type { Schedule } from './schedule.js';
 import { scheduleProblem } from './schedule.js';
 import { targetFromConfiguration } from './target.js';
-import type { Action, FeasiblePlan, InfeasibleReason, PlanStats, PlanTarget } from './types.js';
+import type { FeasiblePlan, PlanStats, PlanTarget } from './types.js';
+import type { Action, InfeasibleReason } from '../model/action.js';
 
 /** Options of {@link buildPlan}. */
 export interface PlannerOptions {

@@ -4,7 +4,7 @@
  * a plan on dense arrays and checks every instant) and by anyone who needs a plan's end state.
  */
 import { Configuration, placement } from '../model/configuration.js';
-import type { Action } from './types.js';
+import type { Action } from '../model/action.js';
 import { IntHeap } from './heap.js';
 
 /** Two times closer than this (relative to their size, at least 1e-9 s) are the same instant. */

@@ -12,7 +12,7 @@
 import type { PlanProblem } from './build.js';
 import { BOOT_NODE, isArrival, isDeparture, MIGRATE, RESUME, SHUTDOWN, SHUTDOWN_NODE, SUSPEND } from './graph.js';
 import { IntHeap } from './heap.js';
-import type { InfeasibleReason } from './types.js';
+import type { InfeasibleReason } from '../model/action.js';
 
 const PENDING = 0;
 const READY = 1;

@@ -2,7 +2,8 @@
  * A readable summary of a plan for people: a fixed-width table of its actions and a stats line.
  */
 import type { Instance } from '../model/instance.js';
-import type { Action, Plan } from './types.js';
+import type { Plan } from './types.js';
+import type { Action } from '../model/action.js';
 
 /** Options of {@link summarizePlan}. */
 export interface SummaryOptions {

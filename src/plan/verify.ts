@@ -13,7 +13,8 @@ import { indexInstance, VM_STATE_CODE, VM_STATE_OF_CODE, type IndexedInstance } 
 import { limitsOf, type Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { afterCycles, afterOf, positionsById, timeline, timeSlack } from './replay.js';
-import { nodesOfAction, type Action, type FeasiblePlan, type Plan, type PlanStats } from './types.js';
+import { type FeasiblePlan, type Plan, type PlanStats } from './types.js';
+import { nodesOfAction, type Action } from '../model/action.js';
 
 /** The verdict on a plan. */
 export interface Verification {

@@ -7,8 +7,9 @@
  * that, the lanes' markup is carried as data and only the lanes in view (plus a margin) are in
  * the document at any time, so a plan of 10,000 actions scrolls as smoothly as one of 100.
  */
-import type { ActionType } from '../plan/types.js';
-import { ACTION_TYPES, type Action, type Plan } from '../plan/types.js';
+import type { ActionType } from '../model/action.js';
+import { type Plan } from '../plan/types.js';
+import { ACTION_TYPES, type Action } from '../model/action.js';
 import type { Instance } from '../model/instance.js';
 import { formatSeconds, layoutPlan, actionSubject, type ChartLane, type PlanChart, type ResourceLoad } from './layout.js';
 import { ACTION_COLOURS, escapeMarkup as esc, num, percent, scriptJson } from './style.js';

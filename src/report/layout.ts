@@ -8,7 +8,8 @@ import type { Instance } from '../model/instance.js';
 import { resourcesOf } from '../model/instance.js';
 import type { NodeId, ResourceName } from '../model/ids.js';
 import type { NodeState } from '../model/node.js';
-import { ACTION_TYPES, type Action, type ActionType, type Plan } from '../plan/types.js';
+import { type Plan } from '../plan/types.js';
+import { ACTION_TYPES, type Action, type ActionType } from '../model/action.js';
 
 /** Which part of an action a bar shows. */
 export type BarRole =

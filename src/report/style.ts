@@ -2,7 +2,7 @@
  * What the SVG and HTML writers share: the colour of each action type, the text of the legend,
  * and escaping of untrusted names (VM and node ids) for markup and for inline JSON.
  */
-import type { ActionType } from '../plan/types.js';
+import type { ActionType } from '../model/action.js';
 
 /** Fill colour of each action type (Okabe–Ito palette: tells apart under the common colour blindnesses). */
 export const ACTION_COLOURS = {

@@ -4,7 +4,8 @@
  * carrying `data-action` and a `title` (the browser's tooltip: the action and what it waits for).
  */
 import type { Instance } from '../model/instance.js';
-import { ACTION_TYPES, type Action, type Plan } from '../plan/types.js';
+import { type Plan } from '../plan/types.js';
+import { ACTION_TYPES, type Action } from '../model/action.js';
 import { actionSubject, formatSeconds, layoutPlan, type ChartLane, type PlanChart } from './layout.js';
 import { ACTION_COLOURS, escapeMarkup as esc, num, percent } from './style.js';
 

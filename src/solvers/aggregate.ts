@@ -14,7 +14,7 @@
 import { VM_STATE_CODE } from '../model/indexed.js';
 import type { EncodeConflict } from './encode.js';
 import { ModelBuilder, type MipModel } from './model.js';
-import { canHost, NODE_OFF, type DenseProblem } from './problem.js';
+import { canHost, NODE_OFF, type DenseProblem } from '../problem/dense.js';
 
 const RUNNING = VM_STATE_CODE.running;
 

@@ -16,7 +16,7 @@
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { ModelBuilder, type MipModel } from './model.js';
-import { canHost, NODE_FREE, NODE_OFF, type DenseProblem, type ProblemConflict } from './problem.js';
+import { canHost, NODE_FREE, NODE_OFF, type DenseProblem, type ProblemConflict } from '../problem/dense.js';
 
 /** What the encoded model minimises. */
 export type EncodePhase =

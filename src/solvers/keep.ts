@@ -9,7 +9,7 @@ import { VM_STATE_CODE } from '../model/indexed.js';
 import { aggregateModel, canPack } from './aggregate.js';
 import { ModelBuilder, type MipModel } from './model.js';
 import type { TaskRunner } from './pool.js';
-import { NODE_OFF, type DenseProblem } from './problem.js';
+import { NODE_OFF, type DenseProblem } from '../problem/dense.js';
 import type { BackendName, MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;

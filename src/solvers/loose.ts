@@ -8,7 +8,7 @@
  * MIP per ten VMs. The caller's checkers judge the whole answer as before.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
-import { mayRunOn, NODE_FREE, NODE_OFF, type DenseProblem } from './problem.js';
+import { mayRunOn, NODE_FREE, NODE_OFF, type DenseProblem } from '../problem/dense.js';
 
 /** What the greedy passes look up, computed once per problem ({@link looseContext}). */
 export interface LooseContext {

@@ -19,7 +19,7 @@ import { createRandom } from '../util/random.js';
 import { decode, encode, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
-import { assignmentStats, NODE_OFF, spareShare, type DenseProblem } from './problem.js';
+import { assignmentStats, NODE_OFF, spareShare, type DenseProblem } from '../problem/dense.js';
 import type { MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
@@ -61,7 +61,7 @@ export interface LnsOutcome {
 export type ValueKey = readonly [number, number, number];
 
 /**
- * The objective value of an assignment, term by term as `OBJECTIVES` (src/place/objective.ts)
+ * The objective value of an assignment, term by term as `OBJECTIVES` (src/solvers/search/objective.ts)
  * defines them: consolidate (used nodes, migrated memory, 0), balance (peak ratio, migrated
  * memory, 0), minMigrations (migrated memory, migrations, resumes away from
  * the image).

@@ -11,7 +11,7 @@ import { decode, encode, encodeIndex, nodeLoads, type EncodeIndex, type Encoding
 import { maxViolation, type MipModel } from './model.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
 import { better, lnsImprove, valueKey } from './neighbourhood.js';
-import { canHost, mayRunOn, NODE_FREE, NODE_KEEP, NODE_OFF, NODE_ON, spareShare, type DenseProblem } from './problem.js';
+import { canHost, mayRunOn, NODE_FREE, NODE_KEEP, NODE_OFF, NODE_ON, spareShare, type DenseProblem } from '../problem/dense.js';
 import type { MipOutcome } from './types.js';
 import { looseContext, placeLooseGreedy, shedOverloadGreedy } from './loose.js';
 

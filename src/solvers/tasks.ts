@@ -8,7 +8,7 @@ import { ModelBuilder, type MipModel } from './model.js';
 import { solveKeepSet, type KeepSetBounds } from './keep.js';
 import { lnsImprove } from './neighbourhood.js';
 import type { EncodeIndex } from './encode.js';
-import type { DenseProblem } from './problem.js';
+import type { DenseProblem } from '../problem/dense.js';
 import { solvePartition } from './repair.js';
 import type { BackendLoad, BackendName, MipOutcome } from './types.js';
 

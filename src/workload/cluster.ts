@@ -3,7 +3,7 @@
  * 32–64 cores and 64–256 GiB, VM flavours of 1–8 vCPU and 2–32 GiB, a random initial placement
  * at a chosen load (about 45% by default). Same options, same instance.
  */
-import type { Constraint } from '../constraints/types.js';
+import type { Constraint } from '../model/constraints.js';
 import { makeInstance, type Instance } from '../model/instance.js';
 import type { NodeInit } from '../model/node.js';
 import type { Objective } from '../model/objective.js';

@@ -4,7 +4,7 @@
  * every constraint holds; then a share of the applications raises its cpu demand so that some
  * nodes overload. The objective is `minMigrations`: repair with the least memory moved.
  */
-import type { Constraint } from '../constraints/types.js';
+import type { Constraint } from '../model/constraints.js';
 import { makeInstance, type Instance } from '../model/instance.js';
 import type { NodeInit } from '../model/node.js';
 import type { VmInit } from '../model/vm.js';

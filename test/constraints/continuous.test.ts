@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkAction, checkConstraint, checkInstant, continuousConstraints } from '../../src/constraints/check.js';
 import type { InstantView } from '../../src/constraints/spec.js';
-import type { Constraint, ConstraintOf } from '../../src/constraints/types.js';
+import type { Constraint, ConstraintOf } from '../../src/model/constraints.js';
 import { Configuration, placement } from '../../src/model/configuration.js';
 import { makeInstance, sourceConfiguration, type Instance } from '../../src/model/instance.js';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { arbCase, type ConstraintCase } from './gen.js';
 import { ALLOWS, HOLDS_AT } from './reference.js';
 

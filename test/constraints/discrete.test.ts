@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConstraint } from '../../src/constraints/check.js';
 import { CONSTRAINTS, specOf } from '../../src/constraints/registry.js';
 import type { ConstraintRegistry, ConstraintSpec, Violation } from '../../src/constraints/spec.js';
-import { CONSTRAINT_TYPES, type ConstraintType } from '../../src/constraints/types.js';
+import { CONSTRAINT_TYPES, type ConstraintType } from '../../src/model/constraints.js';
 import { arbCase, type ConstraintCase } from './gen.js';
 import { HOLDS } from './reference.js';
 

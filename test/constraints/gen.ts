@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { Map as IMap } from 'immutable';
-import type { Constraint, ConstraintOf, ConstraintType } from '../../src/constraints/types.js';
+import type { Constraint, ConstraintOf, ConstraintType } from '../../src/model/constraints.js';
 import { Configuration, placement } from '../../src/model/configuration.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import type { NodeState } from '../../src/model/node.js';

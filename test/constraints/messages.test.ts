@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkAction, checkCapacity, checkConstraint, checkInstant, checkStates, continuousConstraints } from '../../src/constraints/check.js';
 import type { Violation } from '../../src/constraints/spec.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { placement, type Configuration } from '../../src/model/configuration.js';
 import { makeInstance, sourceConfiguration } from '../../src/model/instance.js';
 import { applyAction } from '../../src/plan/replay.js';

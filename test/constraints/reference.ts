@@ -3,10 +3,10 @@
  * `src/constraints/` (quantifiers over all VMs, nodes, pairs and groups, straight from FORMAT.md).
  */
 import type { InstantView } from '../../src/constraints/spec.js';
-import type { ConstraintOf, ConstraintType } from '../../src/constraints/types.js';
+import type { ConstraintOf, ConstraintType } from '../../src/model/constraints.js';
 import type { Configuration } from '../../src/model/configuration.js';
 import type { Instance } from '../../src/model/instance.js';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 
 type Holds = { [K in ConstraintType]: (inst: Instance, c: ConstraintOf<K>, conf: Configuration) => boolean };
 

@@ -18,7 +18,7 @@ import { heuristicSolver, placeInstance, searchSolver } from '../../src/place/pl
 import type { PlacementSolver } from '../../src/place/types.js';
 import { planInstance } from '../../src/pipeline.js';
 import type { Plan } from '../../src/plan/types.js';
-import { mipSolver } from '../../src/solvers/mip.js';
+import { mipSolver } from '../../src/place/mip.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
 import { feasible } from '../place/brute.js';
 import { arbConstrainedWorld } from '../place/worlds.js';

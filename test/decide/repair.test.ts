@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
 import { VM_STATE_CODE } from '../../src/model/indexed.js';
 import { makeInstance, type Instance, type InstanceInit } from '../../src/model/instance.js';
-import { buildProblem } from '../../src/solvers/problem.js';
+import { buildProblem } from '../../src/problem/dense.js';
 import { misplacedVms } from '../../src/solvers/repair.js';
 import { configurationOf } from '../place/brute.js';
 import { arbConstrainedWorld } from '../place/worlds.js';

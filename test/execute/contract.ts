@@ -23,7 +23,7 @@ import { makeInstance, sourceConfiguration, type Instance } from '../../src/mode
 import type { VmInit } from '../../src/model/vm.js';
 import { defaultDurationModel } from '../../src/plan/durations.js';
 import { applyAction } from '../../src/plan/replay.js';
-import { ACTION_TYPES, type Action, type ActionType, type MigrateAction } from '../../src/plan/types.js';
+import { ACTION_TYPES, type Action, type ActionType, type MigrateAction } from '../../src/model/action.js';
 
 /** What a factory returns: the executor, and optional hooks for checks that need the infrastructure's help. */
 export interface ContractSubject {

@@ -21,7 +21,8 @@ import type { Configuration } from '../../src/model/configuration.js';
 import { limitsOf, sourceConfiguration, type Instance } from '../../src/model/instance.js';
 import { buildPlan } from '../../src/plan/planner.js';
 import { applyAction, afterOf } from '../../src/plan/replay.js';
-import type { Action, FeasiblePlan } from '../../src/plan/types.js';
+import type { FeasiblePlan } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { arbWorld } from '../support/arbitraries.js';
 import { asPlan } from '../plan/planner-support.js';
 

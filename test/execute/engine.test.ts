@@ -12,7 +12,8 @@ import { makeInstance, sourceConfiguration, type Instance } from '../../src/mode
 import { heuristicSolver } from '../../src/place/place.js';
 import { planInstance } from '../../src/pipeline.js';
 import { applyActions } from '../../src/plan/replay.js';
-import type { Action, FeasiblePlan } from '../../src/plan/types.js';
+import type { FeasiblePlan } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { targetFromConfiguration } from '../../src/plan/target.js';
 
 const cap = { cpu: 8, memory: 8192 };

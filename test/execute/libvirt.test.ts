@@ -34,7 +34,7 @@ import {
 import { counterBootSector } from '../../src/execute/qemu/guest.js';
 import type { StepContext } from '../../src/execute/types.js';
 import type { Instance } from '../../src/model/instance.js';
-import type { Action, ActionType, MigrateAction } from '../../src/plan/types.js';
+import type { Action, ActionType, MigrateAction } from '../../src/model/action.js';
 import { describeExecutorContract, plainConfiguration } from './contract.js';
 
 const CI = process.env['CI'] === 'true';

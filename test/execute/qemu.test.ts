@@ -17,7 +17,7 @@ import { verifyPlan } from '../../src/plan/verify.js';
 import type { FeasiblePlan } from '../../src/plan/types.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import type { VmInit } from '../../src/model/vm.js';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { describeExecutorContract, plainConfiguration } from './contract.js';
 
 const CI = process.env.CI === 'true';

@@ -7,7 +7,7 @@ import { systemClock, VirtualClock } from '../../src/execute/clock.js';
 import { simulatedExecutor } from '../../src/execute/simulated.js';
 import type { StepContext } from '../../src/execute/types.js';
 import { makeInstance } from '../../src/model/instance.js';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { describeExecutorContract } from './contract.js';
 
 describeExecutorContract('simulated', (instance) => simulatedExecutor(instance));

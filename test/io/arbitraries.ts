@@ -5,7 +5,7 @@
  * terminated VMs without host, empty optional lists absent.
  */
 import fc from 'fast-check';
-import type { ConstraintType } from '../../src/constraints/types.js';
+import type { ConstraintType } from '../../src/model/constraints.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonDoc = { [k: string]: Json };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { EXIT, runCli, type CliIo } from '../../src/cli/run.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { exportBtrPlacePlan } from '../../src/io/btrplace/export.js';
 import { BTRPLACE_DURATIONS, importBtrPlace, type BtrPlaceImport } from '../../src/io/btrplace/import.js';
 import { btrPlaceText, readBtrPlaceFile } from '../../src/io/btrplace/read.js';

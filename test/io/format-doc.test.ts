@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { parseInstance } from '../../src/io/instance.js';
 import { parsePlan } from '../../src/io/plan.js';
 import { parseWorkload } from '../../src/io/workload.js';
-import { CONSTRAINT_TYPES } from '../../src/constraints/types.js';
+import { CONSTRAINT_TYPES } from '../../src/model/constraints.js';
 import { DEFAULT_DURATIONS } from '../../src/model/objective.js';
-import { ACTION_TYPES } from '../../src/plan/types.js';
+import { ACTION_TYPES } from '../../src/model/action.js';
 import { FORMAT_CONSTRAINTS } from './arbitraries.js';
 
 const doc = readFileSync(new URL('../../docs/format.md', import.meta.url), 'utf8');

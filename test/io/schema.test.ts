@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONSTRAINT_TYPES } from '../../src/constraints/types.js';
+import { CONSTRAINT_TYPES } from '../../src/model/constraints.js';
 import { CONSTRAINT_FIELDS } from '../../src/io/constraints.js';
 import { serializeInstance, validateInstance } from '../../src/io/instance.js';
 import { ACTION_FIELDS, serializePlan, validatePlan } from '../../src/io/plan.js';
-import { ACTION_TYPES } from '../../src/plan/types.js';
+import { ACTION_TYPES } from '../../src/model/action.js';
 import { arbInstanceJson, arbPlanJson, pathString } from './arbitraries.js';
 import { apply, instanceMutations, planMutations } from './mutations.js';
 

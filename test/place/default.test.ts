@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import type { Configuration } from '../../src/model/configuration.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import { defaultSolver } from '../../src/place/default.js';

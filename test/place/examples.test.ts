@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { makeInstance, type Instance, type InstanceInit } from '../../src/model/instance.js';
 import type { Objective } from '../../src/model/objective.js';
 import { placeInstance, type PlaceOptions } from '../../src/place/place.js';

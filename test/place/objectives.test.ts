@@ -12,7 +12,7 @@ import { makeInstance, objectiveOf, type Instance } from '../../src/model/instan
 import { compareTerms, type Objective } from '../../src/model/objective.js';
 import { parseInstance } from '../../src/io/instance.js';
 import { defaultSolver } from '../../src/place/default.js';
-import { OBJECTIVES } from '../../src/place/objective.js';
+import { OBJECTIVES } from '../../src/solvers/search/objective.js';
 import { planInstance } from '../../src/pipeline.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
 import { enumerate, figuresOf } from './brute.js';

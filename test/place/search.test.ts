@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { analyzeStates } from '../../src/decide/states.js';
 import { indexInstance } from '../../src/model/indexed.js';
 import { makeInstance, type Instance, type InstanceInit } from '../../src/model/instance.js';
-import { fewestNodesFor, migrationLowerBound, nodeLowerBound, peakLowerBound } from '../../src/place/bounds.js';
-import { decreasing, greedyInsert, heuristicContext } from '../../src/place/heuristic.js';
+import { fewestNodesFor, migrationLowerBound, nodeLowerBound, peakLowerBound } from '../../src/solvers/search/bounds.js';
+import { decreasing, greedyInsert, heuristicContext } from '../../src/solvers/search/heuristic.js';
 import { placeInstance } from '../../src/place/place.js';
-import { compileProblem } from '../../src/place/problem.js';
-import { searchPlacement } from '../../src/place/search.js';
-import { PlacementState } from '../../src/place/state.js';
+import { compileProblem } from '../../src/problem/view.js';
+import { searchPlacement } from '../../src/solvers/search/search.js';
+import { PlacementState } from '../../src/solvers/search/state.js';
 import { createRandom } from '../../src/util/random.js';
 import { arbConstrainedWorld } from './worlds.js';
 

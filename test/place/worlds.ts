@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Map as IMap } from 'immutable';
 import { Configuration, placement, type Placement } from '../../src/model/configuration.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import type { Objective } from '../../src/model/objective.js';
 import type { VjobInit } from '../../src/model/vjob.js';

@@ -152,7 +152,7 @@ export function harden(world: TestWorld, picks: readonly number[], tight: boolea
     state: v.state,
     ...(v.host !== undefined ? { host: v.host } : {}),
   }));
-  const constraints: import('../../src/constraints/types.js').Constraint[] = [];
+  const constraints: import('../../src/model/constraints.js').Constraint[] = [];
   const running = (p: { state: string; host: string | undefined }): string | undefined => (p.state === 'running' ? p.host : undefined);
   // spread: VMs on pairwise distinct nodes in the source and in the target.
   if (pick(3) > 0) {

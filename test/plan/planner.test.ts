@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../src/errors.js';
 import { makeInstance, sourceConfiguration, type Instance } from '../../src/model/instance.js';
 import { buildPlan, type PlannedResult, type PlannerResult } from '../../src/plan/planner.js';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { verifyPlan } from '../../src/plan/verify.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { consolidationTarget } from '../../bench/plan.js';

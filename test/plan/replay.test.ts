@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeInstance, sourceConfiguration } from '../../src/model/instance.js';
 import { afterCycles, afterOf, applyAction, applyActions, positionsById, timeline, timeSlack, TIME_TOLERANCE } from '../../src/plan/replay.js';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 
 const SEED = 20261201;
 

@@ -5,7 +5,8 @@
 import type { World } from '../support/arbitraries.js';
 import type { Instance } from '../../src/model/instance.js';
 import type { NodeState } from '../../src/model/node.js';
-import type { Action, FeasiblePlan, PlanTarget, TargetVm } from '../../src/plan/types.js';
+import type { FeasiblePlan, PlanTarget, TargetVm } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 
 type Spec = readonly [state: TargetVm['state'], host?: string];
 

@@ -9,10 +9,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../src/constraints/spec.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { checkCapacity } from '../../src/constraints/check.js';
 import { makeInstance, sourceConfiguration, type Instance, type InstanceInit } from '../../src/model/instance.js';
-import type { Action, PlanTarget } from '../../src/plan/types.js';
+import type { PlanTarget } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { verifyPlan } from '../../src/plan/verify.js';
 import { mkPlan, targetFrom } from './verify-support.js';
 

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../src/constraints/spec.js';
 import { makeInstance } from '../../src/model/instance.js';
 import type { Limits } from '../../src/model/objective.js';
-import type { Action, FeasiblePlan, PlanTarget } from '../../src/plan/types.js';
+import type { FeasiblePlan, PlanTarget } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { verifyPlan } from '../../src/plan/verify.js';
 import { mkPlan, targetFrom } from './verify-support.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeInstance, sourceConfiguration } from '../../src/model/instance.js';
 import { afterCycles, applyAction, applyActions, timeline } from '../../src/plan/replay.js';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { verifyPlan } from '../../src/plan/verify.js';
 import { mkPlan } from './verify-support.js';
 

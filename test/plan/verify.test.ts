@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Violation } from '../../src/constraints/spec.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { makeInstance, sourceConfiguration, type InstanceInit } from '../../src/model/instance.js';
 import type { Limits } from '../../src/model/objective.js';
 import { applyActions } from '../../src/plan/replay.js';
-import type { Action, FeasiblePlan, Plan } from '../../src/plan/types.js';
+import type { FeasiblePlan, Plan } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { verifyPlan } from '../../src/plan/verify.js';
 import { mkPlan, targetFrom } from './verify-support.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { formatSeconds, layoutPlan } from '../../src/report/layout.js';
 import { renderPlan } from '../../src/report/render.js';
 import { escapeMarkup, scriptJson } from '../../src/report/style.js';

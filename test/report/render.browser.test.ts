@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Action } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { renderPlan } from '../../src/report/render.js';
 import { browserAvailability, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { clusterPlan, demoPlan, expectedPicture, HOSTILE, hostilePlan, syntheticPlan, type Planned } from './support.js';

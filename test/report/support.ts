@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { parseInstance } from '../../src/io/instance.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import { planInstance } from '../../src/pipeline.js';
-import type { Action, FeasiblePlan, Plan } from '../../src/plan/types.js';
+import type { FeasiblePlan, Plan } from '../../src/plan/types.js';
+import type { Action } from '../../src/model/action.js';
 import { createRandom } from '../../src/util/random.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 

@@ -10,7 +10,7 @@ import { indexInstance, VM_STATE_CODE } from '../../src/model/indexed.js';
 import { loadBackend } from '../../src/solvers/backends.js';
 import { keepSetBounds, solveKeepSet, volumeNodeBound } from '../../src/solvers/keep.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { assignmentStats, buildProblem, toConfiguration } from '../../src/solvers/problem.js';
+import { assignmentStats, buildProblem, toConfiguration } from '../../src/problem/dense.js';
 import type { MipBackend } from '../../src/solvers/types.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { optimum } from '../place/brute.js';

@@ -5,11 +5,11 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { partitionedSolver, partitionNodes } from '../../src/place/partition.js';
 import { heuristicSolver } from '../../src/place/place.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { buildProblem, NODE_OFF } from '../../src/solvers/problem.js';
+import { buildProblem, NODE_OFF } from '../../src/problem/dense.js';
 import { makeInstance } from '../../src/model/instance.js';
 import { planInstance } from '../../src/pipeline.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';

@@ -13,7 +13,7 @@ import { makeVm } from '../../src/model/vm.js';
 import { partitionedSolver } from '../../src/place/partition.js';
 import { heuristicSolver } from '../../src/place/place.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { buildProblem, mayRunOn, sourceAssignment } from '../../src/solvers/problem.js';
+import { buildProblem, mayRunOn, sourceAssignment } from '../../src/problem/dense.js';
 import { misplacedVms, overloadBound } from '../../src/solvers/repair.js';
 import { repairWorkload } from '../../src/workload/repair.js';
 import { configurationOf } from '../place/brute.js';

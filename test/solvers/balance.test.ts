@@ -5,11 +5,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { indexInstance } from '../../src/model/indexed.js';
 import { loadBackend } from '../../src/solvers/backends.js';
-import { balanceFormulation, perVmFormulation } from '../../src/solvers/mip.js';
-import { assignmentStats, buildProblem, sourceAssignment, toConfiguration } from '../../src/solvers/problem.js';
+import { balanceFormulation, perVmFormulation } from '../../src/place/mip.js';
+import { assignmentStats, buildProblem, sourceAssignment, toConfiguration } from '../../src/problem/dense.js';
 import type { MipBackend } from '../../src/solvers/types.js';
 import { arbWorld } from '../support/arbitraries.js';
 

@@ -9,7 +9,7 @@ import { makeInstance, type Instance } from '../../src/model/instance.js';
 import type { Objective } from '../../src/model/objective.js';
 import type { PlacementResult } from '../../src/place/types.js';
 import { loadBackend } from '../../src/solvers/backends.js';
-import { mipSolver } from '../../src/solvers/mip.js';
+import { mipSolver } from '../../src/place/mip.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
 import { BACKEND_NAMES, type BackendName } from '../../src/solvers/types.js';
 import { arbWorld } from '../support/arbitraries.js';

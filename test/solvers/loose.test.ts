@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
-import type { Constraint } from '../../src/constraints/types.js';
+import type { Constraint } from '../../src/model/constraints.js';
 import { makeInstance } from '../../src/model/instance.js';
 import { nodeLoads } from '../../src/solvers/encode.js';
 import { looseContext, placeLooseGreedy, shedOverloadGreedy } from '../../src/solvers/loose.js';
-import { buildProblem, sourceAssignment, toConfiguration } from '../../src/solvers/problem.js';
+import { buildProblem, sourceAssignment, toConfiguration } from '../../src/problem/dense.js';
 
 /** A cluster whose running VMs fit and break nothing, and waiting VMs under spread and among. */
 const world = fc

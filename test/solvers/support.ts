@@ -10,8 +10,8 @@ import { decide } from '../../src/decide/decide.js';
 import type { Configuration } from '../../src/model/configuration.js';
 import { VM_STATE_CODE } from '../../src/model/indexed.js';
 import { effectiveCapacity, objectiveOf, type Instance } from '../../src/model/instance.js';
-import type { Constraint } from '../../src/constraints/types.js';
-import { buildProblem, toConfiguration } from '../../src/solvers/problem.js';
+import type { Constraint } from '../../src/model/constraints.js';
+import { buildProblem, toConfiguration } from '../../src/problem/dense.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

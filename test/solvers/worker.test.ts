@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, runningVms } from '../../src/solvers/encode.js';
 import { ModelBuilder } from '../../src/solvers/model.js';
 import { defaultRunner, inThreadRunner, workerAvailable, workerRunner, type TaskRunner } from '../../src/solvers/pool.js';
-import { buildProblem, sourceAssignment } from '../../src/solvers/problem.js';
+import { buildProblem, sourceAssignment } from '../../src/problem/dense.js';
 import { solveMip } from '../../src/solvers/run.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { compiledWorker } from './support.js';

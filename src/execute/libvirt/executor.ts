@@ -22,7 +22,7 @@ import { Map as IMap } from 'immutable';
 import { Configuration, placement, type Placement } from '../../model/configuration.js';
 import type { NodeId, VmId } from '../../model/ids.js';
 import type { NodeState } from '../../model/node.js';
-import type { Action, ActionType } from '../../plan/types.js';
+import type { Action, ActionType } from '../../model/action.js';
 import { COUNTER_ADDRESS } from '../qemu/guest.js';
 import { STEP_OK, type Executor, type ExecutorErrorCode, type StepContext, type StepOutcome } from '../types.js';
 import { execFileVirsh, type VirshFailure, type VirshResult, type VirshRunner } from './virsh.js';

@@ -28,7 +28,7 @@ import type { NodeId, VmId } from '../../model/ids.js';
 import type { Instance } from '../../model/instance.js';
 import type { NodeState } from '../../model/node.js';
 import type { VmState } from '../../model/vm.js';
-import type { Action, BootAction, MigrateAction, ResumeAction, ShutdownAction } from '../../plan/types.js';
+import type { Action, BootAction, MigrateAction, ResumeAction, ShutdownAction } from '../../model/action.js';
 import { nodesOfAction } from '../actions.js';
 import { STEP_OK, stepFailed, type CheckpointOutcome, type Executor, type StepContext, type StepOutcome } from '../types.js';
 import { COUNTER_ADDRESS, counterBootSector, parseCounterLog, type CounterLog } from './guest.js';

@@ -10,7 +10,7 @@
  *   progress by default) so that a loss costs at most the work since the last checkpoint.
  * A user policy is any {@link SimPolicy}; {@link contextSwitchPlan} is the building block.
  */
-import type { Constraint } from '../../constraints/types.js';
+import type { Constraint } from '../../model/constraints.js';
 import type { AdmissionPolicy } from '../../decide/policy.js';
 import { priorityPolicy } from '../../decide/policy.js';
 import type { VmId } from '../../model/ids.js';

@@ -19,13 +19,14 @@
  *
  * Pure and deterministic: no clock, no I/O; the same workload, policy and seed give the same result.
  */
-import type { Constraint } from '../../constraints/types.js';
+import type { Constraint } from '../../model/constraints.js';
 import type { NodeId, VjobId, VmId } from '../../model/ids.js';
 import { SwitchyardError } from '../../errors.js';
 import { makeInstance, sourceConfiguration, type Instance } from '../../model/instance.js';
 import type { VmInit, VmState } from '../../model/vm.js';
 import { DEFAULT_LEAD, DEFAULT_TOLERANCE, type Workload, type WorkloadJob } from '../../model/workload.js';
-import type { Action, FeasiblePlan } from '../../plan/types.js';
+import type { FeasiblePlan } from '../../plan/types.js';
+import type { Action } from '../../model/action.js';
 import type {
   CarriedAction,
   Occupancy,

@@ -4,7 +4,8 @@
  */
 import type { Instance } from '../../model/instance.js';
 import type { NodeId, VjobId, VmId } from '../../model/ids.js';
-import type { Action, FeasiblePlan, Plan } from '../../plan/types.js';
+import type { FeasiblePlan, Plan } from '../../plan/types.js';
+import type { Action } from '../../model/action.js';
 
 /** What the simulator knows of one vjob at a decision. */
 export interface SimJobView {

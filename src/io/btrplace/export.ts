@@ -7,7 +7,8 @@
 import { fail, ok, type Result } from '../../errors.js';
 import type { JsonObject, JsonValue } from '../../model/ids.js';
 import type { Instance } from '../../model/instance.js';
-import type { Action, Plan } from '../../plan/types.js';
+import type { Plan } from '../../plan/types.js';
+import type { Action } from '../../model/action.js';
 
 /**
  * The BtrPlace numbers of an instance's VMs and nodes: `vm7` is 7 and `n3` is 3 (the ids

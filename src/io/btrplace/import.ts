@@ -9,7 +9,7 @@
  * documented defaults of the TDSC 2013 evaluation ({@link BTRPLACE_DURATIONS}).
  */
 import { fail, ok, type Issue, type Result } from '../../errors.js';
-import type { Constraint } from '../../constraints/types.js';
+import type { Constraint } from '../../model/constraints.js';
 import type { JsonObject, JsonValue } from '../../model/ids.js';
 import type { Durations, Objective } from '../../model/objective.js';
 import type { InstanceJson, NodeJson, VmJson } from '../instance.js';

@@ -8,10 +8,10 @@ import { SwitchyardError } from '../errors.js';
 import type { Configuration } from '../model/configuration.js';
 import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
-import type { PlacementFound, PlacementInfeasible } from '../place/types.js';
-import type { InfeasibleReason } from '../plan/types.js';
-import type { EncodeConflict } from './encode.js';
-import { assignmentStats, toConfiguration, type DenseProblem, type ProblemConflict } from './problem.js';
+import type { PlacementFound, PlacementInfeasible } from './types.js';
+import type { InfeasibleReason } from '../model/action.js';
+import type { EncodeConflict } from '../solvers/encode.js';
+import { assignmentStats, toConfiguration, type DenseProblem, type ProblemConflict } from '../problem/dense.js';
 
 /** Figures that go with an answer besides the assignment. */
 export interface AnswerFacts {

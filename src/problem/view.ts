@@ -1,9 +1,9 @@
-import type { Constraint } from '../constraints/types.js';
+import type { Constraint } from '../model/constraints.js';
 import type { IndexedInstance } from '../model/indexed.js';
 import { VM_STATE_CODE } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 import { objectiveOf } from '../model/instance.js';
-import type { InfeasibleReason } from '../plan/types.js';
+import type { InfeasibleReason } from '../model/action.js';
 import { groupsKey, sameGroups, type Groups } from '../util/groups.js';
 import { clearBit, hasBit, setBit, wordsFor } from './bitset.js';
 

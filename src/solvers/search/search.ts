@@ -1,9 +1,9 @@
-import { countBits, forEachBit, hasBit, clearBit } from './bitset.js';
-import { OBJECTIVE_EPSILON } from '../model/objective.js';
+import { countBits, forEachBit, hasBit, clearBit } from '../../problem/bitset.js';
+import { OBJECTIVE_EPSILON } from '../../model/objective.js';
 import { compareValues, type ObjectiveValue, valueOf } from './objective.js';
-import { NODE_OFF, type PlacementProblem } from './problem.js';
+import { NODE_OFF, type PlacementProblem } from '../../problem/view.js';
 import { PlacementState } from './state.js';
-import { createRandom } from '../util/random.js';
+import { createRandom } from '../../util/random.js';
 
 /** Options of {@link searchPlacement}. */
 export interface SearchOptions {

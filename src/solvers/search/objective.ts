@@ -1,5 +1,5 @@
-import { compareTerms, type ObjectiveType } from '../model/objective.js';
-import type { PlacementProblem } from './problem.js';
+import { compareTerms, type ObjectiveType } from '../../model/objective.js';
+import type { PlacementProblem } from '../../problem/view.js';
 import type { PlacementState } from './state.js';
 
 /**

@@ -3,8 +3,8 @@
  * when known, a valid configuration to improve.
  */
 import type { Decision } from '../decide/decide.js';
-import type { PlacementFound, PlacementInfeasible, PlacementSolver, SolveOptions } from '../place/types.js';
-import { fromConfiguration } from './problem.js';
+import type { PlacementFound, PlacementInfeasible, PlacementSolver, SolveOptions } from './types.js';
+import { fromConfiguration } from '../problem/dense.js';
 
 /** A starting point: target states and positions. */
 export interface Start {

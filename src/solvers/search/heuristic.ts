@@ -1,8 +1,8 @@
-import type { Random } from '../util/random.js';
-import { hasBit } from './bitset.js';
+import type { Random } from '../../util/random.js';
+import { hasBit } from '../../problem/bitset.js';
 import { nodeLowerBound, peakLowerBound } from './bounds.js';
 import { compareValues, peakRatio, valueOf } from './objective.js';
-import { NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from './problem.js';
+import { NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from '../../problem/view.js';
 import { PlacementState } from './state.js';
 
 /** Work limits of the heuristic (deterministic), plus an optional wall-clock deadline. */

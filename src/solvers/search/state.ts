@@ -1,5 +1,5 @@
-import { hasBit } from './bitset.js';
-import { NODE_FREE, NODE_ON, type PlacementProblem } from './problem.js';
+import { hasBit } from '../../problem/bitset.js';
+import { NODE_FREE, NODE_ON, type PlacementProblem } from '../../problem/view.js';
 
 /** Relative tolerance of capacity comparisons (the same as the constraint checkers'). */
 export const CAPACITY_TOLERANCE = 1e-9;

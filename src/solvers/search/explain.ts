@@ -1,9 +1,9 @@
-import type { Constraint } from '../constraints/types.js';
-import type { IndexedInstance } from '../model/indexed.js';
-import type { Instance } from '../model/instance.js';
-import type { InfeasibleReason } from '../plan/types.js';
-import { forEachBit, hasBit } from './bitset.js';
-import { compileProblem, NODE_OFF, type PlacementProblem } from './problem.js';
+import type { Constraint } from '../../model/constraints.js';
+import type { IndexedInstance } from '../../model/indexed.js';
+import type { Instance } from '../../model/instance.js';
+import type { InfeasibleReason } from '../../model/action.js';
+import { forEachBit, hasBit } from '../../problem/bitset.js';
+import { compileProblem, NODE_OFF, type PlacementProblem } from '../../problem/view.js';
 import { searchPlacement } from './search.js';
 
 /** Limits of the conflict search of {@link explainInfeasible}. */

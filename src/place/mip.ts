@@ -14,18 +14,18 @@
  */
 import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
-import type { PlacementResult, PlacementSolver, SolveOptions } from '../place/types.js';
+import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
 import { answerOf, infeasibleOf, violationsOf } from './answer.js';
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { startOf } from './start.js';
-import { aggregateModel, canAggregate } from './aggregate.js';
-import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from './encode.js';
-import type { MipModel } from './model.js';
-import { keepSetBounds, volumeNodeBound } from './keep.js';
-import { lazyRunner, type TaskRunner } from './pool.js';
-import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from './problem.js';
-import { solveMip } from './run.js';
-import type { BackendName, MipOutcome } from './types.js';
+import { aggregateModel, canAggregate } from '../solvers/aggregate.js';
+import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from '../solvers/encode.js';
+import type { MipModel } from '../solvers/model.js';
+import { keepSetBounds, volumeNodeBound } from '../solvers/keep.js';
+import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
+import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
+import { solveMip } from '../solvers/run.js';
+import type { BackendName, MipOutcome } from '../solvers/types.js';
 
 /** Options of {@link mipSolver}. */
 export interface MipSolverOptions {

@@ -1,4 +1,4 @@
-import type { JsonObject, NodeId, ResourceName, VjobId, VmId } from '../model/ids.js';
+import type { JsonObject, NodeId, ResourceName, VjobId, VmId } from './ids.js';
 
 interface Base {
   /** Extension data, carried through untouched. */

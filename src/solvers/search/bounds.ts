@@ -1,5 +1,5 @@
-import { forEachBit } from './bitset.js';
-import { NODE_OFF, type PlacementProblem } from './problem.js';
+import { forEachBit } from '../../problem/bitset.js';
+import { NODE_OFF, type PlacementProblem } from '../../problem/view.js';
 import { CAPACITY_TOLERANCE } from './state.js';
 
 /**
