@@ -9,12 +9,12 @@ import type { PlacementInfeasible, PlacementResult, PlacementSolver, SolveOption
 import { answerOf } from '../src/place/answer.js';
 import { onlyUnaryRules } from '../src/solvers/aggregate.js';
 import { volumeNodeBound } from '../src/solvers/keep.js';
-import { buildProblem, canHost, NODE_OFF, type DenseProblem } from '../src/problem/dense.js';
+import { compileProblem, canHost, type DenseProblem, NodeMode } from '../src/problem/dense.js';
 
 /** The dense problem of an instance whose rules these packings handle (capacity and per-VM rules), or why not. */
 function unaryProblem(instance: Instance, name: string): { readonly status: 'ok'; readonly ix: ReturnType<typeof indexInstance>; readonly p: DenseProblem } | PlacementInfeasible {
   const ix = indexInstance(instance);
-  const { problem: p } = buildProblem(instance, { index: ix });
+  const { problem: p } = compileProblem(instance, { index: ix });
   if (!onlyUnaryRules(p)) return { status: 'infeasible', solver: name, reasons: [{ message: `${name} handles capacity and per-VM rules only` }] };
   return { status: 'ok', ix, p };
 }
@@ -56,7 +56,7 @@ export function plainPacking(rule: 'first' | 'best'): PlacementSolver {
       for (let v = 0; v < p.nVms; v++) if (p.target[v] === 1) vms.push(v);
       vms.sort((a, b) => size(b) - size(a) || a - b);
       const nodes: number[] = [];
-      for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) nodes.push(n);
+      for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) nodes.push(n);
       nodes.sort((a, b) => nodeSize(b) - nodeSize(a) || a - b);
       const load = new Float64Array(p.nNodes * R);
       const assign = new Int32Array(p.nVms).fill(-1);
@@ -133,7 +133,7 @@ export function keepBestFit(): PlacementSolver {
         }
       }
       const order: number[] = [];
-      for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) order.push(n);
+      for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) order.push(n);
       // Capacity weighted by how scarce each resource is (total demand over total capacity).
       const totalCap = new Float64Array(R);
       for (const n of order) for (let r = 0; r < R; r++) totalCap[r]! += p.capacity[n * R + r]!;

@@ -11,9 +11,9 @@ import type { Instance } from '../model/instance.js';
 import { nodeLowerBound } from '../solvers/search/bounds.js';
 import { explainInfeasible } from '../solvers/search/explain.js';
 import { heuristicContext } from '../solvers/search/heuristic.js';
-import { compileProblem, type PlacementProblem } from '../problem/view.js';
 import type { InfeasibleReason } from '../model/action.js';
-import { buildProblem, type BuiltProblem } from '../problem/dense.js';
+import { restrictProblem, type CompiledProblem } from '../problem/dense.js';
+import { compileView, type PlacementProblem } from '../problem/view.js';
 import { misplacedVms } from '../solvers/repair.js';
 import { createRandom } from '../util/random.js';
 import { admitVjobs, DEFAULT_ADMISSION_BUDGET, type AdmissionBudget } from './admit.js';
@@ -77,7 +77,7 @@ export interface Decision {
   /** The placement problem of the admission's candidates (every VM that could run; engine internal). @internal */
   readonly problem: PlacementProblem;
   /** The dense problem of the target states (built on first use, then shared by every solver; engine internal). @internal */
-  readonly dense: BuiltProblem;
+  readonly dense: CompiledProblem;
   /** The repair set: 1 per misplaced VM (dense VM index), computed on first use (engine internal). @internal */
   readonly repair: Uint8Array;
 }
@@ -127,7 +127,9 @@ export function decide(instance: Instance, options: DecideOptions = {}): DecideR
   const candidates: number[] = [];
   for (const g of analysis.groups) if (!g.forbidden) candidates.push(...g.vms);
   candidates.sort((a, b) => a - b);
-  const { problem, reasons } = compileProblem(instance, ix, candidates);
+  // One dense problem with every candidate running; the admission searches a view of it, and
+  // the decision narrows it to the admitted vjobs.
+  const { problem, reasons } = compileView(instance, ix, candidates);
   if (reasons.length > 0) return { status: 'infeasible', reasons, solver: 'decide' };
   const rng = createRandom(options.seed ?? 1);
   const ctx = heuristicContext(problem, rng, { ejections: 20_000, ...(now ? { now } : {}), ...(deadline !== undefined ? { deadline } : {}) });
@@ -214,7 +216,7 @@ function decisionOf(
       });
     }
   }
-  let dense: BuiltProblem | undefined;
+  let dense: CompiledProblem | undefined;
   let repair: Uint8Array | undefined;
   return {
     status: 'decided',
@@ -225,8 +227,8 @@ function decisionOf(
     admitted,
     notAdmitted,
     proved,
-    get dense(): BuiltProblem {
-      return (dense ??= buildProblem(base.instance, { states, index: ix }));
+    get dense(): CompiledProblem {
+      return (dense ??= { problem: restrictProblem(base.problem.dense, states), ix, reasons: [] });
     },
     get repair(): Uint8Array {
       return (repair ??= misplacedVms(this.dense.problem));

@@ -23,8 +23,49 @@ export interface AnswerFacts {
   readonly verified?: boolean;
 }
 
+/** {@link checkedAnswer}'s verdict: the answer, or the rules the assignment breaks. */
+export type AnswerCheck = { readonly ok: true; readonly answer: PlacementFound } | { readonly ok: false; readonly violations: readonly Violation[] };
+
 /**
- * Builds the answer for an assignment after checking it with the core checkers.
+ * Builds the answer for an assignment after checking its configuration with the core checkers:
+ * the one answer builder of every placement method.
+ *
+ * @param instance - the instance
+ * @param ix - its dense index
+ * @param p - the dense problem (its target states name the VMs that do not run)
+ * @param assign - node per VM (-1 when not running)
+ * @param facts - proof status, bounds and solver name
+ * @returns the answer, or the violations when the checkers reject it
+ */
+export function checkedAnswer(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array, facts: AnswerFacts): AnswerCheck {
+  const target = toConfiguration(ix, p, assign);
+  const violations = facts.verified ? [] : checkConfiguration(instance, target);
+  if (violations.length > 0) return { ok: false, violations };
+  const stats = assignmentStats(p, assign);
+  const lowerBound = Math.min(facts.lowerBound, stats.nodesUsed);
+  // Bounds from a backend carry float noise: one within a millionth of the answer is the answer.
+  let migrationLowerBound = facts.migrationLowerBound === undefined ? undefined : Math.min(facts.migrationLowerBound, stats.migratedMemory);
+  if (migrationLowerBound !== undefined && stats.migratedMemory - migrationLowerBound <= 1e-6 * Math.max(1, stats.migratedMemory)) {
+    migrationLowerBound = stats.migratedMemory;
+  }
+  return {
+    ok: true,
+    answer: {
+      status: facts.proved ? 'optimal' : 'feasible',
+      target,
+      nodesUsed: stats.nodesUsed,
+      lowerBound,
+      migratedMemory: stats.migratedMemory,
+      ...(migrationLowerBound === undefined ? {} : { migrationLowerBound: Math.max(0, migrationLowerBound) }),
+      solver: facts.solver,
+      checked: true,
+    },
+  };
+}
+
+/**
+ * {@link checkedAnswer} for methods whose assignments are valid by construction: a rejected
+ * assignment is a solver bug.
  *
  * @param instance - the instance
  * @param ix - its dense index
@@ -35,31 +76,12 @@ export interface AnswerFacts {
  * @throws SwitchyardError `internal` when the configuration breaks the instance (a solver bug)
  */
 export function answerOf(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array, facts: AnswerFacts): PlacementFound {
-  const target = toConfiguration(ix, p, assign);
-  const violations = facts.verified ? [] : checkConfiguration(instance, target);
-  if (violations.length > 0) {
-    throw new SwitchyardError(
-      'internal',
-      violations.slice(0, 10).map((v) => ({ path: '$', message: `${facts.solver} produced an invalid target: ${v.message}` })),
-    );
-  }
-  const stats = assignmentStats(p, assign);
-  const lowerBound = Math.min(facts.lowerBound, stats.nodesUsed);
-  // Bounds from a backend carry float noise: one within a millionth of the answer is the answer.
-  let migrationLowerBound = facts.migrationLowerBound === undefined ? undefined : Math.min(facts.migrationLowerBound, stats.migratedMemory);
-  if (migrationLowerBound !== undefined && stats.migratedMemory - migrationLowerBound <= 1e-6 * Math.max(1, stats.migratedMemory)) {
-    migrationLowerBound = stats.migratedMemory;
-  }
-  return {
-    status: facts.proved ? 'optimal' : 'feasible',
-    target,
-    nodesUsed: stats.nodesUsed,
-    lowerBound,
-    migratedMemory: stats.migratedMemory,
-    ...(migrationLowerBound === undefined ? {} : { migrationLowerBound: Math.max(0, migrationLowerBound) }),
-    solver: facts.solver,
-    checked: true,
-  };
+  const r = checkedAnswer(instance, ix, p, assign, facts);
+  if (r.ok) return r.answer;
+  throw new SwitchyardError(
+    'internal',
+    r.violations.slice(0, 10).map((v) => ({ path: '$', message: `${facts.solver} produced an invalid target: ${v.message}` })),
+  );
 }
 
 /**

@@ -8,7 +8,7 @@
  * the fallback a search over the whole cluster.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
-import { NODE_OFF, type DenseProblem } from '../problem/dense.js';
+import { type DenseProblem, NodeMode } from '../problem/dense.js';
 
 /**
  * Chooses a node group for each VM to place that has no node in `base`.
@@ -38,7 +38,7 @@ export function homeGroups(
   const cap = new Float64Array(G * R);
   groups.forEach((g, gi) => {
     for (const n of g) {
-      if (p.nodeMode[n] === NODE_OFF) continue;
+      if (p.nodeMode[n] === NodeMode.Off) continue;
       for (let r = 0; r < R; r++) {
         room[gi * R + r]! += p.capacity[n * R + r]!;
         cap[gi * R + r]! += p.capacity[n * R + r]!;

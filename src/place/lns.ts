@@ -12,7 +12,7 @@
 import { decisionFor } from '../decide/decide.js';
 import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
-import { answerOf, infeasibleOf, violationsOf } from './answer.js';
+import { answerOf, violationsOf } from './answer.js';
 import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } from '../solvers/aggregate.js';
 import type { EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, balanceFormulation, balancePacking, perVmFormulation } from './mip.js';
@@ -20,7 +20,7 @@ import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/k
 import { better, valueKey, type ValueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
-import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
+import { assignmentStats, type DenseProblem, NodeMode, sourceAssignment } from '../problem/dense.js';
 import { solveMip } from '../solvers/run.js';
 import { startOf } from './start.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
@@ -72,7 +72,7 @@ const AGGREGATE_LIMIT = 400_000;
 function placementPairs(p: DenseProblem, limit: number): number {
   let pairs = 0;
   let usable = 0;
-  for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) usable++;
+  for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) usable++;
   for (let v = 0; v < p.nVms; v++) {
     if (p.target[v] !== VM_STATE_CODE.running) continue;
     pairs += p.pinned[v]! >= 0 ? 1 : usable;
@@ -117,7 +117,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       const t0 = solveOptions.now();
       const left = (): number => solveOptions.timeLimitMs - (solveOptions.now() - t0);
       const ix = decision.ix;
-      const { problem: p, conflicts } = decision.dense;
+      const { problem: p, reasons: conflicts } = decision.dense;
       const keepSetMs = (): number => Math.min(4000, Math.max(50, left() * 0.3));
       // Consolidation: the keep-set bounds and the packing at the bound run in a worker while the
       // start solver runs here (both on the decision's target states).
@@ -133,7 +133,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         if (early !== undefined) raiseStop(early.stop);
         return settled;
       }
-      if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
+      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
       const volume = volumeNodeBound(p);
 
       // Candidate starts: the given one, the source, and for consolidation the packing into the
@@ -230,7 +230,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         let demand = 0;
         let capacity = 0;
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running) demand += p.demand[v * p.R + r]!;
-        for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) capacity += p.capacity[n * p.R + r]!;
+        for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) capacity += p.capacity[n * p.R + r]!;
         let lo = capacity > 0 ? demand / capacity : 0;
         for (let step = 0; step < 8 && bestValue[0] - lo > 1e-4 && Atomics.load(stop, 0) === 0; step++) {
           const mid = (lo + bestValue[0]) / 2;
@@ -294,7 +294,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       const leastMigrationInKeepSet = async (check: boolean): Promise<void> => {
         if (bounds?.keep === undefined || bounds.assign === undefined || best !== bounds.assign) return;
         const mode = Uint8Array.from(p.nodeMode);
-        for (let n = 0; n < p.nNodes; n++) if (!bounds.keep[n]) mode[n] = NODE_OFF;
+        for (let n = 0; n < p.nNodes; n++) if (!bounds.keep[n]) mode[n] = NodeMode.Off;
         const built = aggregateModel({ ...p, nodeMode: mode }, { kind: 'cost' });
         if ('conflicts' in built) return;
         const take = (x: ArrayLike<number>): void => {

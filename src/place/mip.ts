@@ -23,7 +23,7 @@ import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } fro
 import type { MipModel } from '../solvers/model.js';
 import { keepSetBounds, volumeNodeBound } from '../solvers/keep.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
-import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
+import { assignmentStats, type DenseProblem, NodeMode, sourceAssignment } from '../problem/dense.js';
 import { solveMip } from '../solvers/run.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 
@@ -179,8 +179,8 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
       if (decision.status === 'infeasible') return decision;
       const ix = decision.ix;
       const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare ?? 0.2);
-      const { problem: p, conflicts } = decision.dense;
-      if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
+      const { problem: p, reasons: conflicts } = decision.dense;
+      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
       const f = options.formulation !== 'per-vm' && canAggregate(p) ? aggregatedFormulation(p) : perVmFormulation(p);
       // A start counts only when it places every running VM and passes the checkers.
       const startValid =
@@ -207,7 +207,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         let best: { assign: Int32Array; proved: boolean; bound?: number } | undefined;
         let timedOut = false;
         let usable = 0;
-        for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) usable++;
+        for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) usable++;
         for (let K = lb; K < startUsed && K <= usable && left() > 0; K++) {
           const r = await runPhase(f, { kind: 'cost', maxUsed: K }, base, runner, backend, left());
           if ('conflicts' in r) return infeasibleOf(ix, r.conflicts, name, lb);

@@ -22,7 +22,7 @@ import { canPack } from '../solvers/aggregate.js';
 import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
-import { assignmentStats, canHost, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
+import { assignmentStats, canHost, type DenseProblem, NodeMode, sourceAssignment } from '../problem/dense.js';
 import { misplacedVms, overloadBound } from '../solvers/repair.js';
 import { startOf } from './start.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
@@ -87,7 +87,7 @@ export function partitionNodes(p: DenseProblem, ix: IndexedInstance, by: Partiti
     if (!bySites() && !byAmong()) bySlices(size);
   } else bySlices(by.size);
   const groups: number[][] = Array.from({ length: count }, () => []);
-  for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NODE_OFF) groups[groupOf[n]!]!.push(n);
+  for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NodeMode.Off) groups[groupOf[n]!]!.push(n);
   // Merge small groups (in order) up to `size` nodes.
   const out: number[][] = [];
   for (const g of groups) {
@@ -142,8 +142,8 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const decision = decisionFor(instance, solveOptions);
       if (decision.status === 'infeasible') return decision;
       const ix = decision.ix;
-      const { problem: p, conflicts } = decision.dense;
-      if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
+      const { problem: p, reasons: conflicts } = decision.dense;
+      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
       const repairMode = options.mode === 'repair' || ((options.mode ?? 'auto') === 'auto' && p.objective.kind === 'minMigrations');
       // Improve mode starts from the start solver's answer (or the decision's placement); repair
       // mode from the source, that answer being the fallback.

@@ -1,20 +1,19 @@
-import { Map as IMap } from 'immutable';
 import { checkConfiguration } from '../constraints/check.js';
 import type { AdmissionPolicy } from '../decide/policy.js';
 import type { AdmissionBudget } from '../decide/admit.js';
 import { decide } from '../decide/decide.js';
-import { idleStateOf, type StateAnalysis } from '../decide/states.js';
+import type { StateAnalysis } from '../decide/states.js';
 import { SwitchyardError } from '../errors.js';
-import { Configuration, placement, type Placement } from '../model/configuration.js';
-import type { NodeId, VmId } from '../model/ids.js';
+import type { Configuration } from '../model/configuration.js';
 import type { IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
-import type { NodeState } from '../model/node.js';
 import { createRandom } from '../util/random.js';
 import { migrationCountLowerBound, migrationLowerBound, nodeLowerBound, peakLowerBound } from '../solvers/search/bounds.js';
 import { heuristicAssign, heuristicContext } from '../solvers/search/heuristic.js';
 import { boundValue, compareValues, valueOf, type KnownBounds, type ObjectiveValue } from '../solvers/search/objective.js';
-import { NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from '../problem/view.js';
+import { type PlacementProblem } from '../problem/view.js';
+import { toConfiguration, type DenseProblem } from '../problem/dense.js';
+import { checkedAnswer } from './answer.js';
 import { searchPlacement } from '../solvers/search/search.js';
 import { PlacementState } from '../solvers/search/state.js';
 import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
@@ -45,6 +44,8 @@ export interface PreparedPlacement {
   readonly ix: IndexedInstance;
   readonly analysis: StateAnalysis;
   readonly problem: PlacementProblem;
+  /** The dense problem of the decision's target states (names the state of the VMs that do not run). */
+  readonly dense: DenseProblem;
   /** Problem VMs that run in the target (the admitted vjobs' VMs). */
   readonly running: Int32Array;
   /** A valid placement of `running` (node per problem VM, -1 for VMs that do not run). */
@@ -99,6 +100,7 @@ export function preparePlacement(instance: Instance, options: PlaceOptions): Pre
     status: 'ready',
     prepared: {
       instance, ix, analysis, problem, running,
+      dense: d.dense.problem,
       incumbent,
       admitted,
       admissionProved: d.proved,
@@ -115,50 +117,28 @@ function knownBounds(prepared: PreparedPlacement): KnownBounds {
 }
 
 /**
- * The target configuration of a placement: running VMs on their nodes; the others sleeping
- * where they ran or where their image lies, waiting, or terminated (see `idleStateOf`); nodes
- * online when they host a VM or must, offline when forced, and free unused nodes offline under
- * `consolidate` + `powerOff`, else as they were as far as `maxOnline` allows.
+ * A placement of the prepared VMs (node per problem VM) as node per dense VM.
+ * @param prepared - the prepared placement
+ * @param assign - node per problem VM (-1: not running)
+ * @returns node per VM of the instance
+ */
+function denseAssignment(prepared: PreparedPlacement, assign: Int32Array): Int32Array {
+  const { problem: p } = prepared;
+  const out = new Int32Array(prepared.ix.vmIds.length).fill(-1);
+  for (const k of prepared.running) out[p.vmOf[k]!] = assign[k]!;
+  return out;
+}
+
+/**
+ * The target configuration of a placement of the prepared VMs (the dense problem's one
+ * configuration builder, see `toConfiguration`).
  *
  * @param prepared - the prepared placement
  * @param assign - node per problem VM (-1: not running)
  * @returns the configuration
  */
 export function targetConfiguration(prepared: PreparedPlacement, assign: Int32Array): Configuration {
-  const { ix, problem: p, analysis } = prepared;
-  const vms: [VmId, Placement][] = [];
-  for (let v = 0; v < ix.vmIds.length; v++) {
-    const k = p.kOf[v]!;
-    const n = k >= 0 ? assign[k]! : -1;
-    if (n >= 0) vms.push([ix.vmIds[v]!, placement('running', ix.nodeIds[n]!)]);
-    else {
-      const idle = idleStateOf(ix, analysis.required, v, false);
-      vms.push([ix.vmIds[v]!, placement(idle.state, idle.host >= 0 ? ix.nodeIds[idle.host]! : undefined)]);
-    }
-  }
-  const used = new Uint8Array(p.N);
-  for (let k = 0; k < p.K; k++) if (assign[k]! >= 0) used[assign[k]!] = 1;
-  const online = p.maxOnlines.map((c) => {
-    let on = 0;
-    for (const n of c.nodes) if (p.nodeMode[n] === NODE_ON || (p.nodeMode[n] === NODE_FREE && used[n])) on++;
-    return on;
-  });
-  const nodes: [NodeId, NodeState][] = [];
-  for (let n = 0; n < p.N; n++) {
-    let state: NodeState;
-    const mode = p.nodeMode[n];
-    if (mode === NODE_OFF) state = 'offline';
-    else if (mode === NODE_ON || used[n]) state = 'online';
-    else if (p.objective.powerOff || ix.nodeOnline[n] === 0) state = 'offline';
-    else {
-      const sets = p.nodeMaxOnlines[n]!;
-      const room = [...sets].every((ci) => online[ci]! + 1 <= p.maxOnlines[ci]!.amount);
-      if (room) for (const ci of sets) online[ci]!++;
-      state = room ? 'online' : 'offline';
-    }
-    nodes.push([ix.nodeIds[n]!, state]);
-  }
-  return new Configuration({ vms: IMap(vms), nodes: IMap(nodes) });
+  return toConfiguration(prepared.ix, prepared.dense, denseAssignment(prepared, assign));
 }
 
 /**
@@ -178,20 +158,16 @@ export function finishPlacement(prepared: PreparedPlacement, assign: Int32Array,
     if (assign[k]! < 0) return undefined;
     s.place(k, assign[k]!);
   }
-  const target = targetConfiguration(prepared, s.assign);
-  if (checkConfiguration(prepared.instance, target).length > 0) return undefined;
   const value = valueOf(s);
   const bound = boundValue(p, knownBounds(prepared));
   const optimal = prepared.admissionProved && (proved || compareValues(value, bound) <= 0);
-  return {
-    status: optimal ? 'optimal' : 'feasible',
-    target,
-    nodesUsed: s.used,
-    lowerBound: Math.min(prepared.nodeBound, s.used),
-    migratedMemory: s.migrated,
-    migrationLowerBound: optimal && p.objective.kind === 'minMigrations' ? s.migrated : Math.min(prepared.migrationBound, s.migrated),
+  const r = checkedAnswer(prepared.instance, prepared.ix, prepared.dense, denseAssignment(prepared, s.assign), {
+    proved: optimal,
+    lowerBound: prepared.nodeBound,
+    migrationLowerBound: optimal && p.objective.kind === 'minMigrations' ? s.migrated : prepared.migrationBound,
     solver,
-  };
+  });
+  return r.ok ? r.answer : undefined;
 }
 
 /**

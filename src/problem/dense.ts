@@ -12,16 +12,23 @@ import type { NodeId, VmId } from '../model/ids.js';
 import { indexInstance, VM_STATE_CODE, VM_STATE_OF_CODE, type IndexedInstance } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
-import { groupsKey, sameGroups } from '../util/groups.js';
+import type { InfeasibleReason } from '../model/action.js';
+import type { Constraint } from '../model/constraints.js';
+import { groupsKey, sameGroups, type Groups } from '../util/groups.js';
+import { compileConstraint, type AmongGroups, type ProblemBuilder } from './twins.js';
 
-/** Node cannot host anything in the target (offline and staying so, or `offline` constraint). */
-export const NODE_OFF = 0;
-/** Node is online in the source and stays online whatever it hosts. */
-export const NODE_KEEP = 1;
-/** Node is online in the target exactly when it hosts a running VM (`powerOff`, `maxOnline`). */
-export const NODE_FREE = 2;
-/** Node must end online (`online` constraint). */
-export const NODE_ON = 3;
+/**
+ * The power mode of a node in the placement problem: the one node-mode type every solver reads.
+ * - `Off`: hosts nothing in the target (offline and staying so, or an `offline` constraint);
+ * - `Keep`: online in the source and stays online whatever it hosts;
+ * - `Free`: online in the target exactly when it hosts a running VM (`consolidate` with
+ *   `powerOff`), or, inside a `maxOnline` set, online when it hosts a VM or as it was while the
+ *   bound allows;
+ * - `On`: must end online (an `online` constraint).
+ */
+export const NodeMode = { Off: 0, Keep: 1, Free: 2, On: 3 } as const;
+/** One of {@link NodeMode}'s values (a typed-array cell of `nodeMode`). */
+export type NodeMode = (typeof NodeMode)[keyof typeof NodeMode];
 
 /** `among` in dense form: the running VMs and the node groups. */
 export interface DenseAmong {
@@ -86,7 +93,7 @@ export interface DenseProblem {
   /** Node masks (1 = allowed). */
   readonly domains: readonly Uint8Array[];
   readonly vmVjob: Int32Array;
-  /** {@link NODE_OFF}, {@link NODE_KEEP}, {@link NODE_FREE} or {@link NODE_ON} per node. */
+  /** {@link NodeMode} per node. */
   readonly nodeMode: Uint8Array;
   /** The vjob a node is reserved for, -1 when none, -2 when reserved for two different vjobs. */
   readonly reservedFor: Int32Array;
@@ -135,7 +142,10 @@ export function defaultTargetStates(instance: Instance, ix: IndexedInstance): Ui
   return out;
 }
 
-/** A rule of the instance that no placement can meet, found while building the problem. */
+/**
+ * A rule of the instance that no placement can meet, found by an encoder or a repair (VM and
+ * node indices).
+ */
 export interface ProblemConflict {
   readonly message: string;
   readonly vms: readonly number[];
@@ -160,23 +170,28 @@ export function spareShare(p: DenseProblem, load: Float64Array, n: number): numb
   return s;
 }
 
-/** What {@link buildProblem} returns. */
-export interface BuiltProblem {
+/** What {@link compileProblem} returns. */
+export interface CompiledProblem {
   readonly problem: DenseProblem;
   readonly ix: IndexedInstance;
-  /** Rules that cannot hold whatever the placement (e.g. a node both `online` and `offline`). */
-  readonly conflicts: readonly ProblemConflict[];
+  /**
+   * Rules that cannot hold whatever the placement: a node both `online` and `offline`, more
+   * nodes forced online than a `maxOnline` allows. Each names the nodes and constraints at fault.
+   */
+  readonly reasons: readonly InfeasibleReason[];
 }
 
-/** Options of {@link buildProblem}. */
-export interface BuildOptions {
+/** Options of {@link compileProblem}. */
+export interface CompileOptions {
   /** Target state per VM ({@link VM_STATE_CODE}); default {@link defaultTargetStates}. */
   readonly states?: Uint8Array;
   /** A dense index of the instance already built. */
   readonly index?: IndexedInstance;
+  /** Keep only the constraints for which this returns true (used to explain infeasibility). */
+  readonly include?: (ci: number, c: Constraint) => boolean;
 }
 
-function indicesOf(map: ReadonlyMap<string, number>, ids: readonly string[]): number[] {
+function uniqueIndices(map: ReadonlyMap<string, number>, ids: readonly string[]): Int32Array {
   const out: number[] = [];
   const seen = new Set<number>();
   for (const id of ids) {
@@ -186,29 +201,30 @@ function indicesOf(map: ReadonlyMap<string, number>, ids: readonly string[]): nu
       out.push(k);
     }
   }
-  return out;
+  return Int32Array.from(out);
 }
 
 /**
- * Builds the dense placement problem of an instance.
+ * Compiles the one dense placement problem of an instance: every constraint goes through its
+ * solver twin ({@link TWINS}), then node modes, pins and static domains are settled.
  *
  * @param instance - the instance
- * @param options - target states (default: {@link defaultTargetStates}) and a prebuilt index
- * @returns the problem and the index that names its nodes and VMs
+ * @param options - target states (default: {@link defaultTargetStates}), a prebuilt index, a constraint filter
+ * @returns the problem, the index that names its nodes and VMs, and the rules no placement can meet
  * @example
  * ```ts
- * const { problem, ix } = buildProblem(instance);
- * problem.nodeMode[ix.nodeIndex.get('n1')!]; // NODE_KEEP
+ * const { problem, ix } = compileProblem(instance);
+ * problem.nodeMode[ix.nodeIndex.get('n1')!] === NodeMode.Keep;
  * ```
  */
-export function buildProblem(instance: Instance, options: BuildOptions = {}): BuiltProblem {
+export function compileProblem(instance: Instance, options: CompileOptions = {}): CompiledProblem {
   const ix = options.index ?? indexInstance(instance);
   const N = ix.nodeIds.length;
   const V = ix.vmIds.length;
   const R = ix.resources.length;
   const target = options.states ?? defaultTargetStates(instance, ix);
+  const include = options.include;
   const objective = objectiveOf(instance);
-  const running = (k: number): boolean => target[k] === RUNNING;
 
   const moveCost = new Float64Array(V);
   const home = Int32Array.from(ix.vmHost);
@@ -217,165 +233,128 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
     if (ix.vmState[k] !== RUNNING && ix.vmState[k] !== VM_STATE_CODE.sleeping) home[k] = -1;
   }
 
-  // Node modes.
-  const powerOff = objective.type === 'consolidate' && objective.powerOff === true;
-  const forcedOn = new Uint8Array(N);
-  const forcedOff = new Uint8Array(N);
-  const inMaxOnline = new Uint8Array(N);
+  const forcedOn = new Int32Array(N).fill(-1);
+  const forcedOff = new Int32Array(N).fill(-1);
   const reservedFor = new Int32Array(N).fill(-1);
   const quarantined = new Uint8Array(N);
   const pinned = new Int32Array(V).fill(-1);
-  for (const c of instance.constraints) {
-    if (c.type === 'online') for (const n of indicesOf(ix.nodeIndex, c.nodes)) forcedOn[n] = 1;
-    else if (c.type === 'offline') for (const n of indicesOf(ix.nodeIndex, c.nodes)) forcedOff[n] = 1;
-    else if (c.type === 'maxOnline') for (const n of indicesOf(ix.nodeIndex, c.nodes)) inMaxOnline[n] = 1;
-    else if (c.type === 'quarantine') for (const n of indicesOf(ix.nodeIndex, c.nodes)) quarantined[n] = 1;
-    else if (c.type === 'reserved') {
-      const j = ix.vjobIndex.get(c.vjob) ?? -3;
-      for (const n of indicesOf(ix.nodeIndex, c.nodes)) reservedFor[n] = reservedFor[n] === -1 || reservedFor[n] === j ? j : -2;
-    } else if (c.type === 'root') {
-      for (const k of indicesOf(ix.vmIndex, c.vms)) if (home[k]! >= 0) pinned[k] = home[k]!;
-    }
-  }
-  for (let k = 0; k < V; k++) if (home[k]! >= 0 && quarantined[home[k]!]) pinned[k] = home[k]!;
-  const conflicts: ProblemConflict[] = [];
+  const touching: number[][] = Array.from({ length: V }, () => []);
+  const restrictions = new Map<number, () => Uint8Array>();
+  // Group lists are often repeated across among constraints: compile each distinct one once.
+  const shapes = new Map<string, { source: Groups; shape: AmongGroups }[]>();
+  const b: ProblemBuilder = {
+    instance,
+    ix,
+    target,
+    nodesOf: (ids) => uniqueIndices(ix.nodeIndex, ids),
+    vmsOf: (ids) => uniqueIndices(ix.vmIndex, ids),
+    runningOf: (ids) => uniqueIndices(ix.vmIndex, ids).filter((v) => target[v] === RUNNING),
+    amongGroups(list) {
+      const key = groupsKey(list);
+      const entries = shapes.get(key) ?? [];
+      const hit = entries.find((e) => sameGroups(e.source, list));
+      if (hit) return hit.shape;
+      const groups = list.map((g) => uniqueIndices(ix.nodeIndex, g));
+      let nodeGroup: Int32Array | undefined = new Int32Array(N).fill(-1);
+      groups.forEach((g, gi) => {
+        for (const n of g) {
+          if (nodeGroup && nodeGroup[n] !== -1 && nodeGroup[n] !== gi) nodeGroup = undefined;
+          else if (nodeGroup) nodeGroup[n] = gi;
+        }
+      });
+      const shape = { groups, nodeGroup };
+      entries.push({ source: list, shape });
+      shapes.set(key, entries);
+      return shape;
+    },
+    forceOnline(nodes, ci) {
+      for (const n of nodes) forcedOn[n] = ci;
+    },
+    forceOffline(nodes, ci) {
+      for (const n of nodes) forcedOff[n] = ci;
+    },
+    quarantine(nodes) {
+      for (const n of nodes) quarantined[n] = 1;
+    },
+    reserve(nodes, j) {
+      for (const n of nodes) reservedFor[n] = reservedFor[n] === -1 || reservedFor[n] === j ? j : -2;
+    },
+    pinHome(vms) {
+      for (const v of vms) if (home[v]! >= 0) pinned[v] = home[v]!;
+    },
+    restrict(vms, ci, allowed) {
+      restrictions.set(ci, allowed);
+      for (const v of vms) touching[v]!.push(ci);
+    },
+    spreads: [],
+    gathers: [],
+    amongs: [],
+    splits: [],
+    lonelies: [],
+    resourceBounds: [],
+    runningBounds: [],
+    onlineBounds: [],
+    reasons: [],
+  };
+  instance.constraints.forEach((c, ci) => {
+    if (include === undefined || include(ci, c)) compileConstraint(c, ci, b);
+  });
+
+  // A VM running or sleeping on a quarantined node keeps that node if it runs in the target.
+  for (let v = 0; v < V; v++) if (home[v]! >= 0 && quarantined[home[v]!]) pinned[v] = home[v]!;
+
+  // Node modes.
+  const powerOff = objective.type === 'consolidate' && objective.powerOff === true;
+  const inMaxOnline = new Uint8Array(N);
+  for (const ob of b.onlineBounds) for (const n of ob.nodes) inMaxOnline[n] = 1;
   const nodeMode = new Uint8Array(N);
   for (let n = 0; n < N; n++) {
-    if (forcedOff[n] && forcedOn[n]) conflicts.push({ message: 'node must end both online and offline', vms: [], nodes: [n] });
-    if (forcedOff[n]) nodeMode[n] = NODE_OFF;
-    else if (forcedOn[n]) nodeMode[n] = NODE_ON;
-    else if (ix.nodeOnline[n]) nodeMode[n] = powerOff || inMaxOnline[n] ? NODE_FREE : NODE_KEEP;
-    else nodeMode[n] = powerOff ? NODE_FREE : NODE_OFF;
+    if (forcedOff[n]! >= 0 && forcedOn[n]! >= 0) {
+      b.reasons.push({
+        message: `node "${ix.nodeIds[n]!}" must end both online (constraint #${forcedOn[n]!}) and offline (constraint #${forcedOff[n]!})`,
+        nodes: [ix.nodeIds[n]!],
+        constraints: [forcedOn[n]!, forcedOff[n]!],
+      });
+    }
+    if (forcedOff[n]! >= 0) nodeMode[n] = NodeMode.Off;
+    else if (forcedOn[n]! >= 0) nodeMode[n] = NodeMode.On;
+    else if (ix.nodeOnline[n]) nodeMode[n] = powerOff || inMaxOnline[n] ? NodeMode.Free : NodeMode.Keep;
+    else nodeMode[n] = powerOff ? NodeMode.Free : NodeMode.Off;
+  }
+  for (const ob of b.onlineBounds) {
+    const forced = [...ob.nodes].filter((n) => nodeMode[n] === NodeMode.On);
+    if (forced.length <= ob.amount) continue;
+    b.reasons.push({
+      message: `maxOnline (constraint #${ob.source}) allows ${ob.amount} online node(s) among ${ob.nodes.length}, but ${forced.length} must end online: ${forced.map((n) => `"${ix.nodeIds[n]!}"`).join(', ')}`,
+      nodes: forced.map((n) => ix.nodeIds[n]!),
+      constraints: [ob.source, ...new Set(forced.map((n) => forcedOn[n]!))],
+    });
   }
 
-  // Domains from ban, fence and among, shared between VMs under the same constraints.
-  const touching: number[][] = Array.from({ length: V }, () => []);
-  const spreads: DenseVmSet[] = [];
-  const gathers: DenseVmSet[] = [];
-  const amongs: DenseAmong[] = [];
-  const splits: DenseSplit[] = [];
-  const lonelies: DenseVmSet[] = [];
-  const resourceBounds: DenseResourceBound[] = [];
-  const runningBounds: DenseNodeBound[] = [];
-  const onlineBounds: DenseNodeBound[] = [];
-  // Group lists are often repeated across among constraints: compile each distinct one once.
-  const shapes = new Map<string, { source: readonly (readonly NodeId[])[]; groups: Int32Array[]; nodeGroup: Int32Array | undefined }[]>();
-  const amongShape = (groups: readonly (readonly NodeId[])[]): { groups: Int32Array[]; nodeGroup: Int32Array | undefined } => {
-    const key = groupsKey(groups);
-    const list = shapes.get(key) ?? [];
-    const hit = list.find((e) => sameGroups(e.source, groups));
-    if (hit) return hit;
-    const compiled = groups.map((g) => Int32Array.from(indicesOf(ix.nodeIndex, g)));
-    let nodeGroup: Int32Array | undefined = new Int32Array(N).fill(-1);
-    compiled.forEach((g, gi) => {
-      for (const n of g) {
-        if (nodeGroup && nodeGroup[n] !== -1 && nodeGroup[n] !== gi) nodeGroup = undefined;
-        else if (nodeGroup) nodeGroup[n] = gi;
-      }
-    });
-    const entry = { source: groups, groups: compiled, nodeGroup };
-    list.push(entry);
-    shapes.set(key, list);
-    return entry;
-  };
-  const amongShapes = new Map<number, { groups: Int32Array[] }>();
-  const runningOf = (ids: readonly VmId[]): Int32Array => Int32Array.from(indicesOf(ix.vmIndex, ids).filter(running));
-  instance.constraints.forEach((c, source) => {
-    switch (c.type) {
-      case 'ban':
-      case 'fence':
-        for (const k of indicesOf(ix.vmIndex, c.vms)) touching[k]!.push(source);
-        break;
-      case 'among': {
-        const shape = amongShape(c.groups);
-        amongShapes.set(source, shape);
-        const vms = runningOf(c.vms);
-        for (const k of indicesOf(ix.vmIndex, c.vms)) touching[k]!.push(source);
-        if (vms.length > 0) amongs.push({ vms, groups: shape.groups, disjoint: shape.nodeGroup !== undefined, ...(shape.nodeGroup ? { nodeGroup: shape.nodeGroup } : {}), source });
-        break;
-      }
-      case 'spread': {
-        const vms = runningOf(c.vms);
-        if (vms.length > 1) spreads.push({ vms, source });
-        break;
-      }
-      case 'gather': {
-        const vms = runningOf(c.vms);
-        if (vms.length > 1) gathers.push({ vms, source });
-        break;
-      }
-      case 'split': {
-        const groups = c.groups.map((g) => runningOf(g)).filter((g) => g.length > 0);
-        if (groups.length > 1) splits.push({ groups, source });
-        break;
-      }
-      case 'lonely': {
-        const vms = runningOf(c.vms);
-        if (vms.length > 0) lonelies.push({ vms, source });
-        break;
-      }
-      case 'resourceCapacity': {
-        const r = ix.resourceIndex.get(c.resource);
-        if (r !== undefined) resourceBounds.push({ nodes: Int32Array.from(indicesOf(ix.nodeIndex, c.nodes)), amount: c.amount, r, source });
-        break;
-      }
-      case 'runningCapacity':
-        runningBounds.push({ nodes: Int32Array.from(indicesOf(ix.nodeIndex, c.nodes)), amount: c.amount, source });
-        break;
-      case 'maxOnline':
-        onlineBounds.push({ nodes: Int32Array.from(indicesOf(ix.nodeIndex, c.nodes)), amount: c.amount, source });
-        break;
-      // Read above (node modes, pins, reservations) or by the decide stage (states): nothing here.
-      case 'root':
-      case 'quarantine':
-      case 'overbook':
-      case 'online':
-      case 'offline':
-      case 'reserved':
-      case 'running':
-      case 'sleeping':
-      case 'terminated':
-        break;
-      default:
-        return unhandled(c);
-    }
-  });
+  // Static domains, shared between VMs under the same restricting constraints.
   const domain = new Int32Array(V).fill(-1);
   const domains: Uint8Array[] = [];
   const byKey = new Map<string, number>();
-  const constraintList = instance.constraints.toArray();
-  for (let k = 0; k < V; k++) {
-    const t = touching[k]!;
-    if (t.length === 0 || !running(k)) continue;
+  for (let v = 0; v < V; v++) {
+    const t = touching[v]!;
+    if (t.length === 0 || target[v] !== RUNNING) continue;
     const key = t.join(',');
     let d = byKey.get(key);
     if (d === undefined) {
       const mask = new Uint8Array(N).fill(1);
-      for (const s of t) {
-        const c = constraintList[s]!;
-        if (c.type === 'ban') for (const n of indicesOf(ix.nodeIndex, c.nodes)) mask[n] = 0;
-        else if (c.type === 'fence') {
-          const keep = new Uint8Array(N);
-          for (const n of indicesOf(ix.nodeIndex, c.nodes)) keep[n] = 1;
-          for (let n = 0; n < N; n++) mask[n]! &= keep[n]!;
-        } else if (c.type === 'among') {
-          const keep = new Uint8Array(N);
-          for (const g of amongShapes.get(s)!.groups) for (const n of g) keep[n] = 1;
-          for (let n = 0; n < N; n++) mask[n]! &= keep[n]!;
-        }
+      for (const ci of t) {
+        const allowed = restrictions.get(ci)!();
+        for (let n = 0; n < N; n++) mask[n]! &= allowed[n]!;
       }
-      d = mask.every((b) => b === 1) ? -1 : domains.push(mask) - 1;
+      d = mask.every((x) => x === 1) ? -1 : domains.push(mask) - 1;
       byKey.set(key, d);
     }
-    domain[k] = d;
+    domain[v] = d;
   }
 
+  const balanceR = objective.type === 'balance' ? (ix.resourceIndex.get(objective.resource ?? 'cpu') ?? -1) : -1;
   const objectiveDense: DenseObjective =
-    objective.type === 'consolidate'
-      ? { kind: 'consolidate', powerOff }
-      : objective.type === 'balance'
-        ? { kind: 'balance', r: ix.resourceIndex.get(objective.resource ?? 'cpu') ?? 0 }
-        : { kind: 'minMigrations' };
+    objective.type === 'consolidate' ? { kind: 'consolidate', powerOff } : objective.type === 'balance' ? { kind: 'balance', r: balanceR } : { kind: 'minMigrations' };
 
   const problem: DenseProblem = {
     nNodes: N,
@@ -394,17 +373,17 @@ export function buildProblem(instance: Instance, options: BuildOptions = {}): Bu
     nodeMode,
     reservedFor,
     quarantined,
-    spreads,
-    gathers,
-    amongs,
-    splits,
-    lonelies,
-    resourceBounds,
-    runningBounds,
-    onlineBounds,
+    spreads: b.spreads,
+    gathers: b.gathers,
+    amongs: b.amongs,
+    splits: b.splits,
+    lonelies: b.lonelies,
+    resourceBounds: b.resourceBounds,
+    runningBounds: b.runningBounds,
+    onlineBounds: b.onlineBounds,
     objective: objectiveDense,
   };
-  return { problem, ix, conflicts };
+  return { problem, ix, reasons: b.reasons };
 }
 
 /**
@@ -443,7 +422,7 @@ export function canHost(p: DenseProblem, v: number, n: number): boolean {
  * @returns true when no per-VM or per-node rule forbids the pair
  */
 export function mayRunOn(p: DenseProblem, v: number, n: number): boolean {
-  if (p.nodeMode[n] === NODE_OFF) return false;
+  if (p.nodeMode[n] === NodeMode.Off) return false;
   const pin = p.pinned[v]!;
   if (pin >= 0 ? pin !== n : p.quarantined[n]) return false;
   const res = p.reservedFor[n]!;
@@ -507,7 +486,7 @@ export function assignmentStats(p: DenseProblem, assign: Int32Array): Assignment
   if (load) {
     for (let n = 0; n < p.nNodes; n++) {
       const cap = p.capacity[n * p.R + r]!;
-      if (p.nodeMode[n] === NODE_OFF) continue;
+      if (p.nodeMode[n] === NodeMode.Off) continue;
       if (cap > 0) peakRatio = Math.max(peakRatio, load[n]! / cap);
       else if (load[n]! > 0) peakRatio = Infinity;
     }
@@ -516,14 +495,21 @@ export function assignmentStats(p: DenseProblem, assign: Int32Array): Assignment
 }
 
 /**
- * The configuration an assignment describes: placed VMs run on their node; VMs whose target
- * is sleeping sleep on their source host; nodes end online or offline by their mode (a
- * {@link NODE_FREE} node is online exactly when it hosts a running VM).
+ * The configuration an assignment describes (the one configuration builder of every solver):
+ * placed VMs run on their node; VMs whose target is sleeping sleep where their image lies;
+ * nodes end online or offline by their mode. An unused {@link NodeMode} `Free` node goes
+ * offline under `consolidate` + `powerOff` (or when it was offline), else stays as it was while
+ * every `maxOnline` it belongs to has room.
  *
  * @param ix - the dense index naming nodes and VMs
  * @param p - the problem
  * @param assign - node per VM (-1 when not running)
  * @returns the configuration
+ * @example
+ * ```ts
+ * const { problem, ix } = compileProblem(instance);
+ * toConfiguration(ix, problem, sourceAssignment(problem)).hostOf('vm1');
+ * ```
  */
 export function toConfiguration(ix: IndexedInstance, p: DenseProblem, assign: Int32Array): Configuration {
   const used = new Uint8Array(p.nNodes);
@@ -542,11 +528,23 @@ export function toConfiguration(ix: IndexedInstance, p: DenseProblem, assign: In
       vms.push([id, placement(state)]);
     }
   }
+  const powerOff = p.objective.kind === 'consolidate' && p.objective.powerOff;
+  const onlineOf = (mode: number, n: number): boolean => mode === NodeMode.Keep || mode === NodeMode.On || used[n] === 1;
+  const online = p.onlineBounds.map((ob) => ob.nodes.reduce((acc, n) => acc + (onlineOf(p.nodeMode[n]!, n) ? 1 : 0), 0));
+  const boundsOf: number[][] = Array.from({ length: p.nNodes }, () => []);
+  p.onlineBounds.forEach((ob, i) => {
+    for (const n of ob.nodes) boundsOf[n]!.push(i);
+  });
   const nodes: [NodeId, NodeState][] = [];
   for (let n = 0; n < p.nNodes; n++) {
-    const mode = p.nodeMode[n];
-    const online = mode === NODE_KEEP || mode === NODE_ON || (mode === NODE_FREE && used[n] === 1);
-    nodes.push([ix.nodeIds[n]!, online ? 'online' : 'offline']);
+    const mode = p.nodeMode[n]!;
+    let on = mode !== NodeMode.Off && onlineOf(mode, n);
+    if (!on && mode === NodeMode.Free && !powerOff && ix.nodeOnline[n] === 1) {
+      const sets = boundsOf[n]!;
+      on = sets.every((i) => online[i]! + 1 <= p.onlineBounds[i]!.amount);
+      if (on) for (const i of sets) online[i]!++;
+    }
+    nodes.push([ix.nodeIds[n]!, on ? 'online' : 'offline']);
   }
   return new Configuration({ vms: IMap(vms), nodes: IMap(nodes) });
 }
@@ -568,7 +566,30 @@ export function fromConfiguration(ix: IndexedInstance, configuration: Configurat
   return a;
 }
 
-/** A constraint type no case handles: the compiler rejects the call (its argument is `never`). */
-function unhandled(c: never): never {
-  throw new Error(`constraint type not compiled: ${(c as { type: string }).type}`);
+/**
+ * The same problem with other target states, where every VM running in `states` also runs in
+ * `p.target` (e.g. the decide stage's candidates narrowed to the admitted vjobs): the rules'
+ * lists lose the VMs that no longer run, as if compiled afresh with `states`.
+ *
+ * @param p - a problem compiled with every VM that may run running
+ * @param states - the new target state of every VM ({@link VM_STATE_CODE})
+ * @returns the problem for `states` (`p` itself when the running VMs are the same)
+ * @example
+ * ```ts
+ * const narrowed = restrictProblem(problem, decisionStates);
+ * ```
+ */
+export function restrictProblem(p: DenseProblem, states: Uint8Array): DenseProblem {
+  let same = true;
+  for (let v = 0; v < p.nVms && same; v++) if ((states[v] === RUNNING) !== (p.target[v] === RUNNING)) same = false;
+  if (same) return { ...p, target: Uint8Array.from(states) };
+  const runs = (v: number): boolean => states[v] === RUNNING;
+  const keep = (vms: Int32Array): Int32Array => vms.filter(runs);
+  const spreads = p.spreads.map((c) => ({ ...c, vms: keep(c.vms) })).filter((c) => c.vms.length > 1);
+  const gathers = p.gathers.map((c) => ({ ...c, vms: keep(c.vms) })).filter((c) => c.vms.length > 1);
+  const amongs = p.amongs.map((c) => ({ ...c, vms: keep(c.vms) })).filter((c) => c.vms.length > 0);
+  const splits = p.splits.map((c) => ({ ...c, groups: c.groups.map(keep).filter((g) => g.length > 0) })).filter((c) => c.groups.length > 1);
+  const lonelies = p.lonelies.map((c) => ({ ...c, vms: keep(c.vms) })).filter((c) => c.vms.length > 0);
+  const domain = Int32Array.from(p.domain, (d, v) => (runs(v) ? d : -1));
+  return { ...p, target: Uint8Array.from(states), domain, spreads, gathers, amongs, splits, lonelies };
 }

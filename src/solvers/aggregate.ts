@@ -14,7 +14,7 @@
 import { VM_STATE_CODE } from '../model/indexed.js';
 import type { EncodeConflict } from './encode.js';
 import { ModelBuilder, type MipModel } from './model.js';
-import { canHost, NODE_OFF, type DenseProblem } from '../problem/dense.js';
+import { canHost, type DenseProblem, NodeMode } from '../problem/dense.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -113,7 +113,7 @@ export function vmClasses(p: DenseProblem): VmClasses {
  */
 export function aggregateSize(p: DenseProblem): number {
   let usable = 0;
-  for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) usable++;
+  for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) usable++;
   return vmClasses(p).rep.length * usable;
 }
 
@@ -206,7 +206,7 @@ export function aggregateModel(p: DenseProblem, phase: AggregatePhase, start?: I
   }
   if (counts) {
     for (let n = 0; n < N; n++) {
-      if (p.nodeMode[n] === NODE_OFF) continue;
+      if (p.nodeMode[n] === NodeMode.Off) continue;
       uCol[n] = b.addColumn(uWeight, fixedCount[n]! > 0 ? 1 : 0, 1, true, `u_${n}`);
     }
   }
@@ -221,7 +221,7 @@ export function aggregateModel(p: DenseProblem, phase: AggregatePhase, start?: I
   }
   // Capacity, and "a node hosting anything is used".
   for (let n = 0; n < N; n++) {
-    if (p.nodeMode[n] === NODE_OFF) continue;
+    if (p.nodeMode[n] === NodeMode.Off) continue;
     const cols: number[] = [];
     const cs: number[] = [];
     for (let c = 0; c < C; c++) {

@@ -16,7 +16,7 @@
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { ModelBuilder, type MipModel } from './model.js';
-import { canHost, NODE_FREE, NODE_OFF, type DenseProblem, type ProblemConflict } from '../problem/dense.js';
+import { canHost, type DenseProblem, NodeMode, type ProblemConflict } from '../problem/dense.js';
 
 /** What the encoded model minimises. */
 export type EncodePhase =
@@ -162,7 +162,7 @@ export function encode(p: DenseProblem, scope: EncodeScope): EncodeResult {
   if (scope.nodes === undefined) inScope.fill(1);
   else for (let k = 0; k < scope.nodes.length; k++) inScope[scope.nodes[k]!] = 1;
   const scopeNodes: number[] = [];
-  for (let n = 0; n < N; n++) if (inScope[n] && p.nodeMode[n] !== NODE_OFF) scopeNodes.push(n);
+  for (let n = 0; n < N; n++) if (inScope[n] && p.nodeMode[n] !== NodeMode.Off) scopeNodes.push(n);
 
   // Fixed VMs: load, count and presence per node.
   let fixedLoad: Float64Array;
@@ -386,7 +386,7 @@ export function encode(p: DenseProblem, scope: EncodeScope): EncodeResult {
   const countsNodes = phase.kind === 'count' || phase.kind === 'weighted' || (phase.kind === 'cost' && phase.maxUsed !== undefined);
   const needU = new Uint8Array(N);
   if (countsNodes) for (const n of scopeNodes) needU[n] = 1;
-  for (const ob of p.onlineBounds) for (const n of ob.nodes) if (inScope[n] && p.nodeMode[n] === NODE_FREE) needU[n] = 1;
+  for (const ob of p.onlineBounds) for (const n of ob.nodes) if (inScope[n] && p.nodeMode[n] === NodeMode.Free) needU[n] = 1;
   const uCol = new Int32Array(N).fill(-1);
   const uWeight = phase.kind === 'count' ? 1 : phase.kind === 'weighted' ? phase.nodeWeight : 0;
   for (const n of scopeNodes) {
@@ -401,7 +401,7 @@ export function encode(p: DenseProblem, scope: EncodeScope): EncodeResult {
     // Nodes out of scope (or without candidates) contribute their fixed ratio as a floor.
     let floor = 0;
     for (let n = 0; n < N; n++) {
-      if (p.nodeMode[n] === NODE_OFF) continue;
+      if (p.nodeMode[n] === NodeMode.Off) continue;
       const cap = p.capacity[n * R + balanceR]!;
       if (cap > 0) floor = Math.max(floor, fixedLoad[n * R + balanceR]! / cap);
     }
@@ -562,8 +562,8 @@ export function encode(p: DenseProblem, scope: EncodeScope): EncodeResult {
     const idx: number[] = [];
     for (const n of ob.nodes) {
       const mode = p.nodeMode[n];
-      if (mode === NODE_OFF) continue;
-      if (mode !== NODE_FREE || fixedCount[n]! > 0) fixedOn++;
+      if (mode === NodeMode.Off) continue;
+      if (mode !== NodeMode.Free || fixedCount[n]! > 0) fixedOn++;
       else if (uCol[n]! >= 0) idx.push(uCol[n]!);
     }
     if (idx.length > 0 || fixedOn > ob.amount) b.addRow(idx, idx.map(() => 1), -Infinity, ob.amount - fixedOn);

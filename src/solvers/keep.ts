@@ -9,7 +9,7 @@ import { VM_STATE_CODE } from '../model/indexed.js';
 import { aggregateModel, canPack } from './aggregate.js';
 import { ModelBuilder, type MipModel } from './model.js';
 import type { TaskRunner } from './pool.js';
-import { NODE_OFF, type DenseProblem } from '../problem/dense.js';
+import { type DenseProblem, NodeMode } from '../problem/dense.js';
 import type { BackendName, MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
@@ -40,7 +40,7 @@ export function volumeNodeBound(p: DenseProblem): number {
   let bound = 1;
   for (let r = 0; r < p.R; r++) {
     const caps: number[] = [];
-    for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NODE_OFF) caps.push(p.capacity[n * p.R + r]!);
+    for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) caps.push(p.capacity[n * p.R + r]!);
     caps.sort((a, b) => b - a);
     let sum = 0;
     let k = 0;
@@ -89,7 +89,7 @@ export function keepSetModel(
     if (p.pinned[v]! >= 0) forced[p.pinned[v]!] = 1;
   }
   for (let n = 0; n < p.nNodes; n++) {
-    if (p.nodeMode[n] === NODE_OFF) continue;
+    if (p.nodeMode[n] === NodeMode.Off) continue;
     const cost = phase.kind === 'count' ? 1 : -homeMemory[n]!;
     yCol[n] = b.addColumn(cost, forced[n] ? 1 : 0, 1, true, `y_${n}`);
   }
@@ -163,7 +163,7 @@ export function solveKeepSet(p: DenseProblem, solve: (model: MipModel, timeLimit
   const bounds = { nodes, keep, ...(m.bound === undefined ? {} : { migration: Math.max(0, m.bound) }) };
   if (!options.pack || !canPack(p) || options.shouldStop?.()) return bounds;
   const mode = Uint8Array.from(p.nodeMode);
-  for (let n = 0; n < p.nNodes; n++) if (!keep[n]) mode[n] = NODE_OFF;
+  for (let n = 0; n < p.nNodes; n++) if (!keep[n]) mode[n] = NodeMode.Off;
   const built = aggregateModel({ ...p, nodeMode: mode }, { kind: 'feasible' });
   if ('conflicts' in built) return bounds;
   const o = solve(built.model, left());

@@ -8,7 +8,7 @@
  * MIP per ten VMs. The caller's checkers judge the whole answer as before.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
-import { mayRunOn, NODE_FREE, NODE_OFF, type DenseProblem } from '../problem/dense.js';
+import { type DenseProblem, mayRunOn, NodeMode } from '../problem/dense.js';
 
 /** What the greedy passes look up, computed once per problem ({@link looseContext}). */
 export interface LooseContext {
@@ -70,7 +70,7 @@ export function placeLooseGreedy(
 ): number[] {
   const R = p.R;
   const { hard, bounded, spreadsOf, amongsOf } = ctx;
-  const nodes = Array.from(universe).filter((n) => !bounded[n] && (p.nodeMode[n] !== NODE_FREE || count[n]! > 0) && p.nodeMode[n] !== NODE_OFF);
+  const nodes = Array.from(universe).filter((n) => !bounded[n] && (p.nodeMode[n] !== NodeMode.Free || count[n]! > 0) && p.nodeMode[n] !== NodeMode.Off);
   const size = (v: number): number => {
     let s = 0;
     for (let r = 0; r < R; r++) s += p.demand[v * R + r]!;

@@ -19,7 +19,7 @@ import { createRandom } from '../util/random.js';
 import { decode, encode, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
-import { assignmentStats, NODE_OFF, spareShare, type DenseProblem } from '../problem/dense.js';
+import { assignmentStats, type DenseProblem, NodeMode, spareShare } from '../problem/dense.js';
 import type { MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
@@ -135,7 +135,7 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
   if (params.universe === undefined) inUniverse.fill(1);
   else for (let i = 0; i < params.universe.length; i++) inUniverse[params.universe[i]!] = 1;
   const usable: number[] = [];
-  for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NODE_OFF && inUniverse[n]) usable.push(n);
+  for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NodeMode.Off && inUniverse[n]) usable.push(n);
   if (usable.length === 0) return { assign, iterations: 0, improvements: 0 };
   // Spare capacity of a node, normalised (the smallest share left over resources).
   const spare = (n: number): number => spareShare(p, load, n);
@@ -156,7 +156,7 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     const chosen = new Set<number>();
     let freeCount = 0;
     const add = (n: number): boolean => {
-      if (chosen.has(n) || chosen.size >= size || p.nodeMode[n] === NODE_OFF || !inUniverse[n]) return false;
+      if (chosen.has(n) || chosen.size >= size || p.nodeMode[n] === NodeMode.Off || !inUniverse[n]) return false;
       if (freeCount + on[n]!.size > maxFree && chosen.size > 0) return false;
       chosen.add(n);
       freeCount += on[n]!.size;
@@ -211,7 +211,7 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
       for (const v of free) isFree[v] = 1;
       const sub: DenseProblem = {
         ...p,
-        nodeMode: Uint8Array.from(p.nodeMode, (m, n) => (inN[n] ? m : NODE_OFF)),
+        nodeMode: Uint8Array.from(p.nodeMode, (m, n) => (inN[n] ? m : NodeMode.Off)),
         target: Uint8Array.from(p.target, (t, v) => (isFree[v] ? t : VM_STATE_CODE.waiting)),
       };
       const agg = aggregateModel(sub, phase, assign);

@@ -11,7 +11,7 @@ import { decode, encode, encodeIndex, nodeLoads, type EncodeIndex, type Encoding
 import { maxViolation, type MipModel } from './model.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
 import { better, lnsImprove, valueKey } from './neighbourhood.js';
-import { canHost, mayRunOn, NODE_FREE, NODE_KEEP, NODE_OFF, NODE_ON, spareShare, type DenseProblem } from '../problem/dense.js';
+import { canHost, type DenseProblem, mayRunOn, NodeMode, spareShare } from '../problem/dense.js';
 import type { MipOutcome } from './types.js';
 import { looseContext, placeLooseGreedy, shedOverloadGreedy } from './loose.js';
 
@@ -127,9 +127,9 @@ export function misplacedVms(p: DenseProblem): Uint8Array {
     let online = 0;
     for (const n of ob.nodes) {
       const mode = p.nodeMode[n];
-      if (mode === NODE_KEEP || mode === NODE_ON || (mode === NODE_FREE && on[n]!.length > 0)) online++;
+      if (mode === NodeMode.Keep || mode === NodeMode.On || (mode === NodeMode.Free && on[n]!.length > 0)) online++;
     }
-    if (online > ob.amount) for (const n of ob.nodes) if (p.nodeMode[n] === NODE_FREE) freeNode(n);
+    if (online > ob.amount) for (const n of ob.nodes) if (p.nodeMode[n] === NodeMode.Free) freeNode(n);
   }
   for (let v = 0; v < p.nVms; v++) if (p.pinned[v]! >= 0 && at[v] === p.pinned[v]) free[v] = 0;
   return free;
@@ -454,7 +454,7 @@ export function repairClusters(
   // VMs of clusters not solved yet stay where they are meanwhile, and count as fixed load).
   const busy = new Set<number>();
   for (const w of work) for (const n of w.nodes) busy.add(n);
-  const nodes = [...Array.from(universe)].filter((n) => p.nodeMode[n] !== NODE_OFF && !busy.has(n));
+  const nodes = [...Array.from(universe)].filter((n) => p.nodeMode[n] !== NodeMode.Off && !busy.has(n));
   let repaired = true;
   for (const w of work) {
     let width = params.width ?? 4 + 4 * Math.max(1, w.nodes.length);
@@ -535,7 +535,7 @@ export function solvePartition(p: DenseProblem, assign: Int32Array, scope: Parti
   if (repaired && (params.improve ?? true) && p.objective.kind === 'consolidate' && canAggregate(p) && params.now() < deadline - 5 && !params.shouldStop?.()) {
     const inPart = new Uint8Array(p.nNodes);
     for (const n of scope.nodes) inPart[n] = 1;
-    const mode = Uint8Array.from(p.nodeMode, (m, n) => (inPart[n] ? m : NODE_OFF));
+    const mode = Uint8Array.from(p.nodeMode, (m, n) => (inPart[n] ? m : NodeMode.Off));
     const target = Uint8Array.from(p.target, (t, v) => (t === RUNNING && current[v]! >= 0 && inPart[current[v]!] ? t : VM_STATE_CODE.waiting));
     const sub: DenseProblem = { ...p, nodeMode: mode, target };
     let weight = 1;

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
 import { VM_STATE_CODE } from '../../src/model/indexed.js';
 import { makeInstance, type Instance, type InstanceInit } from '../../src/model/instance.js';
-import { buildProblem } from '../../src/problem/dense.js';
+import { compileProblem } from '../../src/problem/dense.js';
 import { misplacedVms } from '../../src/solvers/repair.js';
 import { configurationOf } from '../place/brute.js';
 import { arbConstrainedWorld } from '../place/worlds.js';
 
 /** The dense problem (default target states), the VMs that keep running from the source, and the misplaced VMs' ids. */
 function setup(inst: Instance) {
-  const { problem: p, ix } = buildProblem(inst);
+  const { problem: p, ix } = compileProblem(inst);
   const free = misplacedVms(p);
   const running: number[] = [];
   for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running && p.srcRunning[v]) running.push(v);

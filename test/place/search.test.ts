@@ -8,7 +8,7 @@ import { makeInstance, type Instance, type InstanceInit } from '../../src/model/
 import { fewestNodesFor, migrationLowerBound, nodeLowerBound, peakLowerBound } from '../../src/solvers/search/bounds.js';
 import { decreasing, greedyInsert, heuristicContext } from '../../src/solvers/search/heuristic.js';
 import { placeInstance } from '../../src/place/place.js';
-import { compileProblem } from '../../src/problem/view.js';
+import { compileView } from '../../src/problem/view.js';
 import { searchPlacement } from '../../src/solvers/search/search.js';
 import { PlacementState } from '../../src/solvers/search/state.js';
 import { createRandom } from '../../src/util/random.js';
@@ -18,7 +18,7 @@ function problemOf(inst: Instance) {
   const ix = indexInstance(inst);
   const st = analyzeStates(inst, ix);
   const cands = st.groups.filter((g) => !g.forbidden).flatMap((g) => [...g.vms]).sort((a, b) => a - b);
-  return compileProblem(inst, ix, cands).problem;
+  return compileView(inst, ix, cands).problem;
 }
 
 const node = (id: string, cpu: number, memory = 65536) => ({ id, capacity: { cpu, memory } });

@@ -10,7 +10,7 @@ import { indexInstance, VM_STATE_CODE } from '../../src/model/indexed.js';
 import { loadBackend } from '../../src/solvers/backends.js';
 import { keepSetBounds, solveKeepSet, volumeNodeBound } from '../../src/solvers/keep.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { assignmentStats, buildProblem, toConfiguration } from '../../src/problem/dense.js';
+import { assignmentStats, compileProblem, toConfiguration } from '../../src/problem/dense.js';
 import type { MipBackend } from '../../src/solvers/types.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { optimum } from '../place/brute.js';
@@ -33,7 +33,7 @@ describe('keep-set bounds and packing', () => {
       fc.property(arbWorld({ maxNodes: 4, maxVms: 6, minVms: 1, states: false, offline: false }), (world) => {
         const instance = world.instance.set('objective', { type: 'consolidate' });
         const ix = indexInstance(instance);
-        const { problem: p, conflicts } = buildProblem(instance, { index: ix });
+        const { problem: p, reasons: conflicts } = compileProblem(instance, { index: ix });
         fc.pre(conflicts.length === 0);
         const running = ix.vmIds.filter((_, v) => p.target[v] === VM_STATE_CODE.running);
         const best = optimum(instance, running);
@@ -63,7 +63,7 @@ describe('keep-set bounds and packing', () => {
   it('packs a heterogeneous cluster at its node bound, through a runner', async () => {
     const instance = heterogeneousCluster({ nodes: 60, vms: 260, seed: 2 });
     const ix = indexInstance(instance);
-    const { problem: p } = buildProblem(instance, { index: ix });
+    const { problem: p } = compileProblem(instance, { index: ix });
     const b = await keepSetBounds(p, runner, 'highs', 20_000, { pack: true });
     expect(b.assign).toBeDefined();
     expect(b.nodes).toBeGreaterThanOrEqual(volumeNodeBound(p));

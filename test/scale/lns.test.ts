@@ -15,7 +15,7 @@ import { loadBackend } from '../../src/solvers/backends.js';
 import { mipSolver } from '../../src/place/mip.js';
 import { lnsImprove, valueKey } from '../../src/solvers/neighbourhood.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { buildProblem, defaultTargetStates, fromConfiguration, toConfiguration } from '../../src/problem/dense.js';
+import { compileProblem, defaultTargetStates, fromConfiguration, toConfiguration } from '../../src/problem/dense.js';
 import type { MipBackend } from '../../src/solvers/types.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { indexInstance } from '../../src/model/indexed.js';
@@ -42,7 +42,7 @@ function worldWithValidStart(world: World, raw: readonly (readonly [(typeof CONS
     instance = instance.set('constraints', instance.constraints.clear().concat(constraints));
     const ix = indexInstance(instance);
     const states = statesOf(ix, world.hidden, defaultTargetStates(instance, ix));
-    const { problem, conflicts } = buildProblem(instance, { states, index: ix });
+    const { problem, reasons: conflicts } = compileProblem(instance, { states, index: ix });
     if (conflicts.length > 0) return undefined;
     const start = fromConfiguration(ix, world.hidden);
     const violations = checkConfiguration(instance, toConfiguration(ix, problem, start));
@@ -126,7 +126,7 @@ describe('large neighbourhood search', () => {
           expect(checkConfiguration(instance, r.target)).toEqual([]);
           expect(r.nodesUsed).toBeGreaterThanOrEqual(r.lowerBound);
           const ix = indexInstance(instance);
-          const { problem } = buildProblem(instance, { states: statesOf(ix, h.target, defaultTargetStates(instance, ix)), index: ix });
+          const { problem } = compileProblem(instance, { states: statesOf(ix, h.target, defaultTargetStates(instance, ix)), index: ix });
           const before = valueKey(problem, fromConfiguration(ix, h.target));
           const after = valueKey(problem, fromConfiguration(ix, r.target));
           expect(after[0] < before[0] - 1e-9 || (Math.abs(after[0] - before[0]) <= 1e-9 && after[1] <= before[1] + 1e-6)).toBe(true);

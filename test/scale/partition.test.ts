@@ -9,7 +9,7 @@ import type { Constraint } from '../../src/model/constraints.js';
 import { partitionedSolver, partitionNodes } from '../../src/place/partition.js';
 import { heuristicSolver } from '../../src/place/place.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { buildProblem, NODE_OFF } from '../../src/problem/dense.js';
+import { compileProblem, NodeMode } from '../../src/problem/dense.js';
 import { makeInstance } from '../../src/model/instance.js';
 import { planInstance } from '../../src/pipeline.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
@@ -23,7 +23,7 @@ describe('partitioning', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 40 }), fc.nat(), (nodes, size, seed) => {
         const instance = heterogeneousCluster({ nodes, vms: nodes, seed, load: 0.2 });
-        const { problem, ix } = buildProblem(instance);
+        const { problem, ix } = compileProblem(instance);
         const groups = partitionNodes(problem, ix, { size }, size);
         const seen = new Set<number>();
         for (const g of groups) {
@@ -34,7 +34,7 @@ describe('partitioning', () => {
           }
         }
         let usable = 0;
-        for (let n = 0; n < problem.nNodes; n++) if (problem.nodeMode[n] !== NODE_OFF) usable++;
+        for (let n = 0; n < problem.nNodes; n++) if (problem.nodeMode[n] !== NodeMode.Off) usable++;
         expect(seen.size).toBe(usable);
       }),
       { numRuns: 40, seed: 31 },
@@ -43,7 +43,7 @@ describe('partitioning', () => {
 
   it('follows the groups of an among constraint', () => {
     const { instance } = repairWorkload({ nodes: 90, vms: 300, seed: 4, groupSize: 30 });
-    const { problem, ix } = buildProblem(instance);
+    const { problem, ix } = compileProblem(instance);
     const groups = partitionNodes(problem, ix, 'among', 30);
     expect(groups.map((g) => g.length)).toEqual([30, 30, 30]);
     expect([...groups[1]!].map((n) => ix.nodeIds[n])).toEqual(Array.from({ length: 30 }, (_, i) => `n${30 + i}`));

@@ -13,7 +13,7 @@ import { makeVm } from '../../src/model/vm.js';
 import { partitionedSolver } from '../../src/place/partition.js';
 import { heuristicSolver } from '../../src/place/place.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { buildProblem, mayRunOn, sourceAssignment } from '../../src/problem/dense.js';
+import { compileProblem, mayRunOn, sourceAssignment } from '../../src/problem/dense.js';
 import { misplacedVms, overloadBound } from '../../src/solvers/repair.js';
 import { repairWorkload } from '../../src/workload/repair.js';
 import { configurationOf } from '../place/brute.js';
@@ -51,7 +51,7 @@ describe('repair mode', () => {
   it('frees a VM of every rule broken by leaving the VMs in place, and only such VMs', () => {
     fc.assert(
       fc.property(arbOverloaded, (instance) => {
-        const { problem: p, ix } = buildProblem(instance);
+        const { problem: p, ix } = compileProblem(instance);
         const free = misplacedVms(p);
         const running: number[] = [];
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running && p.srcRunning[v]) running.push(v);

@@ -9,7 +9,7 @@ import type { Constraint } from '../../src/model/constraints.js';
 import { indexInstance } from '../../src/model/indexed.js';
 import { loadBackend } from '../../src/solvers/backends.js';
 import { balanceFormulation, perVmFormulation } from '../../src/place/mip.js';
-import { assignmentStats, buildProblem, sourceAssignment, toConfiguration } from '../../src/problem/dense.js';
+import { assignmentStats, compileProblem, sourceAssignment, toConfiguration } from '../../src/problem/dense.js';
 import type { MipBackend } from '../../src/solvers/types.js';
 import { arbWorld } from '../support/arbitraries.js';
 
@@ -32,7 +32,7 @@ describe('balance on the aggregated formulation', () => {
           const ids = [...instance.vms.keys()];
           if (banned) instance = instance.set('constraints', instance.constraints.push({ type: 'ban', vms: ids.slice(0, 1), nodes: ['n0'] } as Constraint));
           const ix = indexInstance(instance);
-          const { problem: p, conflicts } = buildProblem(instance, { index: ix });
+          const { problem: p, reasons: conflicts } = compileProblem(instance, { index: ix });
           fc.pre(conflicts.length === 0);
           const source = sourceAssignment(p);
           // A peak between the fractional bound and the source's, so that both models have work to do.

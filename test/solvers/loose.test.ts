@@ -5,7 +5,7 @@ import type { Constraint } from '../../src/model/constraints.js';
 import { makeInstance } from '../../src/model/instance.js';
 import { nodeLoads } from '../../src/solvers/encode.js';
 import { looseContext, placeLooseGreedy, shedOverloadGreedy } from '../../src/solvers/loose.js';
-import { buildProblem, sourceAssignment, toConfiguration } from '../../src/problem/dense.js';
+import { compileProblem, sourceAssignment, toConfiguration } from '../../src/problem/dense.js';
 
 /** A cluster whose running VMs fit and break nothing, and waiting VMs under spread and among. */
 const world = fc
@@ -46,7 +46,7 @@ describe('greedy repair passes', () => {
   it('placeLooseGreedy: whatever it places breaks no rule; with nothing left, the configuration is valid', () => {
     fc.assert(
       fc.property(world, (instance) => {
-        const { problem: p, ix } = buildProblem(instance);
+        const { problem: p, ix } = compileProblem(instance);
         const current = sourceAssignment(p);
         const { load, count } = nodeLoads(p, current);
         const loose: number[] = [];
@@ -80,7 +80,7 @@ describe('greedy repair passes', () => {
       ],
       constraints: [{ type: 'spread', vms: ['tiny', 'other'] }],
     });
-    const { problem: p, ix } = buildProblem(instance);
+    const { problem: p, ix } = compileProblem(instance);
     const current = sourceAssignment(p);
     const { load, count } = nodeLoads(p, current);
     const a = ix.nodeIndex.get('a')!;
@@ -103,7 +103,7 @@ describe('greedy repair passes', () => {
         { id: 'z', demand: { cpu: 9 }, state: 'running', host: 'b' },
       ],
     });
-    const { problem: p, ix } = buildProblem(instance);
+    const { problem: p, ix } = compileProblem(instance);
     const current = sourceAssignment(p);
     const before = Int32Array.from(current);
     const { load, count } = nodeLoads(p, current);

@@ -11,7 +11,7 @@ import type { Configuration } from '../../src/model/configuration.js';
 import { VM_STATE_CODE } from '../../src/model/indexed.js';
 import { effectiveCapacity, objectiveOf, type Instance } from '../../src/model/instance.js';
 import type { Constraint } from '../../src/model/constraints.js';
-import { buildProblem, toConfiguration } from '../../src/problem/dense.js';
+import { compileProblem, toConfiguration } from '../../src/problem/dense.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -76,7 +76,7 @@ export function bruteForce(instance: Instance): OracleAnswer {
   const d = decide(instance);
   const states = d.status === 'decided' ? d.states : d.retry?.states;
   if (states === undefined) return { feasible: false, nodesUsed: Infinity, migratedMemory: Infinity, peakRatio: Infinity };
-  const { problem, ix } = buildProblem(instance, { states });
+  const { problem, ix } = compileProblem(instance, { states });
   const runs: number[] = [];
   for (let v = 0; v < problem.nVms; v++) if (problem.target[v] === VM_STATE_CODE.running) runs.push(v);
   const N = problem.nNodes;

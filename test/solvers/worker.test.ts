@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode, runningVms } from '../../src/solvers/encode.js';
 import { ModelBuilder } from '../../src/solvers/model.js';
 import { defaultRunner, inThreadRunner, workerAvailable, workerRunner, type TaskRunner } from '../../src/solvers/pool.js';
-import { buildProblem, sourceAssignment } from '../../src/problem/dense.js';
+import { compileProblem, sourceAssignment } from '../../src/problem/dense.js';
 import { solveMip } from '../../src/solvers/run.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { compiledWorker } from './support.js';
@@ -31,7 +31,7 @@ function knapsack() {
 
 /** A consolidation MIP that HiGHS needs seconds to prove. */
 function hardModel() {
-  const { problem } = buildProblem(heterogeneousCluster({ nodes: 40, vms: 160, seed: 3 }));
+  const { problem } = compileProblem(heterogeneousCluster({ nodes: 40, vms: 160, seed: 3 }));
   const enc = encode(problem, { free: runningVms(problem), assign: sourceAssignment(problem), phase: { kind: 'count' } });
   if (enc.status !== 'model') throw new Error('unexpected conflict');
   return enc.model;

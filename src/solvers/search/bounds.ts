@@ -1,5 +1,6 @@
 import { forEachBit } from '../../problem/bitset.js';
-import { NODE_OFF, type PlacementProblem } from '../../problem/view.js';
+import { type PlacementProblem } from '../../problem/view.js';
+import { NodeMode } from '../../problem/dense.js';
 import { CAPACITY_TOLERANCE } from './state.js';
 
 /**
@@ -43,7 +44,7 @@ export function candidateNodes(p: PlacementProblem, vms: ArrayLike<number>): num
   }
   const out: number[] = [];
   forEachBit(union, p.W, (n) => {
-    if (p.nodeMode[n] !== NODE_OFF) out.push(n);
+    if (p.nodeMode[n] !== NodeMode.Off) out.push(n);
   });
   return out;
 }
@@ -149,7 +150,7 @@ export function peakLowerBound(p: PlacementProblem, vms: ArrayLike<number>): num
     if (c === undefined) {
       c = 0;
       forEachBit(dom, p.W, (n) => {
-        if (p.nodeMode[n] !== NODE_OFF) c = Math.max(c!, p.cap[n * R + r]!);
+        if (p.nodeMode[n] !== NodeMode.Off) c = Math.max(c!, p.cap[n * R + r]!);
       });
       largest.set(dom, c);
     }

@@ -3,7 +3,8 @@ import type { IndexedInstance } from '../../model/indexed.js';
 import type { Instance } from '../../model/instance.js';
 import type { InfeasibleReason } from '../../model/action.js';
 import { forEachBit, hasBit } from '../../problem/bitset.js';
-import { compileProblem, NODE_OFF, type PlacementProblem } from '../../problem/view.js';
+import { NodeMode } from '../../problem/dense.js';
+import { compileView, type PlacementProblem } from '../../problem/view.js';
 import { searchPlacement } from './search.js';
 
 /** Limits of the conflict search of {@link explainInfeasible}. */
@@ -113,7 +114,7 @@ export function explainInfeasible(
       if (c.type === 'offline') for (const id of c.nodes) { const n = ix.nodeIndex.get(id); if (n !== undefined) forcedOff.add(n); }
     });
     const off: string[] = [];
-    for (let n = 0; n < N; n++) if (p.nodeMode[n] === NODE_OFF && !forcedOff.has(n)) off.push(nodeId(n));
+    for (let n = 0; n < N; n++) if (p.nodeMode[n] === NodeMode.Off && !forcedOff.has(n)) off.push(nodeId(n));
     if (off.length > 0) parts.push(`${q(off)} offline and not to be booted`);
     const allowed = nodesIn(p.domain[k]!);
     if (allowed.length > 0) parts.push(`the allowed nodes ${q(allowed.map(nodeId))} are too small for it (${demandText(k)})`);
@@ -239,7 +240,7 @@ export function explainInfeasible(
         let t = 0;
         let c = 0;
         for (const k of members) t += p.demand[k * R + r]!;
-        for (const n of g) if (p.nodeMode[n] !== NODE_OFF) c += p.cap[n * R + r]!;
+        for (const n of g) if (p.nodeMode[n] !== NodeMode.Off) c += p.cap[n * R + r]!;
         if (t > c * (1 + 1e-9) + 1e-9) return false;
       }
       return true;
@@ -316,7 +317,7 @@ export function explainInfeasible(
   if (options.searchNodes > 0 && vms.length <= options.maxVms) {
     const vmIdx = [...p.vmOf];
     const test = (keep: ReadonlySet<number>): 'infeasible' | 'feasible' | 'unknown' => {
-      const { problem } = compileProblem(instance, ix, vmIdx, { include: (ci, c) => !PLACEMENT_TYPES.has(c.type) || keep.has(ci) });
+      const { problem } = compileView(instance, ix, vmIdx, (ci, c) => !PLACEMENT_TYPES.has(c.type) || keep.has(ci));
       const out = searchPlacement(problem, {
         vms,
         optimize: false,

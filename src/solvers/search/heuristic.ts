@@ -2,7 +2,8 @@ import type { Random } from '../../util/random.js';
 import { hasBit } from '../../problem/bitset.js';
 import { nodeLowerBound, peakLowerBound } from './bounds.js';
 import { compareValues, peakRatio, valueOf } from './objective.js';
-import { NODE_FREE, NODE_OFF, NODE_ON, type PlacementProblem } from '../../problem/view.js';
+import { type PlacementProblem } from '../../problem/view.js';
+import { NodeMode } from '../../problem/dense.js';
 import { PlacementState } from './state.js';
 
 /** Work limits of the heuristic (deterministic), plus an optional wall-clock deadline. */
@@ -56,7 +57,7 @@ export function heuristicContext(p: PlacementProblem, rng: Random, budget: Parti
   const scale = new Float64Array(R);
   let usable = 0;
   for (let n = 0; n < N; n++) {
-    if (p.nodeMode[n] === NODE_OFF) continue;
+    if (p.nodeMode[n] === NodeMode.Off) continue;
     usable++;
     for (let r = 0; r < R; r++) scale[r]! += p.cap[n * R + r]!;
   }
@@ -206,7 +207,7 @@ export function chooseNode(ctx: HeuristicContext, s: PlacementState, k: number, 
       const pend = fitsPending(n);
       let score = 0;
       if (n === home) score += 4;
-      if (p.nodeMode[n] === NODE_ON || p.ix.nodeOnline[n] === 1) score += 2;
+      if (p.nodeMode[n] === NodeMode.On || p.ix.nodeOnline[n] === 1) score += 2;
       let cap = 0;
       for (let r = 0; r < R; r++) cap += p.cap[n * R + r]! / ctx.scale[r]!;
       score += cap / (R || 1) / 1000;
@@ -229,7 +230,7 @@ export function chooseNode(ctx: HeuristicContext, s: PlacementState, k: number, 
     if (!s.fits(k, n)) continue;
     const pend = fitsPending(n);
     // Prefer nodes that do not need booting.
-    const online = !(p.nodeMode[n] === NODE_FREE && s.count[n] === 0 && p.ix.nodeOnline[n] === 0);
+    const online = !(p.nodeMode[n] === NodeMode.Free && s.count[n] === 0 && p.ix.nodeOnline[n] === 0);
     const ratio = ratioAfter(ctx, s, k, n);
     const better =
       pend !== bestPend ? pend : online !== bestOnline ? online : ratio < bestRatio - 1e-12 || (ratio <= bestRatio + 1e-12 && n === home);
@@ -464,7 +465,7 @@ export function reducePeak(ctx: HeuristicContext, s: PlacementState, work = ctx.
       let bestRatio = top;
       for (let n = 0; n < N; n++) {
         if (n === peak || !s.canPlace(k, n)) continue;
-        if (p.nodeMode[n] === NODE_FREE && s.count[n] === 0 && p.ix.nodeOnline[n] === 0) continue;
+        if (p.nodeMode[n] === NodeMode.Free && s.count[n] === 0 && p.ix.nodeOnline[n] === 0) continue;
         const after = ratioAfter(ctx, s, k, n);
         if (after < bestRatio - 1e-12) {
           best = n;
@@ -540,11 +541,11 @@ function keepNodes(ctx: HeuristicContext, vms: readonly number[], count: number)
     return c;
   };
   const nodes: number[] = [];
-  for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NODE_OFF) nodes.push(n);
+  for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NodeMode.Off) nodes.push(n);
   nodes.sort(
     (a, b) =>
       forced[b]! - forced[a]! ||
-      Number(p.nodeMode[b] === NODE_ON) - Number(p.nodeMode[a] === NODE_ON) ||
+      Number(p.nodeMode[b] === NodeMode.On) - Number(p.nodeMode[a] === NodeMode.On) ||
       stayValue[b]! - stayValue[a]! ||
       p.ix.nodeOnline[b]! - p.ix.nodeOnline[a]! ||
       capOf(b) - capOf(a) ||

@@ -1,7 +1,8 @@
 import { countBits, forEachBit, hasBit, clearBit } from '../../problem/bitset.js';
 import { OBJECTIVE_EPSILON } from '../../model/objective.js';
 import { compareValues, type ObjectiveValue, valueOf } from './objective.js';
-import { NODE_OFF, type PlacementProblem } from '../../problem/view.js';
+import { type PlacementProblem } from '../../problem/view.js';
+import { NodeMode } from '../../problem/dense.js';
 import { PlacementState } from './state.js';
 import { createRandom } from '../../util/random.js';
 
@@ -184,7 +185,7 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
   const usableByCapDesc: number[][] = [];
   for (let r = 0; r < R; r++) {
     const nodes: number[] = [];
-    for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NODE_OFF) nodes.push(n);
+    for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NodeMode.Off) nodes.push(n);
     nodes.sort((a, b) => p.cap[b * R + r]! - p.cap[a * R + r]! || a - b);
     usableByCapDesc.push(nodes);
   }

@@ -1,5 +1,6 @@
 import { hasBit } from '../../problem/bitset.js';
-import { NODE_FREE, NODE_ON, type PlacementProblem } from '../../problem/view.js';
+import { type PlacementProblem } from '../../problem/view.js';
+import { NodeMode } from '../../problem/dense.js';
 
 /** Relative tolerance of capacity comparisons (the same as the constraint checkers'). */
 export const CAPACITY_TOLERANCE = 1e-9;
@@ -97,7 +98,7 @@ export class PlacementState {
     this.onlineCount = new Int32Array(p.maxOnlines.length);
     p.maxOnlines.forEach((c, i) => {
       let on = 0;
-      for (const n of c.nodes) if (p.nodeMode[n] === NODE_ON) on++;
+      for (const n of c.nodes) if (p.nodeMode[n] === NodeMode.On) on++;
       this.onlineCount[i] = on;
     });
   }
@@ -122,7 +123,7 @@ export class PlacementState {
    */
   countsOnline(n: number): boolean {
     const mode = this.p.nodeMode[n];
-    return mode === NODE_ON || (mode === NODE_FREE && this.count[n]! > 0);
+    return mode === NodeMode.On || (mode === NodeMode.Free && this.count[n]! > 0);
   }
 
   /**
@@ -196,7 +197,7 @@ export class PlacementState {
     }
     const rn = p.nodeRunningCaps[n]!;
     for (let i = 0; i < rn.length; i++) if (this.runningUsed[rn[i]!]! + 1 > p.runningCaps[rn[i]!]!.amount) return false;
-    if (p.nodeMode[n] === NODE_FREE && this.count[n] === 0) {
+    if (p.nodeMode[n] === NodeMode.Free && this.count[n] === 0) {
       const mo = p.nodeMaxOnlines[n]!;
       for (let i = 0; i < mo.length; i++) if (this.onlineCount[mo[i]!]! + 1 > p.maxOnlines[mo[i]!]!.amount) return false;
     }
@@ -320,7 +321,7 @@ export class PlacementState {
     for (let i = 0; i < rc.length; i++) this.resourceUsed[rc[i]!]! += d * p.demand[ko + p.resourceCaps[rc[i]!]!.resource]!;
     const rn = p.nodeRunningCaps[n]!;
     for (let i = 0; i < rn.length; i++) this.runningUsed[rn[i]!]! += d;
-    if (p.nodeMode[n] === NODE_FREE && ((before === 0 && d === 1) || (before === 1 && d === -1))) {
+    if (p.nodeMode[n] === NodeMode.Free && ((before === 0 && d === 1) || (before === 1 && d === -1))) {
       const mo = p.nodeMaxOnlines[n]!;
       for (let i = 0; i < mo.length; i++) this.onlineCount[mo[i]!]! += d;
     }
@@ -422,16 +423,16 @@ export class PlacementState {
       if (used > c.amount) return null;
     }
     // maxOnline: opening n may require emptying another free node of the set.
-    if (p.nodeMode[n] === NODE_FREE && here.every((j) => taken.has(j))) {
+    if (p.nodeMode[n] === NodeMode.Free && here.every((j) => taken.has(j))) {
       for (const ci of p.nodeMaxOnlines[n]!) {
         const c = p.maxOnlines[ci]!;
         let online = this.onlineCount[ci]!;
-        for (const m of c.nodes) if (m !== n && p.nodeMode[m] === NODE_FREE && this.count[m]! > 0 && this.onNode[m]!.every((j) => taken.has(j))) online--;
+        for (const m of c.nodes) if (m !== n && p.nodeMode[m] === NodeMode.Free && this.count[m]! > 0 && this.onNode[m]!.every((j) => taken.has(j))) online--;
         if (this.count[n]! > 0) online--;
         if (online + 1 <= c.amount) continue;
         let bestNode = -1;
         for (const m of c.nodes) {
-          if (m === n || p.nodeMode[m] !== NODE_FREE || this.count[m] === 0) continue;
+          if (m === n || p.nodeMode[m] !== NodeMode.Free || this.count[m] === 0) continue;
           if (!this.onNode[m]!.every((j) => taken.has(j) || movable(j))) continue;
           if (bestNode < 0 || this.count[m]! < this.count[bestNode]!) bestNode = m;
         }
