@@ -352,9 +352,15 @@ export function compileProblem(instance: Instance, options: CompileOptions = {})
     domain[v] = d;
   }
 
-  const balanceR = objective.type === 'balance' ? (ix.resourceIndex.get(objective.resource ?? 'cpu') ?? -1) : -1;
+  // Balancing a resource no VM or node names: every load is 0, so only balance's second term
+  // (migrated memory) is left, which is minMigrations.
+  const balanceR = objective.type === 'balance' ? ix.resourceIndex.get(objective.resource ?? 'cpu') : undefined;
   const objectiveDense: DenseObjective =
-    objective.type === 'consolidate' ? { kind: 'consolidate', powerOff } : objective.type === 'balance' ? { kind: 'balance', r: balanceR } : { kind: 'minMigrations' };
+    objective.type === 'consolidate'
+      ? { kind: 'consolidate', powerOff }
+      : objective.type === 'balance' && balanceR !== undefined
+        ? { kind: 'balance', r: balanceR }
+        : { kind: 'minMigrations' };
 
   const problem: DenseProblem = {
     nNodes: N,
