@@ -706,8 +706,15 @@ export function heuristicAssign(ctx: HeuristicContext, vms: readonly number[], s
       keep(fromStart());
       break;
     }
+    default:
+      return unknownObjective(p.objective.kind);
   }
   let best: PlacementState | undefined;
   for (const c of candidates) if (!best || compareValues(valueOf(c), valueOf(best)) < 0) best = c;
   return best ? best.snapshot() : null;
+}
+
+/** An objective kind no strategy serves: the compiler rejects the call (its argument is `never`). */
+function unknownObjective(kind: never): never {
+  throw new Error(`objective without a heuristic strategy: ${String(kind)}`);
 }
