@@ -46,7 +46,7 @@ export interface PlanProblem {
   readonly duration: (kind: number, vm: number, from: number, to: number) => number;
 }
 
-/** The outcome of {@link buildProblem}. */
+/** The outcome of {@link buildPlanGraph}. */
 export type BuildOutcome = { readonly ok: true; readonly problem: PlanProblem } | { readonly ok: false; readonly reasons: InfeasibleReason[] };
 
 function uniqInts(xs: Iterable<number | undefined>): number[] {
@@ -78,7 +78,7 @@ function completeTarget(instance: Instance, target: Configuration): Configuratio
  * @param validate - also check `target` against every constraint, capacity and state rule
  * @returns the problem, or the reasons
  */
-export function buildProblem(
+export function buildPlanGraph(
   instance: Instance,
   target: Configuration,
   model: DurationModel,

@@ -13,7 +13,7 @@ import { limitsOf, type Instance } from '../model/instance.js';
 import { runningLoad } from '../model/indexed.js';
 import type { Limits, ResolvedLimits } from '../model/objective.js';
 import { makespanLowerBound } from './bound.js';
-import { buildProblem, type PlanProblem } from './build.js';
+import { buildPlanGraph, type PlanProblem } from './build.js';
 import { defaultDurationModel, type DurationModel } from './durations.js';
 import { isArrival, isDeparture, KIND_TYPE, MIGRATE } from './graph.js';
 import type { Schedule } from './schedule.js';
@@ -260,7 +260,7 @@ function micro(t: number): number {
 export function buildPlan(instance: Instance, target: Configuration, options: PlannerOptions = {}): PlannerResult {
   const limits = resolveLimits(instance, options.limits);
   const model = options.durationModel ?? defaultDurationModel(instance);
-  const built = buildProblem(instance, target, model, limits, options.validateTarget ?? true);
+  const built = buildPlanGraph(instance, target, model, limits, options.validateTarget ?? true);
   if (!built.ok) return { status: 'unplannable', reasons: built.reasons };
   const p = built.problem;
   const mode = options.cycleBreaking ?? 'minimal';
