@@ -16,12 +16,12 @@ import { answerOf, infeasibleOf, violationsOf } from './answer.js';
 import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } from '../solvers/aggregate.js';
 import type { EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, balanceFormulation, balancePacking, perVmFormulation } from './mip.js';
-import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { improveByLns, keepSetBounds, solveMip } from '../solvers/client.js';
 import { better, valueKey, type ValueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
 import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
-import { solveMip } from '../solvers/run.js';
 import { startOf } from './start.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 import { partitionedSolver } from './partition.js';
@@ -251,9 +251,9 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       const trackB = async (): Promise<void> => {
         await packToBound();
         if ((runsExact && !parallel) || Atomics.load(stop, 0) !== 0) return;
-        const run = await pool.run(
+        const run = await improveByLns(
+          pool,
           {
-            kind: 'lns',
             backend,
             problem: p,
             start: best,
@@ -263,14 +263,9 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
             ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
             ...(options.subTimeMs === undefined ? {} : { subTimeMs: options.subTimeMs }),
           },
-          {
-            hardLimitMs: remaining() + GRACE_MS,
-            onProgress: (pr) => {
-              if (pr.kind === 'assignment') offer(pr.assign);
-            },
-          },
+          { hardLimitMs: remaining() + GRACE_MS, onAssignment: offer },
         );
-        if (run.ok && run.result.status === 'lns-done') offer(run.result.assign);
+        if (run.status === 'lns-done') offer(run.assign);
       };
       const packToBound = async (): Promise<void> => {
         if (p.objective.kind !== 'consolidate' || Atomics.load(stop, 0) !== 0) return;

@@ -21,10 +21,10 @@ import { startOf } from './start.js';
 import { aggregateModel, canAggregate } from '../solvers/aggregate.js';
 import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from '../solvers/encode.js';
 import type { MipModel } from '../solvers/model.js';
-import { keepSetBounds, volumeNodeBound } from '../solvers/keep.js';
+import { volumeNodeBound } from '../solvers/keep.js';
+import { keepSetBounds, solveMip } from '../solvers/client.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
-import { solveMip } from '../solvers/run.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 
 /** Options of {@link mipSolver}. */

@@ -19,13 +19,14 @@ import { answerOf, infeasibleOf, violationsOf } from './answer.js';
 import { encodeIndex, nodeLoads } from '../solvers/encode.js';
 import { looseContext, placeLooseGreedy, shedOverloadGreedy } from '../solvers/loose.js';
 import { canPack } from '../solvers/aggregate.js';
-import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { keepSetBounds, repairPartition, type TaskFailed } from '../solvers/client.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { assignmentStats, canHost, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
 import { misplacedVms, overloadBound } from '../solvers/repair.js';
 import { startOf } from './start.js';
-import { raiseStop, stopFlag } from '../solvers/tasks.js';
+import { raiseStop, stopFlag, type PartitionDone } from '../solvers/tasks.js';
 import type { BackendName } from '../solvers/types.js';
 import { homeGroups } from './homing.js';
 import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
@@ -259,14 +260,14 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       // One task per group, handed to the pool only when a worker is free, so that each task's
       // time limit is what is left when it starts (tasks queued up front each got the whole
       // budget: 20 groups on 2 workers ran far past the limit).
+      const noTimeLeft: PartitionDone | TaskFailed = { status: 'failed', reason: 'deadline', message: 'no time left for this group' };
       const runPass = (gis: readonly number[], assign: Int32Array, repair: boolean, slice: () => number) =>
         inTurn(gis, Math.max(1, pool.size), (gi) =>
           remaining() < 50
-            ? Promise.resolve({ gi, run: { ok: false as const, reason: 'deadline' as const, message: 'no time left for this group' } })
-            : pool
-              .run(
+            ? Promise.resolve({ gi, run: noTimeLeft })
+            : repairPartition(
+                pool,
                 {
-                  kind: 'partition',
                   backend,
                   problem: p,
                   assign,
@@ -296,9 +297,9 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       }
       const laneRuns = await Promise.all(
         lanes.map((gis) =>
-          pool.run(
+          repairPartition(
+            pool,
             {
-              kind: 'partition',
               backend,
               problem: p,
               assign: base,
@@ -320,12 +321,12 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const merge = (into: Int32Array, from: Int32Array, list: Awaited<ReturnType<typeof runPass>>): boolean => {
         let ok = true;
         for (const { gi, run } of list) {
-          if (!run.ok || run.result.status !== 'partition-done') {
+          if (run.status !== 'partition-done') {
             ok &&= freeOf[gi]!.length === 0;
             continue;
           }
-          if (!run.result.repaired) ok = false;
-          const a = run.result.assign;
+          if (!run.repaired) ok = false;
+          const a = run.assign;
           for (let v = 0; v < p.nVms; v++) if (a[v] !== from[v]) into[v] = a[v]!;
         }
         return ok;
@@ -358,12 +359,13 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         const again: number[] = [];
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && (still[v] || merged[v]! < 0)) again.push(v);
         const all = Int32Array.from({ length: p.nNodes }, (_, n) => n);
-        const fixedRun = await pool.run(
-          { kind: 'partition', backend, problem: p, assign: merged, nodes: all, free: Int32Array.from(again), seed: solveOptions.seed, timeLimitMs: remaining(), improve: false },
+        const fixedRun = await repairPartition(
+          pool,
+          { backend, problem: p, assign: merged, nodes: all, free: Int32Array.from(again), seed: solveOptions.seed, timeLimitMs: remaining(), improve: false },
           { hardLimitMs: remaining() + GRACE_MS },
         );
-        if (fixedRun.ok && fixedRun.result.status === 'partition-done' && fixedRun.result.repaired) {
-          const fixed = fixedRun.result.assign;
+        if (fixedRun.status === 'partition-done' && fixedRun.repaired) {
+          const fixed = fixedRun.assign;
           if (complete(p, fixed) && violationsOf(instance, ix, p, fixed).length === 0) {
             answer = fixed;
             valid = true;
