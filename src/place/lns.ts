@@ -14,7 +14,7 @@ import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
 import { answerOf, infeasibleOf, violationsOf } from './answer.js';
 import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } from '../solvers/aggregate.js';
-import type { EncodePhase } from '../solvers/encode.js';
+import { memoryBound, type EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, balanceFormulation, balancePacking, perVmFormulation } from './mip.js';
 import { volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { improveByLns, keepSetBounds, solveMip } from '../solvers/client.js';
@@ -321,7 +321,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         }
       } else if (ex !== undefined && p.objective.kind === 'minMigrations') {
         const b = boundOf(ex.outcome);
-        if (b !== undefined) migrationLowerBound = b;
+        if (b !== undefined) migrationLowerBound = memoryBound(p, b);
         proved = ex.outcome.status === 'optimal' && stats.migratedMemory <= ex.outcome.objective + 1e-6;
       }
       return answerOf(instance, ix, p, best, {

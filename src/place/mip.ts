@@ -7,7 +7,9 @@
  *   migrated memory minimised; K is raised only when the backend proves K infeasible. When a
  *   starting configuration is known (option `start`, or the `startSolver`'s answer), it seeds the
  *   solve at its own node count, so the answer is never worse than the start;
- * - `minMigrations`: migrated memory, every constraint and capacity enforced;
+ * - `minMigrations`: migrated memory, then the number of migrations, then remote resumes (one
+ *   exact weighted objective, see `tieWeights` in `encode.ts`), every constraint and capacity
+ *   enforced;
  * - `balance`: the peak load ratio, then migrated memory at that peak.
  *
  * `status: 'optimal'` only when every phase was proved optimal.
@@ -19,7 +21,7 @@ import { answerOf, infeasibleOf, violationsOf } from './answer.js';
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { startOf } from './start.js';
 import { aggregateModel, canAggregate } from '../solvers/aggregate.js';
-import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from '../solvers/encode.js';
+import { decode, encode, memoryBound, runningVms, type EncodeConflict, type EncodePhase } from '../solvers/encode.js';
 import type { MipModel } from '../solvers/model.js';
 import { volumeNodeBound } from '../solvers/keep.js';
 import { keepSetBounds, solveMip } from '../solvers/client.js';
@@ -274,7 +276,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         if (phase.kind === 'peak') {
           const peak = assignmentStats(p, assign).peakRatio;
           phases.push({ kind: 'peakCost', maxPeak: peak + 1e-9 });
-        } else bound = o.bound;
+        } else bound = o.bound === undefined ? undefined : memoryBound(p, o.bound);
       }
       if (phases.length === 2 && proved && bound === undefined) proved = false;
       if (!found) {

@@ -24,7 +24,7 @@ import { keepSetBounds, repairPartition, type TaskFailed } from '../solvers/clie
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { assignmentStats, canHost, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
-import { misplacedVms, overloadBound } from '../solvers/repair.js';
+import { misplacedVms, overloadBounds } from '../solvers/repair.js';
 import { startOf } from './start.js';
 import { raiseStop, stopFlag, type PartitionDone } from '../solvers/tasks.js';
 import type { BackendName } from '../solvers/types.js';
@@ -153,6 +153,13 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
 
       let base: Int32Array;
       let migrationLowerBound: number | undefined;
+      let migrationCountBound = 0;
+      /** Whether an assignment reaches the repair bounds (memory, then migrations): proved optimal. */
+      const atBounds = (a: Int32Array): boolean => {
+        if (migrationLowerBound === undefined) return false;
+        const s = assignmentStats(p, a);
+        return s.migratedMemory <= migrationLowerBound + 1e-6 && (s.migratedMemory < migrationLowerBound - 1e-6 || s.migrations <= migrationCountBound);
+      };
       let keep: KeepSetBounds | undefined;
       let free: Uint8Array = new Uint8Array(p.nVms);
       if (repairMode) {
@@ -160,8 +167,12 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         free = Uint8Array.from(decision.repair);
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && base[v]! < 0) free[v] = 1;
         // The migration bound is what the source's overloaded nodes must shed (before any pass).
-        const b = overloadBound(p, base);
-        if (Number.isFinite(b)) migrationLowerBound = b;
+        const b = overloadBounds(p, base);
+        if (Number.isFinite(b.memory)) {
+          migrationLowerBound = b.memory;
+          // minMigrations ranks equal memory by the number of migrations: at the memory bound, the fewest.
+          if (p.objective.kind === 'minMigrations') migrationCountBound = b.migrations;
+        }
         // Greedy passes here first, on the main thread and without a deadline (they are linear in
         // the VMs they move): VMs with no node (to boot, or from failed nodes), then nodes that are
         // overloaded and break nothing else; onto nodes not under repair (see loose.ts). Only what
@@ -335,7 +346,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const allRepaired = merge(merged, base, results);
       let improvedValid = false;
       // Pass 2, improvement by LNS inside each group, sharing the time left.
-      const atBound = migrationLowerBound !== undefined && assignmentStats(p, merged).migratedMemory <= migrationLowerBound + 1e-6;
+      const atBound = atBounds(merged);
       if (improve && allRepaired && !atBound && p.objective.kind !== 'balance' && remaining() > 200 && Atomics.load(stop, 0) === 0) {
         const rounds = Math.max(1, Math.ceil(groups.length / Math.max(1, pool.size)));
         const slice = Math.max(1, (remaining() - 100) / rounds);
@@ -384,7 +395,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'the partitioned repair found no valid placement within the time limit' }], unproved: true };
       }
       return answerOf(instance, ix, p, answer, {
-        proved: migrationLowerBound !== undefined && assignmentStats(p, answer).migratedMemory <= migrationLowerBound + 1e-6,
+        proved: atBounds(answer),
         lowerBound: nodeBound,
         ...(migrationLowerBound === undefined ? {} : { migrationLowerBound }),
         solver: name,
