@@ -25,7 +25,7 @@ import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '
 import { startOf } from './start.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 import { partitionedSolver } from './partition.js';
-import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+import { checkCount, checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
 
 /** Options of {@link lnsSolver}. */
 export interface LnsSolverOptions {
@@ -60,6 +60,41 @@ export interface LnsSolverOptions {
    * its value (used nodes or peak ratio, then migrated memory, then migrations). For reports and benchmarks.
    */
   readonly onImprove?: (progress: { readonly atMs: number; readonly value: ValueKey }) => void;
+}
+
+/** {@link LnsSolverOptions} validated, with every default filled in (see `DEFAULTS.lns`). */
+export interface ResolvedLnsOptions extends Omit<LnsSolverOptions, 'backend' | 'name' | 'startShare' | 'startRequired' | 'exactLimit' | 'mode'> {
+  readonly backend: BackendName;
+  readonly name: string;
+  readonly startShare: number;
+  readonly startRequired: boolean;
+  readonly exactLimit: number;
+  readonly mode: 'auto' | 'improve';
+}
+
+/**
+ * Validates and defaults the options of {@link lnsSolver}, once.
+ * @param options - as given
+ * @returns the resolved options
+ * @throws RangeError naming an option out of range
+ * @example
+ * ```ts
+ * resolveLnsOptions({}).startShare; // 0.15
+ * ```
+ */
+export function resolveLnsOptions(options: LnsSolverOptions = {}): ResolvedLnsOptions {
+  const d = DEFAULTS.lns;
+  if (options.nodes !== undefined) checkCount('nodes', options.nodes);
+  if (options.subTimeMs !== undefined && !(options.subTimeMs > 0)) throw new RangeError(`subTimeMs must be positive, got ${options.subTimeMs}`);
+  return {
+    ...options,
+    backend: options.backend ?? DEFAULTS.backend,
+    name: options.name ?? d.name,
+    startShare: checkShare('startShare', options.startShare ?? d.startShare),
+    startRequired: options.startRequired ?? d.startRequired,
+    exactLimit: checkCount('exactLimit', options.exactLimit ?? d.exactLimit, true),
+    mode: options.mode ?? d.mode,
+  };
 }
 
 /** Milliseconds a task may run past the deadline before its worker is cut off. */
@@ -98,10 +133,10 @@ function isValid(instance: Instance, ix: IndexedInstance, p: DenseProblem, assig
  * const r = await solver.solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
  * ```
  */
-export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
-  const backend = options.backend ?? 'highs';
-  const name = options.name ?? 'lns';
-  const poolOf = lazyRunner(options.runner, 2);
+export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
+  const options = resolveLnsOptions(given);
+  const { backend, name } = options;
+  const poolOf = lazyRunner(options.runner, DEFAULTS.lns.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -109,7 +144,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       const decision = decisionFor(instance, solveOptions);
       if (decision.status === 'infeasible') return decision;
       const o = { ...solveOptions, decision };
-      if ((options.mode ?? 'auto') === 'auto' && objectiveOf(instance).type === 'minMigrations') {
+      if (options.mode === 'auto' && objectiveOf(instance).type === 'minMigrations') {
         return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, o);
       }
       // No warm-up here: on two cores it slows the first solves of a cold pool (node bound at
@@ -126,7 +161,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         const stop = stopFlag();
         early = { run: keepSetBounds(p, pool, backend, keepSetMs(), { pack: canPack(p), stop }), stop };
       }
-      const start = await startOf(decision, o, options.startSolver, options.startShare ?? 0.15);
+      const start = await startOf(decision, o, options.startSolver, options.startShare);
       const settled = start.result?.status === 'optimal' ? start.result : options.startRequired ? start.failure : undefined;
       if (settled !== undefined) {
         // Proved optimal by the start solver, or no start where one is required.
@@ -170,7 +205,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       };
       let nodeBound = Math.max(volume, bounds?.nodes ?? 0);
       const stop = stopFlag();
-      const exactLimit = options.exactLimit ?? 250_000;
+      const exactLimit = options.exactLimit;
       const aggregated = canAggregate(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
       // Balance with per-VM and per-node rules only: the aggregated model under scaled capacities.
       const balanceAggregated = p.objective.kind === 'balance' && onlyUnaryRules(p) && aggregateSize(p) <= AGGREGATE_LIMIT;

@@ -29,7 +29,7 @@ import { startOf } from './start.js';
 import { raiseStop, stopFlag, type PartitionDone } from '../solvers/tasks.js';
 import type { BackendName } from '../solvers/types.js';
 import { homeGroups } from './homing.js';
-import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+import { checkCount, checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -119,6 +119,43 @@ export interface PartitionedSolverOptions {
   readonly name?: string;
 }
 
+/** {@link PartitionedSolverOptions} validated, with every default filled in (see `DEFAULTS.partitioned`). */
+export interface ResolvedPartitionedOptions extends Omit<PartitionedSolverOptions, 'backend' | 'mode' | 'partition' | 'partitionSize' | 'startShare' | 'improve' | 'name'> {
+  readonly backend: BackendName;
+  readonly mode: 'auto' | 'repair' | 'improve';
+  readonly partition: PartitionBy;
+  readonly partitionSize: number;
+  readonly startShare: number;
+  readonly improve: boolean;
+  readonly name: string;
+}
+
+/**
+ * Validates and defaults the options of {@link partitionedSolver}, once.
+ * @param options - as given
+ * @returns the resolved options
+ * @throws RangeError naming an option out of range
+ * @example
+ * ```ts
+ * resolvePartitionedOptions({}).partitionSize; // 250
+ * ```
+ */
+export function resolvePartitionedOptions(options: PartitionedSolverOptions = {}): ResolvedPartitionedOptions {
+  const d = DEFAULTS.partitioned;
+  const partition = options.partition ?? d.partition;
+  if (typeof partition === 'object') checkCount('partition.size', partition.size);
+  return {
+    ...options,
+    backend: options.backend ?? DEFAULTS.backend,
+    mode: options.mode ?? d.mode,
+    partition,
+    partitionSize: checkCount('partitionSize', options.partitionSize ?? d.partitionSize),
+    startShare: checkShare('startShare', options.startShare ?? d.startShare),
+    improve: options.improve ?? d.improve,
+    name: options.name ?? d.name,
+  };
+}
+
 /**
  * The partitioned placement solver (see the module comment).
  *
@@ -129,10 +166,10 @@ export interface PartitionedSolverOptions {
  * const r = await partitionedSolver({ partition: 'among' }).solve(instance, { seed: 1, timeLimitMs: 5000, now: () => performance.now() });
  * ```
  */
-export function partitionedSolver(options: PartitionedSolverOptions = {}): PlacementSolver {
-  const backend = options.backend ?? 'highs';
-  const name = options.name ?? 'partitioned';
-  const poolOf = lazyRunner(options.runner, 2);
+export function partitionedSolver(given: PartitionedSolverOptions = {}): PlacementSolver {
+  const options = resolvePartitionedOptions(given);
+  const { backend, name } = options;
+  const poolOf = lazyRunner(options.runner, DEFAULTS.partitioned.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -145,10 +182,10 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const ix = decision.ix;
       const { problem: p, conflicts } = decision.dense;
       if (conflicts.length > 0) return infeasibleOf(ix, conflicts, name);
-      const repairMode = options.mode === 'repair' || ((options.mode ?? 'auto') === 'auto' && p.objective.kind === 'minMigrations');
+      const repairMode = options.mode === 'repair' || (options.mode === 'auto' && p.objective.kind === 'minMigrations');
       // Improve mode starts from the start solver's answer (or the decision's placement); repair
       // mode from the source, that answer being the fallback.
-      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare ?? 0.3);
+      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare);
       const volume = volumeNodeBound(p);
 
       let base: Int32Array;
@@ -227,7 +264,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         keep ??= await keepSetBounds(p, pool, backend, Math.min(1000, remaining() * 0.05));
         nodeBound = Math.max(nodeBound, keep.nodes);
       }
-      const groups = partitionNodes(p, ix, options.partition ?? 'auto', options.partitionSize ?? 250);
+      const groups = partitionNodes(p, ix, options.partition, options.partitionSize);
       const groupOfNode = new Int32Array(p.nNodes).fill(-1);
       groups.forEach((g, gi) => {
         for (const n of g) groupOfNode[n] = gi;
@@ -265,7 +302,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       }
 
       const stop = stopFlag();
-      const improve = options.improve ?? true;
+      const improve = options.improve;
       const index = encodeIndex(p);
       const order = groups.map((_, gi) => gi).sort((a, b) => freeOf[b]!.length - freeOf[a]!.length || a - b);
       // One task per group, handed to the pool only when a worker is free, so that each task's

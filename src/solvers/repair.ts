@@ -531,6 +531,7 @@ export function repairClusters(
 export function solvePartition(p: DenseProblem, assign: Int32Array, scope: PartitionScope, params: PartitionParams): PartitionOutcome {
   const t0 = params.now();
   const deadline = t0 + params.timeLimitMs;
+  const improve = params.improve ?? true;
   let current: Int32Array = Int32Array.from(assign);
   let repaired = scope.free.length === 0;
   if (!repaired) {
@@ -551,7 +552,7 @@ export function solvePartition(p: DenseProblem, assign: Int32Array, scope: Parti
   let iterations = 0;
   // Consolidation of a partition with only per-VM rules: its exact aggregated model first
   // (nodes, then migration), from the current placement; the search goes on from its answer.
-  if (repaired && (params.improve ?? true) && p.objective.kind === 'consolidate' && canAggregate(p) && params.now() < deadline - 5 && !params.shouldStop?.()) {
+  if (repaired && improve && p.objective.kind === 'consolidate' && canAggregate(p) && params.now() < deadline - 5 && !params.shouldStop?.()) {
     const inPart = new Uint8Array(p.nNodes);
     for (const n of scope.nodes) inPart[n] = 1;
     const mode = Uint8Array.from(p.nodeMode, (m, n) => (inPart[n] ? m : NODE_OFF));
@@ -573,7 +574,7 @@ export function solvePartition(p: DenseProblem, assign: Int32Array, scope: Parti
       }
     }
   }
-  if (repaired && (params.improve ?? true) && params.now() < deadline - 5 && !params.shouldStop?.()) {
+  if (repaired && improve && params.now() < deadline - 5 && !params.shouldStop?.()) {
     const out = lnsImprove(p, current, {
       seed: params.seed,
       timeLimitMs: deadline - params.now(),
