@@ -1,3 +1,4 @@
+import { DEFAULT_SEED, DEFAULT_TIME_LIMIT_MS } from './model/defaults.js';
 import { performance } from 'node:perf_hooks';
 import { SwitchyardError } from './errors.js';
 import type { Instance } from './model/instance.js';
@@ -58,8 +59,8 @@ function resolveOptions(o: PlanInstanceOptions): ResolvedOptions {
   if (o.policy !== undefined && typeof o.policy !== 'function') issues.push({ path: 'policy', message: 'must be a function (an AdmissionPolicy)' });
   if (issues.length > 0) throw new SwitchyardError('invalid-options', issues);
   return {
-    seed: o.seed ?? 1,
-    timeLimitMs: o.timeLimitMs ?? 10_000,
+    seed: o.seed ?? DEFAULT_SEED,
+    timeLimitMs: o.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS,
     now: o.now ?? (() => performance.now()),
     solver: o.solver,
     policy: o.policy ?? priorityPolicy,

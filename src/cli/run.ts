@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { SwitchyardError } from '../errors.js';
+import { DEFAULT_SEED, DEFAULT_TIME_LIMIT_MS } from '../model/defaults.js';
 import { formatPlan } from '../io/plan.js';
 import type { Instance } from '../model/instance.js';
 import { planInstance } from '../pipeline.js';
@@ -162,11 +163,11 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
     },
   });
   const [file] = positionals(pos, 1, 'plan') as [string];
-  const timeLimit = values['time-limit'] === undefined ? 10 : Number(values['time-limit']);
+  const timeLimit = values['time-limit'] === undefined ? DEFAULT_TIME_LIMIT_MS / 1000 : Number(values['time-limit']);
   if (!Number.isFinite(timeLimit) || timeLimit <= 0) {
     throw new UsageError(`--time-limit must be a positive number of seconds, got "${values['time-limit']}"`);
   }
-  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
 
   const cycles = values.cycles ?? 'minimal';

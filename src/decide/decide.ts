@@ -4,6 +4,7 @@
  * {@link Decision} instead of deriving states itself, so every objective and every solver obeys
  * the same admission policy.
  */
+import { DEFAULT_SEED, DEFAULT_TIME_LIMIT_MS } from '../model/defaults.js';
 import { SwitchyardError } from '../errors.js';
 import type { VjobId } from '../model/ids.js';
 import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
@@ -119,7 +120,7 @@ export type DecideResult = Decision | DecisionInfeasible;
  */
 export function decide(instance: Instance, options: DecideOptions = {}): DecideResult {
   const now = options.now;
-  const limit = options.timeLimitMs ?? 10_000;
+  const limit = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   const deadline = now ? now() + limit : undefined;
   const ix = indexInstance(instance);
   const analysis = analyzeStates(instance, ix);
@@ -131,7 +132,7 @@ export function decide(instance: Instance, options: DecideOptions = {}): DecideR
   // the decision narrows it to the admitted vjobs.
   const { problem, reasons } = compileView(instance, ix, candidates);
   if (reasons.length > 0) return { status: 'infeasible', reasons, solver: 'decide' };
-  const rng = createRandom(options.seed ?? 1);
+  const rng = createRandom(options.seed ?? DEFAULT_SEED);
   const ctx = heuristicContext(problem, rng, { ejections: 20_000, ...(now ? { now } : {}), ...(deadline !== undefined ? { deadline } : {}) });
   const budget: AdmissionBudget = { ...DEFAULT_ADMISSION_BUDGET, ...options.admission };
   const policy = options.policy ?? priorityPolicy;

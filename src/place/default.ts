@@ -2,12 +2,13 @@ import { checkConfiguration } from '../constraints/check.js';
 import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
 import { objectiveOf } from '../model/instance.js';
+import { compareTerms } from '../model/objective.js';
 import { mipSolver } from './mip.js';
 import { lazyRunner } from '../solvers/pool.js';
 import type { ValueKey } from '../solvers/neighbourhood.js';
-import { lnsSolver, type LnsSolverOptions } from './lns.js';
+import { lnsSolver, resolveLnsOptions, type LnsSolverOptions } from './lns.js';
 import { placeInstance } from './place.js';
-import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+import { checkShare, DEFAULTS, type PlacementFound, type PlacementInfeasible, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
 
 /** Options of {@link defaultSolver}. */
 export interface DefaultSolverOptions {
@@ -17,14 +18,33 @@ export interface DefaultSolverOptions {
   readonly lns?: Omit<LnsSolverOptions, 'startSolver'>;
 }
 
-/** Largest number of running VMs for which a `minMigrations` solve tries the exhaustive search first. */
-const SMALL_REPAIR_VMS = 60;
+/** {@link DefaultSolverOptions} validated, with every default filled in (see `DEFAULTS.default`). */
+export interface ResolvedDefaultOptions {
+  readonly firstShare: number;
+  readonly lns: Omit<LnsSolverOptions, 'startSolver'> | undefined;
+}
+
+/**
+ * Validates and defaults the options of {@link defaultSolver}, once (its LNS options are
+ * resolved by the LNS solver it builds).
+ * @param options - as given
+ * @returns the resolved options
+ * @throws RangeError naming an option out of range
+ * @example
+ * ```ts
+ * resolveDefaultOptions({}).firstShare; // 0.3
+ * ```
+ */
+export function resolveDefaultOptions(options: DefaultSolverOptions = {}): ResolvedDefaultOptions {
+  if (options.lns !== undefined) resolveLnsOptions(options.lns);
+  return { firstShare: checkShare('firstShare', options.firstShare ?? DEFAULTS.default.firstShare), lns: options.lns };
+}
 
 /** Whether `a` is strictly better than `b` for the instance's objective (valid answers only). */
 function better(instance: Instance, a: PlacementFound, b: PlacementFound): boolean {
-  if (objectiveOf(instance).type === 'consolidate' && a.nodesUsed !== b.nodesUsed) return a.nodesUsed < b.nodesUsed;
-  if (a.status === 'optimal' && b.status !== 'optimal') return a.migratedMemory <= b.migratedMemory;
-  return a.migratedMemory < b.migratedMemory;
+  // Terms by the one comparator: used nodes (consolidate), then migrated memory.
+  const c = (objectiveOf(instance).type === 'consolidate' ? compareTerms(a.nodesUsed, b.nodesUsed) : 0) || compareTerms(a.migratedMemory, b.migratedMemory);
+  return a.status === 'optimal' && b.status !== 'optimal' ? c <= 0 : c < 0;
 }
 
 /** `b` when it is valid and better than `a`, else `a`. */
@@ -56,10 +76,11 @@ function keepBest(instance: Instance, a: PlacementFound, b: PlacementResult): Pl
  * const r = await defaultSolver().solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
  * ```
  */
-export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolver {
-  const share = options.firstShare ?? 0.3;
+export function defaultSolver(given: DefaultSolverOptions = {}): PlacementSolver {
+  const options = resolveDefaultOptions(given);
+  const share = options.firstShare;
   // One pool for every solve of this solver (warm workers from the second solve on).
-  const poolOf = lazyRunner(options.lns?.runner, 2);
+  const poolOf = lazyRunner(options.lns?.runner, DEFAULTS.lns.workers);
   /**
    * The decide step's search gave up without a proof (exact-fit puzzles of a few dozen VMs can
    * exhaust it): the exact model of the whole instance, every constraint encoded, for the time
@@ -94,11 +115,11 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
         report?.({ phase: 'repair', timeLeftMs: o.timeLimitMs - (o.now() - t0) });
         // Small instances: the exhaustive search of placeInstance proves the optimum at once
         // (memory, then migrations, then remote resumes); its answer stands when proved.
-        if (decision.running.length <= SMALL_REPAIR_VMS) {
-          const small = await placeInstance(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.3 });
+        if (decision.running.length <= DEFAULTS.default.smallRepairVms) {
+          const small = await placeInstance(instance, { ...o, timeLimitMs: o.timeLimitMs * DEFAULTS.default.smallRepairShare });
           if (small.status === 'optimal') return small;
         }
-        const repaired = await lnsSolver({ ...lnsOptions, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * 0.7 });
+        const repaired = await lnsSolver({ ...lnsOptions, runner: poolOf() }).solve(instance, { ...o, timeLimitMs: o.timeLimitMs * DEFAULTS.default.repairShare });
         if (repaired.status !== 'infeasible' && (repaired.checked === true || checkConfiguration(instance, repaired.target).length === 0)) return repaired;
         report?.({ phase: 'search', timeLeftMs: o.timeLimitMs - (o.now() - t0) });
         const placed = await placeInstance(instance, left());

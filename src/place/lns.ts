@@ -14,18 +14,18 @@ import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
 import { answerOf, violationsOf } from './answer.js';
 import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } from '../solvers/aggregate.js';
-import type { EncodePhase } from '../solvers/encode.js';
+import { memoryBound, type EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, balanceFormulation, balancePacking, perVmFormulation } from './mip.js';
-import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { improveByLns, keepSetBounds, solveMip } from '../solvers/client.js';
 import { better, valueKey, type ValueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
-import { assignmentStats, type DenseProblem, NodeMode, sourceAssignment } from '../problem/dense.js';
-import { solveMip } from '../solvers/run.js';
+import { assignmentStats, NodeMode, sourceAssignment, type DenseProblem } from '../problem/dense.js';
 import { startOf } from './start.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 import { partitionedSolver } from './partition.js';
-import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+import { checkCount, checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
 
 /** Options of {@link lnsSolver}. */
 export interface LnsSolverOptions {
@@ -60,6 +60,41 @@ export interface LnsSolverOptions {
    * its value (used nodes or peak ratio, then migrated memory, then migrations). For reports and benchmarks.
    */
   readonly onImprove?: (progress: { readonly atMs: number; readonly value: ValueKey }) => void;
+}
+
+/** {@link LnsSolverOptions} validated, with every default filled in (see `DEFAULTS.lns`). */
+export interface ResolvedLnsOptions extends Omit<LnsSolverOptions, 'backend' | 'name' | 'startShare' | 'startRequired' | 'exactLimit' | 'mode'> {
+  readonly backend: BackendName;
+  readonly name: string;
+  readonly startShare: number;
+  readonly startRequired: boolean;
+  readonly exactLimit: number;
+  readonly mode: 'auto' | 'improve';
+}
+
+/**
+ * Validates and defaults the options of {@link lnsSolver}, once.
+ * @param options - as given
+ * @returns the resolved options
+ * @throws RangeError naming an option out of range
+ * @example
+ * ```ts
+ * resolveLnsOptions({}).startShare; // 0.15
+ * ```
+ */
+export function resolveLnsOptions(options: LnsSolverOptions = {}): ResolvedLnsOptions {
+  const d = DEFAULTS.lns;
+  if (options.nodes !== undefined) checkCount('nodes', options.nodes);
+  if (options.subTimeMs !== undefined && !(options.subTimeMs > 0)) throw new RangeError(`subTimeMs must be positive, got ${options.subTimeMs}`);
+  return {
+    ...options,
+    backend: options.backend ?? DEFAULTS.backend,
+    name: options.name ?? d.name,
+    startShare: checkShare('startShare', options.startShare ?? d.startShare),
+    startRequired: options.startRequired ?? d.startRequired,
+    exactLimit: checkCount('exactLimit', options.exactLimit ?? d.exactLimit, true),
+    mode: options.mode ?? d.mode,
+  };
 }
 
 /** Milliseconds a task may run past the deadline before its worker is cut off. */
@@ -98,10 +133,10 @@ function isValid(instance: Instance, ix: IndexedInstance, p: DenseProblem, assig
  * const r = await solver.solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
  * ```
  */
-export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
-  const backend = options.backend ?? 'highs';
-  const name = options.name ?? 'lns';
-  const poolOf = lazyRunner(options.runner, 2);
+export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
+  const options = resolveLnsOptions(given);
+  const { backend, name } = options;
+  const poolOf = lazyRunner(options.runner, DEFAULTS.lns.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -109,7 +144,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       const decision = decisionFor(instance, solveOptions);
       if (decision.status === 'infeasible') return decision;
       const o = { ...solveOptions, decision };
-      if ((options.mode ?? 'auto') === 'auto' && objectiveOf(instance).type === 'minMigrations') {
+      if (options.mode === 'auto' && objectiveOf(instance).type === 'minMigrations') {
         return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, o);
       }
       // No warm-up here: on two cores it slows the first solves of a cold pool (node bound at
@@ -126,7 +161,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         const stop = stopFlag();
         early = { run: keepSetBounds(p, pool, backend, keepSetMs(), { pack: canPack(p), stop }), stop };
       }
-      const start = await startOf(decision, o, options.startSolver, options.startShare ?? 0.15);
+      const start = await startOf(decision, o, options.startSolver, options.startShare);
       const settled = start.result?.status === 'optimal' ? start.result : options.startRequired ? start.failure : undefined;
       if (settled !== undefined) {
         // Proved optimal by the start solver, or no start where one is required.
@@ -170,7 +205,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       };
       let nodeBound = Math.max(volume, bounds?.nodes ?? 0);
       const stop = stopFlag();
-      const exactLimit = options.exactLimit ?? 250_000;
+      const exactLimit = options.exactLimit;
       const aggregated = canAggregate(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
       // Balance with per-VM and per-node rules only: the aggregated model under scaled capacities.
       const balanceAggregated = p.objective.kind === 'balance' && onlyUnaryRules(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
@@ -251,9 +286,9 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       const trackB = async (): Promise<void> => {
         await packToBound();
         if ((runsExact && !parallel) || Atomics.load(stop, 0) !== 0) return;
-        const run = await pool.run(
+        const run = await improveByLns(
+          pool,
           {
-            kind: 'lns',
             backend,
             problem: p,
             start: best,
@@ -263,14 +298,9 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
             ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
             ...(options.subTimeMs === undefined ? {} : { subTimeMs: options.subTimeMs }),
           },
-          {
-            hardLimitMs: remaining() + GRACE_MS,
-            onProgress: (pr) => {
-              if (pr.kind === 'assignment') offer(pr.assign);
-            },
-          },
+          { hardLimitMs: remaining() + GRACE_MS, onAssignment: offer },
         );
-        if (run.ok && run.result.status === 'lns-done') offer(run.result.assign);
+        if (run.status === 'lns-done') offer(run.assign);
       };
       const packToBound = async (): Promise<void> => {
         if (p.objective.kind !== 'consolidate' || Atomics.load(stop, 0) !== 0) return;
@@ -326,7 +356,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         }
       } else if (ex !== undefined && p.objective.kind === 'minMigrations') {
         const b = boundOf(ex.outcome);
-        if (b !== undefined) migrationLowerBound = b;
+        if (b !== undefined) migrationLowerBound = memoryBound(p, b);
         proved = ex.outcome.status === 'optimal' && stats.migratedMemory <= ex.outcome.objective + 1e-6;
       }
       return answerOf(instance, ix, p, best, {

@@ -7,24 +7,27 @@
  *   migrated memory minimised; K is raised only when the backend proves K infeasible. When a
  *   starting configuration is known (option `start`, or the `startSolver`'s answer), it seeds the
  *   solve at its own node count, so the answer is never worse than the start;
- * - `minMigrations`: migrated memory, every constraint and capacity enforced;
+ * - `minMigrations`: migrated memory, then the number of migrations, then remote resumes (one
+ *   exact weighted objective, see `tieWeights` in `encode.ts`), every constraint and capacity
+ *   enforced;
  * - `balance`: the peak load ratio, then migrated memory at that peak.
  *
  * `status: 'optimal'` only when every phase was proved optimal.
  */
 import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
-import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+import { checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
 import { answerOf, infeasibleOf, violationsOf } from './answer.js';
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { startOf } from './start.js';
 import { aggregateModel, canAggregate } from '../solvers/aggregate.js';
-import { decode, encode, runningVms, type EncodeConflict, type EncodePhase } from '../solvers/encode.js';
+import { decode, encode, memoryBound, runningVms, type EncodeConflict, type EncodePhase } from '../solvers/encode.js';
 import type { MipModel } from '../solvers/model.js';
-import { keepSetBounds, volumeNodeBound } from '../solvers/keep.js';
+import { volumeNodeBound } from '../solvers/keep.js';
+import { keepSetBounds, solveMip } from '../solvers/client.js';
+import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
-import { assignmentStats, type DenseProblem, NodeMode, sourceAssignment } from '../problem/dense.js';
-import { solveMip } from '../solvers/run.js';
+import { assignmentStats, NodeMode, sourceAssignment, type DenseProblem } from '../problem/dense.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 
 /** Options of {@link mipSolver}. */
@@ -45,6 +48,35 @@ export interface MipSolverOptions {
   readonly formulation?: 'auto' | 'per-vm';
   /** Name reported in answers (default `mip-<backend>`). */
   readonly name?: string;
+}
+
+/** {@link MipSolverOptions} validated, with every default filled in (see `DEFAULTS.mip`). */
+export interface ResolvedMipOptions extends Omit<MipSolverOptions, 'backend' | 'startShare' | 'formulation' | 'name'> {
+  readonly backend: BackendName;
+  readonly startShare: number;
+  readonly formulation: 'auto' | 'per-vm';
+  readonly name: string;
+}
+
+/**
+ * Validates and defaults the options of {@link mipSolver}, once.
+ * @param options - as given
+ * @returns the resolved options
+ * @throws RangeError naming an option out of range
+ * @example
+ * ```ts
+ * resolveMipOptions({ backend: 'glpk' }).name; // 'mip-glpk'
+ * ```
+ */
+export function resolveMipOptions(options: MipSolverOptions = {}): ResolvedMipOptions {
+  const backend = options.backend ?? DEFAULTS.backend;
+  return {
+    ...options,
+    backend,
+    startShare: checkShare('startShare', options.startShare ?? DEFAULTS.mip.startShare),
+    formulation: options.formulation ?? DEFAULTS.mip.formulation,
+    name: options.name ?? `mip-${backend}`,
+  };
 }
 
 /** The answer of one phase. */
@@ -163,10 +195,10 @@ async function runPhase(
  * if (r.status === 'optimal') console.log(r.nodesUsed, r.migratedMemory);
  * ```
  */
-export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
-  const backend = options.backend ?? 'highs';
-  const name = options.name ?? `mip-${backend}`;
-  const runnerOf = lazyRunner(options.runner, 1);
+export function mipSolver(given: MipSolverOptions = {}): PlacementSolver {
+  const options = resolveMipOptions(given);
+  const { backend, name } = options;
+  const runnerOf = lazyRunner(options.runner, DEFAULTS.mip.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -178,7 +210,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
       const decision = decisionFor(instance, solveOptions);
       if (decision.status === 'infeasible') return decision;
       const ix = decision.ix;
-      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare ?? 0.2);
+      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare);
       const { problem: p, reasons: conflicts } = decision.dense;
       if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
       const f = options.formulation !== 'per-vm' && canAggregate(p) ? aggregatedFormulation(p) : perVmFormulation(p);
@@ -232,9 +264,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         }
         if (best !== undefined && startValid) {
           // Never worse than the start (lexicographic: nodes, then memory).
-          const a = assignmentStats(p, best.assign);
-          const s = assignmentStats(p, base);
-          if (s.nodesUsed < a.nodesUsed || (s.nodesUsed === a.nodesUsed && s.migratedMemory < a.migratedMemory)) best = { assign: base, proved: false };
+          if (better(valueKey(p, base), valueKey(p, best.assign))) best = { assign: base, proved: false };
         }
         if (best === undefined) {
           if (startValid) return answerOf(instance, ix, p, base, { proved: false, lowerBound: lb, solver: name });
@@ -274,7 +304,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         if (phase.kind === 'peak') {
           const peak = assignmentStats(p, assign).peakRatio;
           phases.push({ kind: 'peakCost', maxPeak: peak + 1e-9 });
-        } else bound = o.bound;
+        } else bound = o.bound === undefined ? undefined : memoryBound(p, o.bound);
       }
       if (phases.length === 2 && proved && bound === undefined) proved = false;
       if (!found) {

@@ -19,16 +19,17 @@ import { answerOf, infeasibleOf, violationsOf } from './answer.js';
 import { encodeIndex, nodeLoads } from '../solvers/encode.js';
 import { looseContext, placeLooseGreedy, shedOverloadGreedy } from '../solvers/loose.js';
 import { canPack } from '../solvers/aggregate.js';
-import { keepSetBounds, volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
+import { keepSetBounds, repairPartition, type TaskFailed } from '../solvers/client.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
-import { assignmentStats, canHost, type DenseProblem, NodeMode, sourceAssignment } from '../problem/dense.js';
-import { misplacedVms, overloadBound } from '../solvers/repair.js';
+import { assignmentStats, canHost, NodeMode, sourceAssignment, type DenseProblem } from '../problem/dense.js';
+import { misplacedVms, overloadBounds } from '../solvers/repair.js';
 import { startOf } from './start.js';
-import { raiseStop, stopFlag } from '../solvers/tasks.js';
+import { raiseStop, stopFlag, type PartitionDone } from '../solvers/tasks.js';
 import type { BackendName } from '../solvers/types.js';
 import { homeGroups } from './homing.js';
-import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+import { checkCount, checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -118,6 +119,43 @@ export interface PartitionedSolverOptions {
   readonly name?: string;
 }
 
+/** {@link PartitionedSolverOptions} validated, with every default filled in (see `DEFAULTS.partitioned`). */
+export interface ResolvedPartitionedOptions extends Omit<PartitionedSolverOptions, 'backend' | 'mode' | 'partition' | 'partitionSize' | 'startShare' | 'improve' | 'name'> {
+  readonly backend: BackendName;
+  readonly mode: 'auto' | 'repair' | 'improve';
+  readonly partition: PartitionBy;
+  readonly partitionSize: number;
+  readonly startShare: number;
+  readonly improve: boolean;
+  readonly name: string;
+}
+
+/**
+ * Validates and defaults the options of {@link partitionedSolver}, once.
+ * @param options - as given
+ * @returns the resolved options
+ * @throws RangeError naming an option out of range
+ * @example
+ * ```ts
+ * resolvePartitionedOptions({}).partitionSize; // 250
+ * ```
+ */
+export function resolvePartitionedOptions(options: PartitionedSolverOptions = {}): ResolvedPartitionedOptions {
+  const d = DEFAULTS.partitioned;
+  const partition = options.partition ?? d.partition;
+  if (typeof partition === 'object') checkCount('partition.size', partition.size);
+  return {
+    ...options,
+    backend: options.backend ?? DEFAULTS.backend,
+    mode: options.mode ?? d.mode,
+    partition,
+    partitionSize: checkCount('partitionSize', options.partitionSize ?? d.partitionSize),
+    startShare: checkShare('startShare', options.startShare ?? d.startShare),
+    improve: options.improve ?? d.improve,
+    name: options.name ?? d.name,
+  };
+}
+
 /**
  * The partitioned placement solver (see the module comment).
  *
@@ -128,10 +166,10 @@ export interface PartitionedSolverOptions {
  * const r = await partitionedSolver({ partition: 'among' }).solve(instance, { seed: 1, timeLimitMs: 5000, now: () => performance.now() });
  * ```
  */
-export function partitionedSolver(options: PartitionedSolverOptions = {}): PlacementSolver {
-  const backend = options.backend ?? 'highs';
-  const name = options.name ?? 'partitioned';
-  const poolOf = lazyRunner(options.runner, 2);
+export function partitionedSolver(given: PartitionedSolverOptions = {}): PlacementSolver {
+  const options = resolvePartitionedOptions(given);
+  const { backend, name } = options;
+  const poolOf = lazyRunner(options.runner, DEFAULTS.partitioned.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -144,14 +182,21 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const ix = decision.ix;
       const { problem: p, reasons: conflicts } = decision.dense;
       if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
-      const repairMode = options.mode === 'repair' || ((options.mode ?? 'auto') === 'auto' && p.objective.kind === 'minMigrations');
+      const repairMode = options.mode === 'repair' || (options.mode === 'auto' && p.objective.kind === 'minMigrations');
       // Improve mode starts from the start solver's answer (or the decision's placement); repair
       // mode from the source, that answer being the fallback.
-      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare ?? 0.3);
+      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare);
       const volume = volumeNodeBound(p);
 
       let base: Int32Array;
       let migrationLowerBound: number | undefined;
+      let migrationCountBound = 0;
+      /** Whether an assignment reaches the repair bounds (memory, then migrations): proved optimal. */
+      const atBounds = (a: Int32Array): boolean => {
+        if (migrationLowerBound === undefined) return false;
+        const s = assignmentStats(p, a);
+        return s.migratedMemory <= migrationLowerBound + 1e-6 && (s.migratedMemory < migrationLowerBound - 1e-6 || s.migrations <= migrationCountBound);
+      };
       let keep: KeepSetBounds | undefined;
       let free: Uint8Array = new Uint8Array(p.nVms);
       if (repairMode) {
@@ -159,8 +204,12 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         free = Uint8Array.from(decision.repair);
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && base[v]! < 0) free[v] = 1;
         // The migration bound is what the source's overloaded nodes must shed (before any pass).
-        const b = overloadBound(p, base);
-        if (Number.isFinite(b)) migrationLowerBound = b;
+        const b = overloadBounds(p, base);
+        if (Number.isFinite(b.memory)) {
+          migrationLowerBound = b.memory;
+          // minMigrations ranks equal memory by the number of migrations: at the memory bound, the fewest.
+          if (p.objective.kind === 'minMigrations') migrationCountBound = b.migrations;
+        }
         // Greedy passes here first, on the main thread and without a deadline (they are linear in
         // the VMs they move): VMs with no node (to boot, or from failed nodes), then nodes that are
         // overloaded and break nothing else; onto nodes not under repair (see loose.ts). Only what
@@ -215,7 +264,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         keep ??= await keepSetBounds(p, pool, backend, Math.min(1000, remaining() * 0.05));
         nodeBound = Math.max(nodeBound, keep.nodes);
       }
-      const groups = partitionNodes(p, ix, options.partition ?? 'auto', options.partitionSize ?? 250);
+      const groups = partitionNodes(p, ix, options.partition, options.partitionSize);
       const groupOfNode = new Int32Array(p.nNodes).fill(-1);
       groups.forEach((g, gi) => {
         for (const n of g) groupOfNode[n] = gi;
@@ -253,20 +302,20 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       }
 
       const stop = stopFlag();
-      const improve = options.improve ?? true;
+      const improve = options.improve;
       const index = encodeIndex(p);
       const order = groups.map((_, gi) => gi).sort((a, b) => freeOf[b]!.length - freeOf[a]!.length || a - b);
       // One task per group, handed to the pool only when a worker is free, so that each task's
       // time limit is what is left when it starts (tasks queued up front each got the whole
       // budget: 20 groups on 2 workers ran far past the limit).
+      const noTimeLeft: PartitionDone | TaskFailed = { status: 'failed', reason: 'deadline', message: 'no time left for this group' };
       const runPass = (gis: readonly number[], assign: Int32Array, repair: boolean, slice: () => number) =>
         inTurn(gis, Math.max(1, pool.size), (gi) =>
           remaining() < 50
-            ? Promise.resolve({ gi, run: { ok: false as const, reason: 'deadline' as const, message: 'no time left for this group' } })
-            : pool
-              .run(
+            ? Promise.resolve({ gi, run: noTimeLeft })
+            : repairPartition(
+                pool,
                 {
-                  kind: 'partition',
                   backend,
                   problem: p,
                   assign,
@@ -296,9 +345,9 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       }
       const laneRuns = await Promise.all(
         lanes.map((gis) =>
-          pool.run(
+          repairPartition(
+            pool,
             {
-              kind: 'partition',
               backend,
               problem: p,
               assign: base,
@@ -320,12 +369,12 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const merge = (into: Int32Array, from: Int32Array, list: Awaited<ReturnType<typeof runPass>>): boolean => {
         let ok = true;
         for (const { gi, run } of list) {
-          if (!run.ok || run.result.status !== 'partition-done') {
+          if (run.status !== 'partition-done') {
             ok &&= freeOf[gi]!.length === 0;
             continue;
           }
-          if (!run.result.repaired) ok = false;
-          const a = run.result.assign;
+          if (!run.repaired) ok = false;
+          const a = run.assign;
           for (let v = 0; v < p.nVms; v++) if (a[v] !== from[v]) into[v] = a[v]!;
         }
         return ok;
@@ -334,7 +383,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const allRepaired = merge(merged, base, results);
       let improvedValid = false;
       // Pass 2, improvement by LNS inside each group, sharing the time left.
-      const atBound = migrationLowerBound !== undefined && assignmentStats(p, merged).migratedMemory <= migrationLowerBound + 1e-6;
+      const atBound = atBounds(merged);
       if (improve && allRepaired && !atBound && p.objective.kind !== 'balance' && remaining() > 200 && Atomics.load(stop, 0) === 0) {
         const rounds = Math.max(1, Math.ceil(groups.length / Math.max(1, pool.size)));
         const slice = Math.max(1, (remaining() - 100) / rounds);
@@ -358,12 +407,13 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         const again: number[] = [];
         for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && (still[v] || merged[v]! < 0)) again.push(v);
         const all = Int32Array.from({ length: p.nNodes }, (_, n) => n);
-        const fixedRun = await pool.run(
-          { kind: 'partition', backend, problem: p, assign: merged, nodes: all, free: Int32Array.from(again), seed: solveOptions.seed, timeLimitMs: remaining(), improve: false },
+        const fixedRun = await repairPartition(
+          pool,
+          { backend, problem: p, assign: merged, nodes: all, free: Int32Array.from(again), seed: solveOptions.seed, timeLimitMs: remaining(), improve: false },
           { hardLimitMs: remaining() + GRACE_MS },
         );
-        if (fixedRun.ok && fixedRun.result.status === 'partition-done' && fixedRun.result.repaired) {
-          const fixed = fixedRun.result.assign;
+        if (fixedRun.status === 'partition-done' && fixedRun.repaired) {
+          const fixed = fixedRun.assign;
           if (complete(p, fixed) && violationsOf(instance, ix, p, fixed).length === 0) {
             answer = fixed;
             valid = true;
@@ -382,7 +432,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'the partitioned repair found no valid placement within the time limit' }], unproved: true };
       }
       return answerOf(instance, ix, p, answer, {
-        proved: migrationLowerBound !== undefined && assignmentStats(p, answer).migratedMemory <= migrationLowerBound + 1e-6,
+        proved: atBounds(answer),
         lowerBound: nodeBound,
         ...(migrationLowerBound === undefined ? {} : { migrationLowerBound }),
         solver: name,

@@ -81,3 +81,81 @@ export interface PlacementSolver {
    */
   solve(instance: Instance, options: SolveOptions): Promise<PlacementResult>;
 }
+
+/**
+ * The defaults of every placement solver's options, each named once. Where two solvers differ on
+ * purpose (the start solver's share of the time: the LNS keeps most of it for the search, the
+ * MIP for its phases, the partitioned solver's improve mode for its passes), each has its own.
+ * The solvers resolve their options against these in one function next to their option
+ * interface (`resolveLnsOptions`, `resolvePartitionedOptions`, `resolveMipOptions`,
+ * `resolveDefaultOptions`).
+ */
+export const DEFAULTS = {
+  /** MIP backend of every solver. */
+  backend: 'highs',
+  default: {
+    /** Share of the limit for the decide + heuristic + search step before the LNS (consolidate, balance). */
+    firstShare: 0.3,
+    /** `minMigrations`: share of the limit for the exhaustive search of small repairs. */
+    smallRepairShare: 0.3,
+    /** `minMigrations`: share of the limit for the repair by LNS / partitions. */
+    repairShare: 0.7,
+    /** Largest number of running VMs for which a `minMigrations` solve tries the exhaustive search first. */
+    smallRepairVms: 60,
+  },
+  lns: {
+    name: 'lns',
+    workers: 2,
+    startShare: 0.15,
+    startRequired: false,
+    exactLimit: 250_000,
+    mode: 'auto',
+  },
+  partitioned: {
+    name: 'partitioned',
+    workers: 2,
+    startShare: 0.3,
+    mode: 'auto',
+    partition: 'auto',
+    partitionSize: 250,
+    improve: true,
+  },
+  mip: {
+    workers: 1,
+    startShare: 0.2,
+    formulation: 'auto',
+  },
+} as const;
+
+/**
+ * Checks that a share of the time limit lies in (0, 1].
+ * @param name - the option's name, for the message
+ * @param share - its value
+ * @returns the share
+ * @throws RangeError naming the option when it is out of range
+ * @example
+ * ```ts
+ * checkShare('startShare', 0.2); // 0.2
+ * ```
+ */
+export function checkShare(name: string, share: number): number {
+  if (!(share > 0 && share <= 1)) throw new RangeError(`${name} must be in (0, 1], got ${share}`);
+  return share;
+}
+
+/**
+ * Checks that a count option is a positive integer (or zero when `zeroOk`).
+ * @param name - the option's name, for the message
+ * @param value - its value
+ * @param zeroOk - whether 0 is allowed (e.g. to disable a feature)
+ * @returns the value
+ * @throws RangeError naming the option when it is not
+ * @example
+ * ```ts
+ * checkCount('partitionSize', 250); // 250
+ * ```
+ */
+export function checkCount(name: string, value: number, zeroOk = false): number {
+  if (!Number.isSafeInteger(value) || value < (zeroOk ? 0 : 1)) throw new RangeError(`${name} must be a ${zeroOk ? 'non-negative' : 'positive'} integer, got ${value}`);
+  return value;
+}

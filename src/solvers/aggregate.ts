@@ -12,7 +12,7 @@
  * handful of flavours, thousands of nodes stay tractable.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
-import type { EncodeConflict } from './encode.js';
+import { tieWeights, type EncodeConflict } from './encode.js';
 import { ModelBuilder, type MipModel } from './model.js';
 import { canHost, type DenseProblem, NodeMode } from '../problem/dense.js';
 
@@ -169,6 +169,10 @@ export function aggregateModel(p: DenseProblem, phase: AggregatePhase, start?: I
     const key = c * N + p.home[v]!;
     home.set(key, (home.get(key) ?? 0) + 1);
   }
+  let movable = 0;
+  for (const h of home.values()) movable += h;
+  // Under minMigrations, each VM that does not stay also counts as one migration (below 1 MiB in all, see tieWeights).
+  const perMove = tieWeights(p, movable, 0).migration;
   const b = new ModelBuilder();
   const counts = phase.kind === 'count' || phase.kind === 'weighted' || (phase.kind === 'cost' && phase.maxUsed !== undefined);
   const uWeight = phase.kind === 'count' ? 1 : phase.kind === 'weighted' ? phase.nodeWeight : 0;
@@ -190,7 +194,7 @@ export function aggregateModel(p: DenseProblem, phase: AggregatePhase, start?: I
       xCol[c * N + n] = b.addColumn(0, 0, cap, true, `x_${c}_${n}`);
       nodesOfClass[c]!.push(n);
       const h = home.get(c * N + n) ?? 0;
-      if (costs && h > 0) kCol[c * N + n] = b.addColumn(-p.moveCost[v]!, 0, Math.min(h, cap), false, `k_${c}_${n}`);
+      if (costs && h > 0) kCol[c * N + n] = b.addColumn(-(p.moveCost[v]! + perMove), 0, Math.min(h, cap), false, `k_${c}_${n}`);
     }
     if (nodesOfClass[c]!.length === 0) {
       const members: number[] = [];
@@ -201,7 +205,7 @@ export function aggregateModel(p: DenseProblem, phase: AggregatePhase, start?: I
   if (conflicts.length > 0) return { conflicts };
   let offset = 0;
   if (costs) {
-    for (const [key, h] of home) offset += p.moveCost[cls.rep[Math.floor(key / N)]!]! * h;
+    for (const [key, h] of home) offset += (p.moveCost[cls.rep[Math.floor(key / N)]!]! + perMove) * h;
     b.addOffset(offset);
   }
   if (counts) {

@@ -31,6 +31,65 @@ export type EncodePhase =
   /** Migrated memory, with the peak load ratio at most `maxPeak`. */
   | { readonly kind: 'peakCost'; readonly maxPeak: number };
 
+/**
+ * Weights of the tie-breaking terms of `minMigrations` in a cost phase, added to the migrated
+ * memory: `migration` per VM moved while running, `resume` per VM resumed away from its image.
+ * With whole-MiB memory the scheme is exactly lexicographic (memory, then migrations, then
+ * remote resumes): every migration term together weighs less than 1 MiB and every resume term
+ * together less than one migration. Zero when the objective is another, or when some VM's
+ * memory is fractional (then memory alone is minimised).
+ */
+export interface TieWeights {
+  readonly migration: number;
+  readonly resume: number;
+}
+
+const NO_TIES: TieWeights = { migration: 0, resume: 0 };
+const integralCache = new WeakMap<Float64Array, boolean>();
+
+/** Whether every VM's move cost (memory) is a whole number of MiB. */
+function integralCosts(p: DenseProblem): boolean {
+  let known = integralCache.get(p.moveCost);
+  if (known === undefined) {
+    known = p.moveCost.every((c) => Number.isInteger(c));
+    integralCache.set(p.moveCost, known);
+  }
+  return known;
+}
+
+/**
+ * The tie-breaking weights of a model with `migrations` VMs that may migrate and `resumes` VMs
+ * that may be resumed away from their image (see {@link TieWeights}).
+ * @param p - the problem
+ * @param migrations - free VMs running at the source
+ * @param resumes - free VMs suspended at the source, with an image on a node
+ * @returns the weights (zero unless the objective is `minMigrations` with whole-MiB memory)
+ * @example
+ * ```ts
+ * tieWeights(p, 3, 0); // { migration: 0.25, resume: 0 } under minMigrations
+ * ```
+ */
+export function tieWeights(p: DenseProblem, migrations: number, resumes: number): TieWeights {
+  if (p.objective.kind !== 'minMigrations' || !integralCosts(p)) return NO_TIES;
+  const migration = 1 / (migrations + 1);
+  return { migration, resume: migration / (resumes + 1) };
+}
+
+/**
+ * A lower bound on migrated memory alone from the proved bound of a cost phase, whose objective
+ * may carry the tie-breaking terms (each below 1 MiB in all, memory whole): its floor.
+ * @param p - the problem
+ * @param bound - the backend's proved bound on the phase's objective
+ * @returns a lower bound on migrated memory
+ * @example
+ * ```ts
+ * memoryBound(p, 1024.4); // 1024 under minMigrations
+ * ```
+ */
+export function memoryBound(p: DenseProblem, bound: number): number {
+  return tieWeights(p, 0, 0).migration > 0 ? Math.floor(bound + 1e-6) : bound;
+}
+
 /** Which part of the problem the model covers. */
 export interface EncodeScope {
   /** The VMs to place (each must be running in the target). */
@@ -48,12 +107,6 @@ export interface EncodeScope {
    * per variable). Default: when the model has at most 40,000 `x` variables.
    */
   readonly strong?: boolean;
-  /**
-   * Break ties between equally good destinations with a tiny cost (less than 1 MiB in all), so
-   * that the backend does not explore symmetric alternatives. The optimal migrated memory is
-   * unchanged (memory is whole MiB); the reported objective and bound are off by less than 1.
-   */
-  readonly tieBreak?: boolean;
   /** Constraints per VM (from {@link encodeIndex}): only those touching free VMs are visited. */
   readonly index?: EncodeIndex;
   /**
@@ -363,17 +416,24 @@ export function encode(p: DenseProblem, scope: EncodeScope): EncodeResult {
   const xVm = new Int32Array(nx);
   const xNode = new Int32Array(nx);
   const costPhase = phase.kind === 'cost' || phase.kind === 'weighted' || phase.kind === 'peakCost';
+  let movable = 0;
+  let resumable = 0;
+  for (let k = 0; k < free.length; k++) {
+    const v = free[k]!;
+    if (p.srcRunning[v]) movable++;
+    else if (p.home[v]! >= 0) resumable++;
+  }
+  const ties = costPhase ? tieWeights(p, movable, resumable) : NO_TIES;
   const xStart = new Int32Array(free.length); // first column of each free VM
   let j = 0;
   for (let k = 0; k < free.length; k++) {
     const v = free[k]!;
     xStart[k] = j;
-    const c = costPhase && p.srcRunning[v] ? p.moveCost[v]! : 0;
+    const c = !costPhase ? 0 : p.srcRunning[v] ? p.moveCost[v]! + ties.migration : p.home[v]! >= 0 ? ties.resume : 0;
     const list = cand[k]!;
-    const eps = scope.tieBreak ? 0.5 / Math.max(1, free.length * list.length) : 0;
     for (let i = 0; i < list.length; i++) {
       const n = list[i]!;
-      b.addBinary(n === p.home[v] ? 0 : c + eps * (i + 1), `x_${v}_${n}`);
+      b.addBinary(n === p.home[v] ? 0 : c, `x_${v}_${n}`);
       xVm[j] = v;
       xNode[j] = n;
       j++;

@@ -4,13 +4,15 @@
  * outside S must move. Choosing S alone (one binary per node, one row per resource) is a tiny
  * multi-dimensional covering knapsack that HiGHS solves in milliseconds even for thousands of
  * nodes, and it bounds both the node count and, at a given count, the migrated memory.
+ *
+ * Worker-side and pure: the models and the chain of solves over a given `solve` function. The
+ * main thread submits it as a `keepSet` task through the client (`keepSetBounds` in `client.ts`).
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { aggregateModel, canPack } from './aggregate.js';
 import { ModelBuilder, type MipModel } from './model.js';
-import type { TaskRunner } from './pool.js';
-import { type DenseProblem, NodeMode } from '../problem/dense.js';
-import type { BackendName, MipOutcome } from './types.js';
+import { NodeMode, type DenseProblem } from '../problem/dense.js';
+import type { MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -169,38 +171,4 @@ export function solveKeepSet(p: DenseProblem, solve: (model: MipModel, timeLimit
   const o = solve(built.model, left());
   if (o.status !== 'optimal' && o.status !== 'feasible') return bounds;
   return { ...bounds, assign: built.decode(o.x) };
-}
-
-/** Options of {@link keepSetBounds}. */
-export interface KeepSetBoundsOptions {
-  /** Also pack the VMs into the kept nodes (see {@link solveKeepSet}). */
-  readonly pack?: boolean;
-  /** Shared stop flag (see `stopFlag`). */
-  readonly stop?: Int32Array;
-}
-
-/**
- * Runs {@link solveKeepSet} as one task of a runner (a worker thread, so the chain of solves
- * goes on while the calling thread works).
- * @param p - the problem
- * @param runner - where it runs
- * @param backend - the MIP backend
- * @param timeLimitMs - budget
- * @param options - packing, stop flag
- * @returns the bounds (the volume bound alone when the task failed)
- */
-export async function keepSetBounds(p: DenseProblem, runner: TaskRunner, backend: BackendName, timeLimitMs: number, options: KeepSetBoundsOptions = {}): Promise<KeepSetBounds> {
-  const run = await runner.run(
-    {
-      kind: 'keepSet',
-      backend,
-      problem: p,
-      timeLimitMs,
-      ...(options.pack === undefined ? {} : { pack: options.pack }),
-      ...(options.stop === undefined ? {} : { stop: options.stop }),
-    },
-    { hardLimitMs: timeLimitMs * 1.25 + 500 },
-  );
-  if (run.ok && run.result.status === 'keep-set') return run.result.bounds;
-  return { nodes: volumeNodeBound(p) };
 }

@@ -8,7 +8,8 @@
  * MIP per ten VMs. The caller's checkers judge the whole answer as before.
  */
 import { VM_STATE_CODE } from '../model/indexed.js';
-import { type DenseProblem, mayRunOn, NodeMode } from '../problem/dense.js';
+import { compareTerms } from '../model/objective.js';
+import { mayRunOn, NodeMode, type DenseProblem } from '../problem/dense.js';
 
 /** What the greedy passes look up, computed once per problem ({@link looseContext}). */
 export interface LooseContext {
@@ -126,6 +127,57 @@ export function placeLooseGreedy(
   return left;
 }
 
+/** Largest number of candidate VMs for which {@link cheapestCover} enumerates their subsets. */
+export const EXACT_COVER_VMS = 16;
+
+/** A set of VMs whose leaving covers a node's excess. */
+export interface Cover {
+  readonly vms: readonly number[];
+  /** Memory moved (sum of `costOf`). */
+  readonly cost: number;
+  /** Migrations among them (`migrates`). */
+  readonly migrations: number;
+}
+
+/**
+ * The cheapest set of VMs whose leaving covers a node's excess on every resource, by
+ * enumeration: least cost, then fewest migrations (the first two terms of `minMigrations`).
+ * @param p - the problem
+ * @param vms - candidates (at most {@link EXACT_COVER_VMS})
+ * @param excess - per resource, what the node carries beyond its capacity
+ * @param costOf - memory a VM moves when it leaves
+ * @param migrates - whether a VM's leaving is a migration
+ * @returns the cover, or undefined when even all of them do not cover the excess
+ * @example
+ * ```ts
+ * const c = cheapestCover(p, vmsOnNode, excess, (v) => p.moveCost[v]!, () => true);
+ * ```
+ */
+export function cheapestCover(p: DenseProblem, vms: readonly number[], excess: ArrayLike<number>, costOf: (v: number) => number, migrates: (v: number) => boolean): Cover | undefined {
+  if (vms.length > EXACT_COVER_VMS) throw new Error(`cheapestCover: at most ${EXACT_COVER_VMS} VMs`);
+  const R = p.R;
+  let best: { mask: number; cost: number; migrations: number } | undefined;
+  const shed = new Float64Array(R);
+  for (let mask = 1; mask < 1 << vms.length; mask++) {
+    let c = 0;
+    let k = 0;
+    shed.fill(0);
+    for (let i = 0; i < vms.length; i++) {
+      if (!(mask & (1 << i))) continue;
+      const v = vms[i]!;
+      c += costOf(v);
+      if (migrates(v)) k++;
+      for (let r = 0; r < R; r++) shed[r]! += p.demand[v * R + r]!;
+    }
+    if (best !== undefined && (compareTerms(c, best.cost) || compareTerms(k, best.migrations)) >= 0) continue;
+    let covers = true;
+    for (let r = 0; r < R && covers; r++) if (excess[r]! > 1e-9 && shed[r]! < excess[r]! - 1e-9) covers = false;
+    if (covers) best = { mask, cost: c, migrations: k };
+  }
+  if (best === undefined) return undefined;
+  const mask = best.mask;
+  return { vms: vms.filter((_, i) => mask & (1 << i)), cost: best.cost, migrations: best.migrations };
+}
 
 /**
  * A greedy repair of overloaded nodes (the clusters of a repair: misplaced VMs grouped by their
@@ -192,6 +244,16 @@ export function shedOverloadGreedy(
     if (bounded[n] || !vms.every((v) => onlyCapacity(v, n))) continue;
     const staying = new Set(vms);
     const leaving: number[] = [];
+    if (vms.length <= EXACT_COVER_VMS) {
+      // Few VMs: the cheapest cover outright (least memory, then fewest migrations).
+      const excess = Array.from({ length: R }, (_, r) => over(n, r));
+      const cover = cheapestCover(p, vms, excess, (v) => p.moveCost[v]!, (v) => p.srcRunning[v] === 1);
+      for (const v of cover?.vms ?? []) {
+        staying.delete(v);
+        leaving.push(v);
+        move(v, -1);
+      }
+    }
     while (!fits(n)) {
       let best = -1;
       let bestScore = Infinity;

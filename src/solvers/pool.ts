@@ -12,12 +12,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createTaskContext, raiseStop, runTask, stopFlag, type Task, type TaskContext, type TaskProgress, type TaskResult } from './tasks.js';
+import { warmTask } from './client.js';
+import { createTaskContext, raiseStop, runTask, type ReplyOf, type Task, type TaskContext, type TaskKind, type TaskOf, type TaskProgress, type TaskResult } from './tasks.js';
 import type { BackendName } from './types.js';
 
-/** How a task run ended. */
-export type TaskRun =
-  | { readonly ok: true; readonly result: TaskResult }
+/** How a task run ended: the reply of its kind, or why there is none. */
+export type TaskRun<R = TaskResult> =
+  | { readonly ok: true; readonly result: R }
   /** The hard deadline passed (the worker was terminated) or the worker died. */
   | { readonly ok: false; readonly reason: 'deadline' | 'crashed'; readonly message: string };
 
@@ -50,7 +51,7 @@ export interface TaskRunner {
    * @internal The task protocol between the solvers and their workers is not public API: make a
    * runner with `defaultRunner` and pass it to the solvers' options.
    */
-  run(task: Task, options: RunOptions): Promise<TaskRun>;
+  run<K extends TaskKind>(task: TaskOf<K> & { readonly kind: K }, options: RunOptions): Promise<TaskRun<ReplyOf<K>>>;
   /**
    * Starts every worker and warms a backend in each (loading it and compiling its hot code),
    * in the background, while the workers are idle: a task never waits for the warm-up (a warm-up
@@ -73,10 +74,10 @@ export function inThreadRunner(): TaskRunner {
   return {
     threaded: false,
     size: 1,
-    run(task, options) {
-      const next = chain.then(async (): Promise<TaskRun> => {
+    run<K extends TaskKind>(task: TaskOf<K> & { readonly kind: K }, options: RunOptions) {
+      const next = chain.then(async (): Promise<TaskRun<ReplyOf<K>>> => {
         try {
-          return { ok: true, result: await runTask(task, ctx, options.onProgress ?? (() => undefined)) };
+          return { ok: true, result: await runTask<K>(task, ctx, options.onProgress ?? (() => undefined)) };
         } catch (e) {
           return { ok: false, reason: 'crashed', message: (e as Error)?.message ?? String(e) };
         }
@@ -110,7 +111,7 @@ interface Pending {
  * @example
  * ```ts
  * const runner = workerRunner(new URL('./worker.js', import.meta.url), 2);
- * const run = await runner.run({ kind: 'mip', backend: 'highs', model, timeLimitMs: 5000 }, { hardLimitMs: 6000 });
+ * const out = await solveMip(runner, model, { backend: 'highs', timeLimitMs: 5000 });
  * await runner.close();
  * ```
  */
@@ -195,9 +196,10 @@ export function workerRunner(url: URL = defaultWorkerUrl(), size = 1): TaskRunne
   return {
     threaded: true,
     size,
-    run(task, options) {
-      return new Promise<TaskRun>((resolve) => {
-        queue.push({ task, options, resolve });
+    run<K extends TaskKind>(task: TaskOf<K> & { readonly kind: K }, options: RunOptions) {
+      return new Promise<TaskRun<ReplyOf<K>>>((resolve) => {
+        // The worker answers the reply of the task's kind (see HANDLERS): the one cast of the transport.
+        queue.push({ task, options, resolve: resolve as (r: TaskRun) => void });
         pump();
       });
     },
@@ -207,7 +209,7 @@ export function workerRunner(url: URL = defaultWorkerUrl(), size = 1): TaskRunne
       warmed.add(backend);
       const idle = size - slots.filter((sl) => sl.busy).length - queue.length;
       for (let i = 0; i < idle; i++) {
-        queue.push({ task: { kind: 'warm', backend, stop: stopFlag() }, options: { hardLimitMs: 10_000 }, resolve: () => undefined });
+        queue.push({ task: warmTask(backend), options: { hardLimitMs: 10_000 }, resolve: () => undefined });
       }
       pump();
     },

@@ -13,7 +13,7 @@ import { aggregateModel, canAggregate } from './aggregate.js';
 import { better, lnsImprove, valueKey } from './neighbourhood.js';
 import { canHost, type DenseProblem, mayRunOn, NodeMode, spareShare } from '../problem/dense.js';
 import type { MipOutcome } from './types.js';
-import { looseContext, placeLooseGreedy, shedOverloadGreedy } from './loose.js';
+import { cheapestCover, EXACT_COVER_VMS, looseContext, placeLooseGreedy, shedOverloadGreedy } from './loose.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -152,16 +152,46 @@ export function misplacedVms(p: DenseProblem): Uint8Array {
  * ```
  */
 export function overloadBound(p: DenseProblem, assign: Int32Array): number {
+  return overloadBounds(p, assign).memory;
+}
+
+/** The overload bound, lexicographic: migrated memory, then migrations at that memory (see {@link overloadBounds}). */
+export interface OverloadBounds {
+  /** Lower bound on migrated memory ({@link overloadBound}). */
+  readonly memory: number;
+  /**
+   * Lower bound on the number of migrations of any repair whose migrated memory equals `memory`
+   * (a repair moving more memory may move fewer VMs): the forced moves, plus per overloaded
+   * node the fewest migrations among its cheapest covers (exact up to 16 movable VMs, else 1).
+   */
+  readonly migrations: number;
+}
+
+/**
+ * The overload bounds of {@link overloadBound}, with the migration count at the memory bound
+ * (for `minMigrations`, whose second term is the number of migrations).
+ *
+ * @param p - the problem
+ * @param assign - where VMs run now (the source positions)
+ * @returns memory and migration bounds
+ * @example
+ * ```ts
+ * const { memory, migrations } = overloadBounds(p, sourceAssignment(p));
+ * ```
+ */
+export function overloadBounds(p: DenseProblem, assign: Int32Array): OverloadBounds {
   const R = p.R;
   const { load } = nodeLoads(p, assign);
   const on: number[][] = Array.from({ length: p.nNodes }, () => []);
   // A VM that may not stay on its node must move: its memory counts, and it leaves its node.
   let total = 0;
+  let moves = 0;
   for (let v = 0; v < p.nVms; v++) {
     if (p.target[v] !== RUNNING || assign[v]! < 0) continue;
     const n = assign[v]!;
     if (p.srcRunning[v] && p.home[v] === n && !mayRunOn(p, v, n)) {
       total += p.moveCost[v]!;
+      moves++;
       for (let r = 0; r < R; r++) load[n * R + r]! -= p.demand[v * R + r]!;
     } else on[n]!.push(v);
   }
@@ -175,25 +205,14 @@ export function overloadBound(p: DenseProblem, assign: Int32Array): number {
     }
     if (!over) continue;
     const movable = on[n]!.filter((v) => p.pinned[v]! < 0);
-    const cost = (v: number): number => (p.srcRunning[v] && p.home[v] === n ? p.moveCost[v]! : 0);
-    if (movable.length <= 16) {
-      let best = Infinity;
-      for (let mask = 1; mask < 1 << movable.length; mask++) {
-        let c = 0;
-        const shed = new Float64Array(R);
-        for (let i = 0; i < movable.length; i++) {
-          if (!(mask & (1 << i))) continue;
-          const v = movable[i]!;
-          c += cost(v);
-          for (let r = 0; r < R; r++) shed[r]! += p.demand[v * R + r]!;
-        }
-        if (c >= best) continue;
-        let covers = true;
-        for (let r = 0; r < R && covers; r++) if (excess[r]! > 1e-9 && shed[r]! < excess[r]! - 1e-9) covers = false;
-        if (covers) best = c;
-      }
-      total += best;
+    const migrates = (v: number): boolean => p.srcRunning[v] === 1 && p.home[v] === n;
+    const cost = (v: number): number => (migrates(v) ? p.moveCost[v]! : 0);
+    if (movable.length <= EXACT_COVER_VMS) {
+      const cover = cheapestCover(p, movable, excess, cost, migrates);
+      total += cover?.cost ?? Infinity;
+      moves += cover?.migrations ?? Infinity;
     } else {
+      if (movable.some(migrates)) moves++;
       let node = 0;
       for (let r = 0; r < R; r++) {
         let need = excess[r]!;
@@ -212,7 +231,7 @@ export function overloadBound(p: DenseProblem, assign: Int32Array): number {
       total += node;
     }
   }
-  return total;
+  return { memory: total, migrations: moves };
 }
 
 /** A partition of the work: nodes, and the misplaced VMs that start on them. */
@@ -512,6 +531,7 @@ export function repairClusters(
 export function solvePartition(p: DenseProblem, assign: Int32Array, scope: PartitionScope, params: PartitionParams): PartitionOutcome {
   const t0 = params.now();
   const deadline = t0 + params.timeLimitMs;
+  const improve = params.improve ?? true;
   let current: Int32Array = Int32Array.from(assign);
   let repaired = scope.free.length === 0;
   if (!repaired) {
@@ -532,7 +552,7 @@ export function solvePartition(p: DenseProblem, assign: Int32Array, scope: Parti
   let iterations = 0;
   // Consolidation of a partition with only per-VM rules: its exact aggregated model first
   // (nodes, then migration), from the current placement; the search goes on from its answer.
-  if (repaired && (params.improve ?? true) && p.objective.kind === 'consolidate' && canAggregate(p) && params.now() < deadline - 5 && !params.shouldStop?.()) {
+  if (repaired && improve && p.objective.kind === 'consolidate' && canAggregate(p) && params.now() < deadline - 5 && !params.shouldStop?.()) {
     const inPart = new Uint8Array(p.nNodes);
     for (const n of scope.nodes) inPart[n] = 1;
     const mode = Uint8Array.from(p.nodeMode, (m, n) => (inPart[n] ? m : NodeMode.Off));
@@ -554,7 +574,7 @@ export function solvePartition(p: DenseProblem, assign: Int32Array, scope: Parti
       }
     }
   }
-  if (repaired && (params.improve ?? true) && params.now() < deadline - 5 && !params.shouldStop?.()) {
+  if (repaired && improve && params.now() < deadline - 5 && !params.shouldStop?.()) {
     const out = lnsImprove(p, current, {
       seed: params.seed,
       timeLimitMs: deadline - params.now(),

@@ -1,7 +1,10 @@
 /**
- * The work that may run off the main thread, as plain messages, and the function that performs
- * it. The same {@link runTask} runs inside a worker thread (see `worker.ts`) and, when no
- * worker is available, in the calling thread.
+ * The worker side of the solver tasks: the work that may run off the main thread, as plain
+ * messages (one request and one reply type per kind, {@link TaskSpec}), and the handler table
+ * that performs it ({@link HANDLERS}, checked complete by the compiler). The same
+ * {@link runTask} runs inside a worker thread (see `worker.ts`) and, when no worker is
+ * available, in the calling thread. Messages are built and replies read in one place only: the
+ * client (`client.ts`).
  */
 import { loadBackend } from './backends.js';
 import { ModelBuilder, type MipModel } from './model.js';
@@ -10,7 +13,7 @@ import { lnsImprove } from './neighbourhood.js';
 import type { EncodeIndex } from './encode.js';
 import type { DenseProblem } from '../problem/dense.js';
 import { solvePartition } from './repair.js';
-import type { BackendLoad, BackendName, MipOutcome } from './types.js';
+import type { BackendLoad, BackendName, MipBackend, MipOutcome } from './types.js';
 
 /** Solve one MIP with a named backend. */
 export interface MipTask {
@@ -106,10 +109,42 @@ export interface KeepSetDone {
   readonly bounds: KeepSetBounds;
 }
 
+/** The end of a {@link WarmTask}. */
+export interface WarmDone {
+  readonly status: 'warmed';
+  /** Models solved. */
+  readonly solves: number;
+}
+
+/** The backend a task asked for cannot run in this thread (every kind may answer it). */
+export interface TaskUnavailable {
+  readonly status: 'unavailable';
+  readonly reason: string;
+}
+
+/**
+ * The task protocol: per kind, the request the client sends and the reply the worker answers
+ * (besides {@link TaskUnavailable}). The handler table ({@link HANDLERS}) and the client
+ * (`client.ts`) are both checked against it.
+ */
+export interface TaskSpec {
+  readonly mip: { readonly request: MipTask; readonly reply: MipOutcome };
+  readonly lns: { readonly request: LnsTask; readonly reply: LnsDone };
+  readonly partition: { readonly request: PartitionTask; readonly reply: PartitionDone };
+  readonly keepSet: { readonly request: KeepSetTask; readonly reply: KeepSetDone };
+  readonly warm: { readonly request: WarmTask; readonly reply: WarmDone };
+}
+
+/** The kinds of task. */
+export type TaskKind = keyof TaskSpec;
+/** The request of a task kind. */
+export type TaskOf<K extends TaskKind> = TaskSpec[K]['request'];
+/** The reply of a task kind (or why its backend cannot run). */
+export type ReplyOf<K extends TaskKind> = TaskSpec[K]['reply'] | TaskUnavailable;
 /** A task. */
-export type Task = MipTask | LnsTask | PartitionTask | KeepSetTask | WarmTask;
-/** What a task answers: a MIP outcome, or the end of a search. */
-export type TaskResult = MipOutcome | LnsDone | PartitionDone | KeepSetDone;
+export type Task = { [K in TaskKind]: TaskOf<K> }[TaskKind];
+/** What a task answers. */
+export type TaskResult = { [K in TaskKind]: ReplyOf<K> }[TaskKind];
 
 /** A progress report sent while a task runs: an improving MIP incumbent. */
 export interface IncumbentProgress {
@@ -184,61 +219,50 @@ function backendOf(ctx: TaskContext, name: BackendName): Promise<BackendLoad> {
   return load;
 }
 
+/** What a handler gets besides its request: a loaded backend, the thread's context, the clock, a progress sink. */
+export interface HandlerEnv {
+  readonly backend: MipBackend;
+  readonly ctx: TaskContext;
+  readonly now: () => number;
+  readonly progress: (p: TaskProgress) => void;
+  /** The task's stop flag as a predicate, when it has one. */
+  readonly stop: (() => boolean) | undefined;
+}
+
+/** Performs one kind of task in the thread it runs in (a worker, or the caller's). */
+export type Handler<K extends TaskKind> = (task: TaskOf<K>, env: HandlerEnv) => TaskSpec[K]['reply'];
+
+/** Table of handlers: complete by construction (a missing or mistyped kind does not compile). */
+export type HandlerTable = { readonly [K in TaskKind]: Handler<K> };
+
+/** `shouldStop` as an optional property. */
+function stopOption(stop: (() => boolean) | undefined): { shouldStop?: () => boolean } {
+  return stop === undefined ? {} : { shouldStop: stop };
+}
+
 /**
- * Performs a task.
- * @param task - what to do
- * @param ctx - loaded backends (kept between tasks)
- * @param progress - receives progress reports
- * @returns the task's answer
+ * The worker side of every task kind: pure computations on the request and a loaded backend.
+ * Dispatch goes through this table only (see {@link runTask}).
  */
-export async function runTask(task: Task, ctx: TaskContext, progress: (p: TaskProgress) => void, now: () => number = () => performance.now()): Promise<TaskResult> {
-  const load = await backendOf(ctx, task.backend);
-  if (!load.ok) return { status: 'unavailable', reason: load.reason };
-  if (task.kind === 'warm') {
-    const model = warmModel();
-    const until = now() + (task.timeLimitMs ?? 1500);
-    const stopped = stopper(task.stop) ?? (() => false);
-    let solves = 0;
-    while (now() < until && solves < 60 && !stopped()) {
-      load.backend.solve(model, { timeLimitMs: 1000, shouldStop: stopped });
-      solves++;
-    }
-    return { status: 'timeout' };
-  }
-  const stop = stopper(task.stop);
-  if (task.kind === 'keepSet') {
-    const backend = load.backend;
-    const bounds = solveKeepSet(task.problem, (model, timeLimitMs) => backend.solve(model, { timeLimitMs, ...(stop === undefined ? {} : { shouldStop: stop }) }), {
+export const HANDLERS = {
+  mip: (task, { backend, ctx, progress, stop }) => {
+    const outcome = backend.solve(task.model, {
       timeLimitMs: task.timeLimitMs,
-      now,
-      ...(task.pack === undefined ? {} : { pack: task.pack }),
-      ...(stop === undefined ? {} : { shouldStop: stop }),
+      ...(task.relGap === undefined ? {} : { relGap: task.relGap }),
+      ...(task.reportIncumbents ? { onIncumbent: (x: Float64Array, objective: number) => progress({ kind: 'incumbent', x, objective }) } : {}),
+      ...stopOption(stop),
     });
-    return { status: 'keep-set', bounds };
-  }
-  if (task.kind === 'partition') {
-    const backend = load.backend;
-    const out = solvePartition(task.problem, task.assign, { nodes: task.nodes, free: task.free }, {
-      seed: task.seed,
-      timeLimitMs: task.timeLimitMs,
-      now,
-      solveSub: (model, timeLimitMs) => backend.solve(model, { timeLimitMs, ...(stop === undefined ? {} : { shouldStop: stop }) }),
-      onImprove: (assign) => progress({ kind: 'assignment', assign }),
-      ...(task.candidates === undefined ? {} : { candidates: task.candidates }),
-      ...(task.improve === undefined ? {} : { improve: task.improve }),
-      ...(task.index === undefined ? {} : { index: task.index }),
-      ...(stop === undefined ? {} : { shouldStop: stop }),
-    });
-    return { status: 'partition-done', ...out };
-  }
-  if (task.kind === 'lns') {
-    const backend = load.backend;
+    // A wasm runtime that failed (e.g. out of memory) may be unusable: load a fresh one next time.
+    if (outcome.status === 'error') ctx.backends.delete(task.backend);
+    return outcome;
+  },
+  lns: (task, { backend, now, progress, stop }) => {
     const out = lnsImprove(task.problem, task.start, {
       seed: task.seed,
       timeLimitMs: task.timeLimitMs,
       now,
-      solveSub: (model, timeLimitMs) => backend.solve(model, { timeLimitMs, ...(stop === undefined ? {} : { shouldStop: stop }) }),
-      ...(stop === undefined ? {} : { shouldStop: stop }),
+      solveSub: (model, timeLimitMs) => backend.solve(model, { timeLimitMs, ...stopOption(stop) }),
+      ...stopOption(stop),
       onImprove: (assign) => progress({ kind: 'assignment', assign }),
       ...(task.nodes === undefined ? {} : { nodes: task.nodes }),
       ...(task.maxNodes === undefined ? {} : { maxNodes: task.maxNodes }),
@@ -247,14 +271,66 @@ export async function runTask(task: Task, ctx: TaskContext, progress: (p: TaskPr
       ...(task.maxIterations === undefined ? {} : { maxIterations: task.maxIterations }),
     });
     return { status: 'lns-done', ...out };
-  }
-  const outcome = load.backend.solve(task.model, {
-    timeLimitMs: task.timeLimitMs,
-    ...(task.relGap === undefined ? {} : { relGap: task.relGap }),
-    ...(task.reportIncumbents ? { onIncumbent: (x: Float64Array, objective: number) => progress({ kind: 'incumbent', x, objective }) } : {}),
-    ...(stop === undefined ? {} : { shouldStop: stop }),
-  });
-  // A wasm runtime that failed (e.g. out of memory) may be unusable: load a fresh one next time.
-  if (outcome.status === 'error') ctx.backends.delete(task.backend);
-  return outcome;
+  },
+  partition: (task, { backend, now, progress, stop }) => {
+    const out = solvePartition(task.problem, task.assign, { nodes: task.nodes, free: task.free }, {
+      seed: task.seed,
+      timeLimitMs: task.timeLimitMs,
+      now,
+      solveSub: (model, timeLimitMs) => backend.solve(model, { timeLimitMs, ...stopOption(stop) }),
+      onImprove: (assign) => progress({ kind: 'assignment', assign }),
+      ...(task.candidates === undefined ? {} : { candidates: task.candidates }),
+      ...(task.improve === undefined ? {} : { improve: task.improve }),
+      ...(task.index === undefined ? {} : { index: task.index }),
+      ...stopOption(stop),
+    });
+    return { status: 'partition-done', ...out };
+  },
+  keepSet: (task, { backend, now, stop }) => {
+    const bounds = solveKeepSet(task.problem, (model, timeLimitMs) => backend.solve(model, { timeLimitMs, ...stopOption(stop) }), {
+      timeLimitMs: task.timeLimitMs,
+      now,
+      ...(task.pack === undefined ? {} : { pack: task.pack }),
+      ...stopOption(stop),
+    });
+    return { status: 'keep-set', bounds };
+  },
+  warm: (task, { backend, now, stop }) => {
+    const model = warmModel();
+    const until = now() + (task.timeLimitMs ?? WARM_DEFAULT_MS);
+    const stopped = stop ?? (() => false);
+    let solves = 0;
+    while (now() < until && solves < 60 && !stopped()) {
+      backend.solve(model, { timeLimitMs: 1000, shouldStop: stopped });
+      solves++;
+    }
+    return { status: 'warmed', solves };
+  },
+} as const satisfies HandlerTable;
+
+/** Default budget of a warm-up (ms). */
+const WARM_DEFAULT_MS = 1500;
+
+/** The handler of a task's kind, typed by that kind (the table is indexed by the task's own tag). */
+function handlerOf<K extends TaskKind>(kind: K): Handler<K> {
+  const table: HandlerTable = HANDLERS;
+  return table[kind];
+}
+
+/**
+ * Performs a task: loads its backend (once per thread), then runs the handler of its kind.
+ * @param task - what to do
+ * @param ctx - loaded backends (kept between tasks)
+ * @param progress - receives progress reports
+ * @param now - the clock of time limits (default `performance.now`)
+ * @returns the task's answer
+ * @example
+ * ```ts
+ * const reply = await runTask({ kind: 'mip', backend: 'highs', model, timeLimitMs: 1000 }, createTaskContext(), () => undefined);
+ * ```
+ */
+export async function runTask<K extends TaskKind>(task: TaskOf<K> & { readonly kind: K }, ctx: TaskContext, progress: (p: TaskProgress) => void, now: () => number = () => performance.now()): Promise<ReplyOf<K>> {
+  const load = await backendOf(ctx, task.backend);
+  if (!load.ok) return { status: 'unavailable', reason: load.reason };
+  return handlerOf<K>(task.kind)(task, { backend: load.backend, ctx, now, progress, stop: stopper(task.stop) });
 }

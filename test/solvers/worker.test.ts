@@ -7,7 +7,7 @@ import { encode, runningVms } from '../../src/solvers/encode.js';
 import { ModelBuilder } from '../../src/solvers/model.js';
 import { defaultRunner, inThreadRunner, workerAvailable, workerRunner, type TaskRunner } from '../../src/solvers/pool.js';
 import { compileProblem, sourceAssignment } from '../../src/problem/dense.js';
-import { solveMip } from '../../src/solvers/run.js';
+import { solveMip } from '../../src/solvers/client.js';
 import { heterogeneousCluster } from '../../src/workload/cluster.js';
 import { compiledWorker } from './support.js';
 

@@ -1,3 +1,4 @@
+import { DEFAULT_SEED } from '../../model/defaults.js';
 import { countBits, forEachBit, hasBit, clearBit } from '../../problem/bitset.js';
 import { OBJECTIVE_EPSILON } from '../../model/objective.js';
 import { compareValues, type ObjectiveValue, valueOf } from './objective.js';
@@ -455,7 +456,7 @@ export function searchPlacement(p: PlacementProblem, opts: SearchOptions): Searc
   const rowsSaved: Uint32Array[] = [];
   let runLimit = limit;
   // Restarts after the first perturb the value order a little (seeded: deterministic).
-  const rng = createRandom(opts.seed ?? 1);
+  const rng = createRandom(opts.seed ?? DEFAULT_SEED);
   let noise = 0;
   const dfs = (depth: number): boolean => {
     if (++nodesVisited > runLimit) throw new Budget();
