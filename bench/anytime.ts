@@ -49,6 +49,8 @@ export interface AnytimeRow {
   readonly load: number;
   readonly bestFit: { readonly nodes: number; readonly migratedMemory: number; readonly timeMs: number } | undefined;
   readonly points: readonly AnytimePoint[];
+  /** When the first answer was reported (ms since the solve started). */
+  readonly firstMs?: number;
   readonly wallMs: number;
   readonly nodeBound?: number;
   readonly migrationBound?: number;
@@ -115,6 +117,7 @@ export async function runAnytimeBench(options: AnytimeBenchOptions = {}): Promis
         load,
         bestFit,
         points,
+        ...(progress[0] === undefined ? {} : { firstMs: Math.round(progress[0].atMs) }),
         wallMs,
         ...(r.status === 'infeasible'
           ? {}
@@ -128,7 +131,7 @@ export async function runAnytimeBench(options: AnytimeBenchOptions = {}): Promis
             }),
       };
       rows.push(row);
-      options.log?.(`anytime ${nodes}x${vms} ${s.name}: best-fit ${bestFit?.nodes}/${bestFit?.migratedMemory}; ${points.map((p) => `${p.atS}s ${p.nodes ?? '-'}/${p.migratedMemory ?? '-'}${p.worse ? ' WORSE' : ''}`).join(', ')}; wall ${wallMs} ms`);
+      options.log?.(`anytime ${nodes}x${vms} ${s.name}: best-fit ${bestFit?.nodes}/${bestFit?.migratedMemory}; ${points.map((p) => `${p.atS}s ${p.nodes ?? '-'}/${p.migratedMemory ?? '-'}${p.worse ? ' WORSE' : ''}`).join(', ')}; first ${row.firstMs ?? '-'} ms; wall ${wallMs} ms`);
     }
   }
   if (options.runner === undefined) await runner.close();

@@ -23,6 +23,7 @@ import { raiseStop, stopFlag } from '../solvers/tasks.js';
 import { assignmentStats, NODE_OFF, sourceAssignment, type DenseProblem } from '../problem/dense.js';
 import { solveMip } from '../solvers/run.js';
 import { startOf } from './start.js';
+import { keepBestFit } from '../solvers/search/bestfit.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 import { partitionedSolver } from './partition.js';
 import type { PlacementResult, PlacementSolver, SolveOptions } from './types.js';
@@ -126,6 +127,16 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         const stop = stopFlag();
         early = { run: keepSetBounds(p, pool, backend, keepSetMs(), { pack: canPack(p), stop }), stop };
       }
+      // Consolidation: the migration-aware best-fit first (instant, checked), reported at once, so
+      // that the answer at any time is never worse than it.
+      let quick: { readonly assign: Int32Array; readonly value: ValueKey } | undefined;
+      if (p.objective.kind === 'consolidate' && solveOptions.start === undefined && conflicts.length === 0) {
+        const a = keepBestFit(p);
+        if (isValid(instance, ix, p, a)) {
+          quick = { assign: a, value: valueKey(p, a) };
+          options.onImprove?.({ atMs: solveOptions.now() - t0, value: quick.value });
+        }
+      }
       const start = await startOf(decision, o, options.startSolver, options.startShare ?? 0.15);
       const settled = start.result?.status === 'optimal' ? start.result : options.startRequired ? start.failure : undefined;
       if (settled !== undefined) {
@@ -139,6 +150,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       // Candidate starts: the given one, the source, and for consolidation the packing into the
       // kept nodes at the node-count bound.
       const candidates: Int32Array[] = [];
+      if (quick !== undefined) candidates.push(quick.assign);
       if (isValid(instance, ix, p, start.assign)) candidates.push(start.assign);
       const source = sourceAssignment(p);
       if (isValid(instance, ix, p, source)) candidates.push(source);
@@ -159,7 +171,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
           bestValue = v;
         }
       }
-      options.onImprove?.({ atMs: solveOptions.now() - t0, value: bestValue });
+      if (quick === undefined || better(bestValue, quick.value)) options.onImprove?.({ atMs: solveOptions.now() - t0, value: bestValue });
       const offer = (a: Int32Array): void => {
         const v = valueKey(p, a);
         if (better(v, bestValue)) {
