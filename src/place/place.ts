@@ -191,6 +191,7 @@ export function finishPlacement(prepared: PreparedPlacement, assign: Int32Array,
     migratedMemory: s.migrated,
     migrationLowerBound: optimal && p.objective.kind === 'minMigrations' ? s.migrated : Math.min(prepared.migrationBound, s.migrated),
     solver,
+    checked: true,
   };
 }
 

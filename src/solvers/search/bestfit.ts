@@ -153,3 +153,33 @@ export function keepBestFit(p: DenseProblem): Int32Array | undefined {
   }
   return assign;
 }
+
+/**
+ * Whether an assignment is valid by the rules {@link keepBestFit} honours: every VM that runs in
+ * the target is placed and no other, on a node that may host it (`canHost`), within every
+ * capacity. For a problem with capacity and per-VM / per-node rules only, that is every rule.
+ *
+ * @param p - the dense problem
+ * @param assign - node per VM (-1 when not running)
+ * @returns true when the assignment respects those rules
+ * @example
+ * ```ts
+ * const a = keepBestFit(problem);
+ * if (a && fitsEveryNode(problem, a)) console.log('valid');
+ * ```
+ */
+export function fitsEveryNode(p: DenseProblem, assign: Int32Array): boolean {
+  const R = p.R;
+  const load = new Float64Array(p.nNodes * R);
+  for (let v = 0; v < p.nVms; v++) {
+    const n = assign[v]!;
+    if (p.target[v] !== RUNNING) {
+      if (n >= 0) return false;
+      continue;
+    }
+    if (n < 0 || n >= p.nNodes || !canHost(p, v, n)) return false;
+    for (let r = 0; r < R; r++) load[n * R + r]! += p.demand[v * R + r]!;
+  }
+  for (let i = 0; i < load.length; i++) if (load[i]! > p.capacity[i]! + 1e-6) return false;
+  return true;
+}
