@@ -49,6 +49,8 @@ export interface AnytimeRow {
   readonly load: number;
   readonly bestFit: { readonly nodes: number; readonly migratedMemory: number; readonly timeMs: number } | undefined;
   readonly points: readonly AnytimePoint[];
+  /** When the first answer was reported (ms since the solve started). */
+  readonly firstMs?: number;
   readonly wallMs: number;
   readonly nodeBound?: number;
   readonly migrationBound?: number;
@@ -64,8 +66,10 @@ export interface AnytimeBenchOptions {
   readonly seed?: number;
   readonly load?: number;
   readonly runner?: TaskRunner;
-  /** Only these sizes (nodes × VMs). */
+  /** Only these sizes (nodes × VMs), every shape. */
   readonly sizes?: readonly (readonly [number, number])[];
+  /** Larger sizes run on the first shape only (the issue's cpu-bound, 4 types, 7 flavours); default 10,000 × 50,000 (none in quick mode). */
+  readonly bigSizes?: readonly (readonly [number, number])[];
   readonly log?: (line: string) => void;
 }
 
@@ -85,8 +89,12 @@ export async function runAnytimeBench(options: AnytimeBenchOptions = {}): Promis
   const progress: { atMs: number; value: readonly number[] }[] = [];
   const solver = defaultSolver({ lns: { runner, onImprove: (q) => progress.push(q) } });
   const rows: AnytimeRow[] = [];
-  for (const [nodes, vms] of sizes) {
-    for (const s of ANYTIME_SHAPES) {
+  const bigSizes = options.bigSizes ?? (quick || options.sizes !== undefined ? [] : [[10_000, 50_000]]);
+  const cases: [number, number, AnytimeShape][] = [];
+  for (const [nodes, vms] of sizes) for (const s of ANYTIME_SHAPES) cases.push([nodes, vms, s]);
+  for (const [nodes, vms] of bigSizes) cases.push([nodes, vms, ANYTIME_SHAPES[0]!]);
+  {
+    for (const [nodes, vms, s] of cases) {
       const instance = heterogeneousCluster({ nodes, vms, seed, load, mix: s.mix, nodeTypes: s.nodeTypes, flavours: s.flavours });
       const now = (): number => performance.now();
       const b0 = now();
@@ -115,6 +123,7 @@ export async function runAnytimeBench(options: AnytimeBenchOptions = {}): Promis
         load,
         bestFit,
         points,
+        ...(progress[0] === undefined ? {} : { firstMs: Math.round(progress[0].atMs) }),
         wallMs,
         ...(r.status === 'infeasible'
           ? {}
@@ -128,7 +137,7 @@ export async function runAnytimeBench(options: AnytimeBenchOptions = {}): Promis
             }),
       };
       rows.push(row);
-      options.log?.(`anytime ${nodes}x${vms} ${s.name}: best-fit ${bestFit?.nodes}/${bestFit?.migratedMemory}; ${points.map((p) => `${p.atS}s ${p.nodes ?? '-'}/${p.migratedMemory ?? '-'}${p.worse ? ' WORSE' : ''}`).join(', ')}; wall ${wallMs} ms`);
+      options.log?.(`anytime ${nodes}x${vms} ${s.name}: best-fit ${bestFit?.nodes}/${bestFit?.migratedMemory}; ${points.map((p) => `${p.atS}s ${p.nodes ?? '-'}/${p.migratedMemory ?? '-'}${p.worse ? ' WORSE' : ''}`).join(', ')}; first ${row.firstMs ?? '-'} ms; wall ${wallMs} ms`);
     }
   }
   if (options.runner === undefined) await runner.close();
@@ -145,13 +154,13 @@ const gib = (mib: number | undefined): string => (mib === undefined ? '-' : (mib
  */
 export function formatAnytimeMarkdown(rows: readonly AnytimeRow[]): string {
   const times = rows[0]?.points.map((p) => p.atS) ?? [];
-  const head = `| cluster | best-fit nodes / GiB (s) | ${times.map((t) => `${t} s nodes / GiB`).join(' | ')} | node LB | migr. LB GiB | gap at ${times[times.length - 1] ?? '?'} s | wall s |`;
-  const rule = `|---|--:|${times.map(() => '--:|').join('')}--:|--:|--:|--:|`;
+  const head = `| cluster | best-fit nodes / GiB (s) | first answer s | ${times.map((t) => `${t} s nodes / GiB`).join(' | ')} | node LB | migr. LB GiB | gap at ${times[times.length - 1] ?? '?'} s | wall s |`;
+  const rule = `|---|--:|--:|${times.map(() => '--:|').join('')}--:|--:|--:|--:|`;
   const body = rows.map((r) => {
     const bf = r.bestFit === undefined ? '-' : `${r.bestFit.nodes} / ${gib(r.bestFit.migratedMemory)} (${(r.bestFit.timeMs / 1000).toFixed(2)})`;
     const pts = r.points.map((p) => `${p.nodes === undefined ? 'none' : `${p.nodes} / ${gib(p.migratedMemory)}`}${p.worse ? ' **worse**' : ''}`);
     const gap = r.nodeGap === undefined ? '-' : r.nodeGap > 0 ? `+${r.nodeGap} nodes` : r.migrationGapPct === undefined ? '0 nodes' : `${r.migrationGapPct.toFixed(2)} %`;
-    return `| ${r.nodes} × ${r.vms} ${r.shape} | ${bf} | ${pts.join(' | ')} | ${r.nodeBound ?? '-'} | ${gib(r.migrationBound)} | ${gap} | ${(r.wallMs / 1000).toFixed(1)} |`;
+    return `| ${r.nodes} × ${r.vms} ${r.shape} | ${bf} | ${r.firstMs === undefined ? '-' : (r.firstMs / 1000).toFixed(2)} | ${pts.join(' | ')} | ${r.nodeBound ?? '-'} | ${gib(r.migrationBound)} | ${gap} | ${(r.wallMs / 1000).toFixed(1)} |`;
   });
   return [head, rule, ...body].join('\n');
 }

@@ -9,7 +9,8 @@ import type { PlacementInfeasible, PlacementResult, PlacementSolver, SolveOption
 import { answerOf } from '../src/place/answer.js';
 import { onlyUnaryRules } from '../src/solvers/aggregate.js';
 import { volumeNodeBound } from '../src/solvers/keep.js';
-import { compileProblem, canHost, type DenseProblem, NodeMode } from '../src/problem/dense.js';
+import { keepBestFit as bestFitAssign } from '../src/solvers/search/bestfit.js';
+import { compileProblem, canHost, NodeMode, type DenseProblem } from '../src/problem/dense.js';
 
 /** The dense problem of an instance whose rules these packings handle (capacity and per-VM rules), or why not. */
 function unaryProblem(instance: Instance, name: string): { readonly status: 'ok'; readonly ix: ReturnType<typeof indexInstance>; readonly p: DenseProblem } | PlacementInfeasible {
@@ -95,12 +96,11 @@ export function plainPacking(rule: 'first' | 'best'): PlacementSolver {
 }
 
 /**
- * The migration-aware best-fit of issue 11, as a placement solver: the largest nodes (capacity
- * weighted by how scarce each resource is; among equals, those hosting the most memory) stay on,
- * as few as the total demand allows (every resource), and keep their VMs; the
- * other VMs, largest first, go best-fit (least room left) onto the nodes on; when none fits, the
- * next node in that order comes on, first taking back its own VMs not yet placed. Capacity and
- * per-VM rules only. A baseline: switchyard's answer at any time limit should be no worse.
+ * The migration-aware best-fit of issue 11 ({@link bestFitAssign}, `src/solvers/search/bestfit.ts`,
+ * the default solver's first answer) as a placement solver: the largest nodes stay on, as few as
+ * the total demand allows, and keep their VMs; the others go best-fit decreasing, opening the
+ * next node when nothing fits. Capacity and per-VM rules only. A baseline: switchyard's answer
+ * at any time limit should be no worse.
  *
  * @returns the solver (`best-fit (keep)`)
  * @example
@@ -116,85 +116,8 @@ export function keepBestFit(): PlacementSolver {
       const built = unaryProblem(instance, name);
       if (built.status === 'infeasible') return built;
       const { ix, p } = built;
-      const R = p.R;
-      const { scale, size } = vmSizes(p);
-      const hosted = new Float64Array(p.nNodes);
-      const homeVms: number[][] = Array.from({ length: p.nNodes }, () => []);
-      const total = new Float64Array(R);
-      const vms: number[] = [];
-      for (let v = 0; v < p.nVms; v++) {
-        if (p.target[v] !== 1) continue;
-        vms.push(v);
-        for (let r = 0; r < R; r++) total[r]! += p.demand[v * R + r]!;
-        const h = p.home[v]!;
-        if (h >= 0 && p.srcRunning[v] === 1) {
-          hosted[h]! += p.moveCost[v]!;
-          homeVms[h]!.push(v);
-        }
-      }
-      const order: number[] = [];
-      for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) order.push(n);
-      // Capacity weighted by how scarce each resource is (total demand over total capacity).
-      const totalCap = new Float64Array(R);
-      for (const n of order) for (let r = 0; r < R; r++) totalCap[r]! += p.capacity[n * R + r]!;
-      const cap = (n: number): number => {
-        let s = 0;
-        for (let r = 0; r < R; r++) if (totalCap[r]! > 0) s += (p.capacity[n * R + r]! / totalCap[r]!) * (total[r]! / totalCap[r]!);
-        return s;
-      };
-      order.sort((a, b) => cap(b) - cap(a) || hosted[b]! - hosted[a]! || a - b);
-      const load = new Float64Array(p.nNodes * R);
-      const assign = new Int32Array(p.nVms).fill(-1);
-      const fits = (v: number, n: number): boolean => {
-        if (!canHost(p, v, n)) return false;
-        for (let r = 0; r < R; r++) if (load[n * R + r]! + p.demand[v * R + r]! > p.capacity[n * R + r]! + 1e-9) return false;
-        return true;
-      };
-      const put = (v: number, n: number): void => {
-        assign[v] = n;
-        for (let r = 0; r < R; r++) load[n * R + r]! += p.demand[v * R + r]!;
-      };
-      const on: number[] = [];
-      let next = 0;
-      const open = (): number => {
-        const n = order[next++]!;
-        on.push(n);
-        for (const v of homeVms[n]!) if (assign[v] === -1 && fits(v, n)) put(v, n);
-        return n;
-      };
-      // As few nodes as the volume allows, in order of hosted memory.
-      const room = new Float64Array(R);
-      const enough = (): boolean => {
-        for (let r = 0; r < R; r++) if (room[r]! + 1e-9 < total[r]!) return false;
-        return true;
-      };
-      while (next < order.length && !enough()) {
-        const n = open();
-        for (let r = 0; r < R; r++) room[r]! += p.capacity[n * R + r]!;
-      }
-      const rest = vms.filter((v) => assign[v] === -1).sort((a, b) => size(b) - size(a) || a - b);
-      for (const v of rest) {
-        if (assign[v] !== -1) continue;
-        let chosen = -1;
-        let bestRoom = Infinity;
-        for (const n of on) {
-          if (!fits(v, n)) continue;
-          let left = 0;
-          for (let r = 0; r < R; r++) if (scale[r]! > 0) left += (p.capacity[n * R + r]! - load[n * R + r]! - p.demand[v * R + r]!) / scale[r]!;
-          if (left < bestRoom) {
-            bestRoom = left;
-            chosen = n;
-          }
-        }
-        while (chosen < 0 && next < order.length) {
-          const n = open();
-          if (assign[v] !== -1) break;
-          if (fits(v, n)) chosen = n;
-        }
-        if (assign[v] !== -1) continue;
-        if (chosen < 0) return { status: 'infeasible', solver: name, reasons: [{ message: `${name}: a VM fits no node` }] };
-        put(v, chosen);
-      }
+      const assign = bestFitAssign(p);
+      if (assign === undefined) return { status: 'infeasible', solver: name, reasons: [{ message: `${name}: a VM fits no node` }] };
       return answerOf(instance, ix, p, assign, { proved: false, lowerBound: volumeNodeBound(p), solver: name });
     },
   };

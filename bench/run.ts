@@ -12,6 +12,7 @@
  * `--only btrplace [PATH...]` (not in the default run) runs the BtrPlace files of
  * `../shared/btrplace/` and the paths given (`--repeat N`).
  */
+import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,12 +143,19 @@ async function main(): Promise<void> {
     if (planJson) writeFileSync(join(dir, 'plan-time.svg'), planTimeChart((JSON.parse(readFileSync(planJson, 'utf8')) as { rows: Parameters<typeof planTimeChart>[0] }).rows));
   }
   if (only === 'anytime') {
-    // Not part of the default run (about a minute per shape and size at full size).
-    const rows = await runAnytimeBench({ quick, log });
-    const md = formatAnytimeMarkdown(rows);
-    process.stdout.write(`Anytime profile (consolidate, default solver vs migration-aware best-fit)\n${md}\n`);
-    writeFileSync(join(dir, 'anytime.json'), `${JSON.stringify({ ...machine, rows }, null, 2)}\n`);
-    writeFileSync(join(dir, 'anytime.md'), `${md}\n`);
+    // Not part of the default run (about 10 s per shape and size). `--busy`: another process
+    // keeps one core busy the whole time (results in anytime-busy.*).
+    const busy = process.argv.includes('--busy') ? spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }) : undefined;
+    try {
+      const rows = await runAnytimeBench({ quick, log });
+      const md = formatAnytimeMarkdown(rows);
+      const base = busy ? 'anytime-busy' : 'anytime';
+      process.stdout.write(`Anytime profile (consolidate, default solver vs migration-aware best-fit${busy ? ', one core kept busy' : ''})\n${md}\n`);
+      writeFileSync(join(dir, `${base}.json`), `${JSON.stringify({ ...machine, busy: busy !== undefined, rows }, null, 2)}\n`);
+      writeFileSync(join(dir, `${base}.md`), `${md}\n`);
+    } finally {
+      busy?.kill();
+    }
   }
   if (only === 'btrplace') {
     // Not part of the default run: it needs ../shared/btrplace/ (or paths given after the flag).

@@ -159,7 +159,7 @@ export function decide(instance: Instance, options: DecideOptions = {}): DecideR
       searchNodes: 20_000,
       maxVms: 200,
       now: explainNow,
-      deadline: deadline === undefined ? Infinity : deadline + limit / 2,
+      deadline: deadline === undefined ? Infinity : deadline,
     });
     return {
       status: 'infeasible',

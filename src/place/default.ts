@@ -50,7 +50,7 @@ function better(instance: Instance, a: PlacementFound, b: PlacementFound): boole
 /** `b` when it is valid and better than `a`, else `a`. */
 function keepBest(instance: Instance, a: PlacementFound, b: PlacementResult): PlacementFound {
   if (b.status === 'infeasible') return a;
-  if (checkConfiguration(instance, b.target).length > 0) return a;
+  if (b.checked !== true && checkConfiguration(instance, b.target).length > 0) return a;
   if (objectiveOf(instance).type === 'balance') return b.status === 'optimal' || a.status !== 'optimal' ? b : a;
   return better(instance, b, a) ? { ...b, lowerBound: Math.max(a.lowerBound, b.lowerBound) } : { ...a, lowerBound: Math.max(a.lowerBound, b.lowerBound) };
 }

@@ -26,6 +26,7 @@ import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { assignmentStats, canHost, NodeMode, sourceAssignment, type DenseProblem } from '../problem/dense.js';
 import { misplacedVms, overloadBounds } from '../solvers/repair.js';
 import { startOf } from './start.js';
+import { keepBestFit } from '../solvers/search/bestfit.js';
 import { raiseStop, stopFlag, type PartitionDone } from '../solvers/tasks.js';
 import type { BackendName } from '../solvers/types.js';
 import { homeGroups } from './homing.js';
@@ -251,7 +252,8 @@ export function partitionedSolver(given: PartitionedSolverOptions = {}): Placeme
         if (p.objective.kind === 'consolidate') {
           keep = await keepSetBounds(p, pool, backend, Math.min(4000, remaining() * 0.3), { pack: canPack(p) });
         }
-        const candidates = [start.assign, sourceAssignment(p), keep?.assign].filter((a): a is Int32Array => a !== undefined && complete(p, a) && violationsOf(instance, ix, p, a).length === 0);
+        const bestFit = p.objective.kind === 'consolidate' ? keepBestFit(p) : undefined;
+        const candidates = [start.assign, sourceAssignment(p), keep?.assign, bestFit].filter((a): a is Int32Array => a !== undefined && complete(p, a) && violationsOf(instance, ix, p, a).length === 0);
         if (candidates.length === 0) {
           return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'improve mode needs a valid start: none found' }], unproved: true };
         }

@@ -331,17 +331,26 @@ export function explainInfeasible(
     constraints.forEach((c, ci) => {
       if (PLACEMENT_TYPES.has(c.type)) all.add(ci);
     });
-    if (test(all) === 'infeasible') {
+    // Each test compiles the problem anew: the deadline is checked before every one, and once
+    // it has passed the filter stops with the (conflicting, maybe not minimal) set it has.
+    const timeUp = (): boolean => options.now !== undefined && options.deadline !== undefined && options.now() > options.deadline;
+    if (!timeUp() && test(all) === 'infeasible') {
       const keep = new Set(all);
+      let minimal = true;
       for (const ci of [...all].reverse()) {
+        if (timeUp()) {
+          minimal = false;
+          break;
+        }
         keep.delete(ci);
         if (test(keep) !== 'infeasible') keep.add(ci);
       }
       const cs = [...keep].sort((a, b) => a - b);
       const named = cs.map((ci) => `#${ci} ${constraints[ci]!.type}`).join(', ');
+      const why = minimal ? 'without any one of them a placement exists' : 'the time limit came before this set was made minimal';
       return { proved: true, reasons: [{
         message: cs.length > 0
-          ? `the VMs that must run (${q(ids)}) cannot all be placed: ${cs.length > 1 ? `constraints ${named} conflict with each other and` : `constraint ${named} conflicts`} with the node capacities (without any one of them a placement exists)`
+          ? `the VMs that must run (${q(ids)}) cannot all be placed: ${cs.length > 1 ? `constraints ${named} conflict with each other and` : `constraint ${named} conflicts`} with the node capacities (${why})`
           : `the VMs that must run (${q(ids)}) do not fit on the online nodes together: no packing of them respects every node's capacity`,
         vms: ids,
         ...(cs.length > 0 ? { constraints: cs } : {}),

@@ -255,7 +255,13 @@ export function chooseNode(ctx: HeuristicContext, s: PlacementState, k: number, 
  */
 export function greedyInsert(ctx: HeuristicContext, s: PlacementState, vms: readonly number[], choice: NodeChoice, opts: ChooseOptions = {}): number[] {
   const failed: number[] = [];
-  for (const k of vms) {
+  for (let i = 0; i < vms.length; i++) {
+    const k = vms[i]!;
+    // Past the deadline the others are left unplaced (each choice scans every node).
+    if ((i & 63) === 63 && timeUp(ctx)) {
+      for (let j = i; j < vms.length; j++) failed.push(vms[j]!);
+      break;
+    }
     const n = chooseNode(ctx, s, k, choice, opts);
     if (n >= 0) s.place(k, n);
     else failed.push(k);
@@ -558,7 +564,10 @@ function keepNodes(ctx: HeuristicContext, vms: readonly number[], count: number)
   // Keep what stays, pack the rest into the kept nodes.
   const rest = keepInPlace(ctx, s, vms);
   const failed: number[] = [];
-  for (const k of decreasing(ctx, rest)) {
+  const order = decreasing(ctx, rest);
+  for (let i = 0; i < order.length; i++) {
+    const k = order[i]!;
+    if ((i & 63) === 63 && timeUp(ctx)) return null;
     const n = bestFitAmong(ctx, s, k, kept);
     if (n >= 0) s.place(k, n);
     else failed.push(k);
@@ -566,6 +575,7 @@ function keepNodes(ctx: HeuristicContext, vms: readonly number[], count: number)
   // What does not fit opens more nodes.
   s.closed.fill(0);
   const still = greedyInsert(ctx, s, failed, 'pack');
+  if (still.length > 0 && timeUp(ctx)) return null;
   if (still.length > 0 && !repairInsert(ctx, s, still, 'pack', () => true, Math.min(ctx.budget.ejections, 2000))) return null;
   return s;
 }
