@@ -186,7 +186,7 @@ async function runPhase(
 /**
  * The exact MIP placement solver.
  *
- * @param options - backend, runner, start solver
+ * @param given - backend, runner, start solver
  * @returns a {@link PlacementSolver}
  * @example
  * ```ts

@@ -160,7 +160,7 @@ export function resolvePartitionedOptions(options: PartitionedSolverOptions = {}
 /**
  * The partitioned placement solver (see the module comment).
  *
- * @param options - pool, mode, partitioning
+ * @param given - pool, mode, partitioning
  * @returns a {@link PlacementSolver}
  * @example
  * ```ts
