@@ -133,10 +133,10 @@ function isValid(instance: Instance, ix: IndexedInstance, p: DenseProblem, assig
  * const r = await solver.solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
  * ```
  */
-export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
-  const options = resolveLnsOptions(given);
-  const { backend, name } = options;
-  const poolOf = lazyRunner(options.runner, DEFAULTS.lns.workers);
+export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
+  const opts = resolveLnsOptions(options);
+  const { backend, name } = opts;
+  const poolOf = lazyRunner(opts.runner, DEFAULTS.lns.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -144,7 +144,7 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
       const decision = decisionFor(instance, solveOptions);
       if (decision.status === 'infeasible') return decision;
       const o = { ...solveOptions, decision };
-      if (options.mode === 'auto' && objectiveOf(instance).type === 'minMigrations') {
+      if (opts.mode === 'auto' && objectiveOf(instance).type === 'minMigrations') {
         return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, o);
       }
       // No warm-up here: on two cores it slows the first solves of a cold pool (node bound at
@@ -157,12 +157,12 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
       // Consolidation: the keep-set bounds and the packing at the bound run in a worker while the
       // start solver runs here (both on the decision's target states).
       let early: { readonly run: Promise<KeepSetBounds>; readonly stop: Int32Array } | undefined;
-      if (p.objective.kind === 'consolidate' && options.startSolver !== undefined && solveOptions.start === undefined && conflicts.length === 0) {
+      if (p.objective.kind === 'consolidate' && opts.startSolver !== undefined && solveOptions.start === undefined && conflicts.length === 0) {
         const stop = stopFlag();
         early = { run: keepSetBounds(p, pool, backend, keepSetMs(), { pack: canPack(p), stop }), stop };
       }
-      const start = await startOf(decision, o, options.startSolver, options.startShare);
-      const settled = start.result?.status === 'optimal' ? start.result : options.startRequired ? start.failure : undefined;
+      const start = await startOf(decision, o, opts.startSolver, opts.startShare);
+      const settled = start.result?.status === 'optimal' ? start.result : opts.startRequired ? start.failure : undefined;
       if (settled !== undefined) {
         // Proved optimal by the start solver, or no start where one is required.
         if (early !== undefined) raiseStop(early.stop);
@@ -194,18 +194,18 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
           bestValue = v;
         }
       }
-      options.onImprove?.({ atMs: solveOptions.now() - t0, value: bestValue });
+      opts.onImprove?.({ atMs: solveOptions.now() - t0, value: bestValue });
       const offer = (a: Int32Array): void => {
         const v = valueKey(p, a);
         if (better(v, bestValue)) {
           best = a;
           bestValue = v;
-          options.onImprove?.({ atMs: solveOptions.now() - t0, value: v });
+          opts.onImprove?.({ atMs: solveOptions.now() - t0, value: v });
         }
       };
       let nodeBound = Math.max(volume, bounds?.nodes ?? 0);
       const stop = stopFlag();
-      const exactLimit = options.exactLimit;
+      const exactLimit = opts.exactLimit;
       const aggregated = canAggregate(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
       // Balance with per-VM and per-node rules only: the aggregated model under scaled capacities.
       const balanceAggregated = p.objective.kind === 'balance' && onlyUnaryRules(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
@@ -295,8 +295,8 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
             seed: solveOptions.seed,
             timeLimitMs: remaining(),
             stop,
-            ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-            ...(options.subTimeMs === undefined ? {} : { subTimeMs: options.subTimeMs }),
+            ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
+            ...(opts.subTimeMs === undefined ? {} : { subTimeMs: opts.subTimeMs }),
           },
           { hardLimitMs: remaining() + GRACE_MS, onAssignment: offer },
         );
