@@ -76,11 +76,11 @@ function keepBest(instance: Instance, a: PlacementFound, b: PlacementResult): Pl
  * const r = await defaultSolver().solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
  * ```
  */
-export function defaultSolver(given: DefaultSolverOptions = {}): PlacementSolver {
-  const options = resolveDefaultOptions(given);
-  const share = options.firstShare;
+export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolver {
+  const opts = resolveDefaultOptions(options);
+  const share = opts.firstShare;
   // One pool for every solve of this solver (warm workers from the second solve on).
-  const poolOf = lazyRunner(options.lns?.runner, DEFAULTS.lns.workers);
+  const poolOf = lazyRunner(opts.lns?.runner, DEFAULTS.lns.workers);
   /**
    * The decide step's search gave up without a proof (exact-fit puzzles of a few dozen VMs can
    * exhaust it): the exact model of the whole instance, every constraint encoded, for the time
@@ -104,10 +104,10 @@ export function defaultSolver(given: DefaultSolverOptions = {}): PlacementSolver
       const left = (): SolveOptions => ({ ...o, timeLimitMs: Math.max(1, o.timeLimitMs - (o.now() - t0)) });
       const report = o.onProgress;
       const consolidating = objectiveOf(instance).type === 'consolidate';
-      const lnsOptions = report === undefined ? options.lns : {
-        ...options.lns,
+      const lnsOptions = report === undefined ? opts.lns : {
+        ...opts.lns,
         onImprove: (q: { readonly atMs: number; readonly value: ValueKey }) => {
-          options.lns?.onImprove?.(q);
+          opts.lns?.onImprove?.(q);
           report({ phase: 'improve', best: consolidating ? { nodes: q.value[0], migratedMemory: q.value[1] } : { migratedMemory: q.value[1] }, timeLeftMs: o.timeLimitMs - q.atMs });
         },
       };

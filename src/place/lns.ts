@@ -139,10 +139,10 @@ const START_SEARCH_VMS = 60;
  * const r = await solver.solve(instance, { seed: 1, timeLimitMs: 10_000, now: () => performance.now() });
  * ```
  */
-export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
-  const options = resolveLnsOptions(given);
-  const { backend, name } = options;
-  const poolOf = lazyRunner(options.runner, DEFAULTS.lns.workers);
+export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
+  const opts = resolveLnsOptions(options);
+  const { backend, name } = opts;
+  const poolOf = lazyRunner(opts.runner, DEFAULTS.lns.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -150,7 +150,7 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
       const decision = decisionFor(instance, solveOptions);
       if (decision.status === 'infeasible') return decision;
       const o = { ...solveOptions, decision };
-      if (options.mode === 'auto' && objectiveOf(instance).type === 'minMigrations') {
+      if (opts.mode === 'auto' && objectiveOf(instance).type === 'minMigrations') {
         return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, o);
       }
       // No warm-up here: on two cores it slows the first solves of a cold pool (node bound at
@@ -163,7 +163,7 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
       // Consolidation: the keep-set bounds and the packing at the bound run in a worker while the
       // start solver runs here (both on the decision's target states).
       let early: { readonly run: Promise<KeepSetBounds>; readonly stop: Int32Array } | undefined;
-      if (p.objective.kind === 'consolidate' && options.startSolver !== undefined && solveOptions.start === undefined && conflicts.length === 0) {
+      if (p.objective.kind === 'consolidate' && opts.startSolver !== undefined && solveOptions.start === undefined && conflicts.length === 0) {
         const stop = stopFlag();
         early = { run: keepSetBounds(p, pool, backend, keepSetMs(), { pack: canPack(p), stop }), stop };
       }
@@ -174,15 +174,15 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
         const a = keepBestFit(p);
         if (isValid(instance, ix, p, a)) {
           quick = { assign: a, value: valueKey(p, a) };
-          options.onImprove?.({ atMs: solveOptions.now() - t0, value: quick.value });
+          opts.onImprove?.({ atMs: solveOptions.now() - t0, value: quick.value });
         }
       }
       // With the best-fit in hand, the start solver (a heuristic on the main thread, seconds at
       // tens of thousands of VMs, measured worse than the best-fit on every shaped cluster) runs
       // only on small problems, where its search may prove the optimum.
-      const startSolver = quick !== undefined && decision.running.length > START_SEARCH_VMS ? undefined : options.startSolver;
-      const start = await startOf(decision, o, startSolver, options.startShare);
-      const settled = start.result?.status === 'optimal' ? start.result : options.startRequired ? start.failure : undefined;
+      const startSolver = quick !== undefined && decision.running.length > START_SEARCH_VMS ? undefined : opts.startSolver;
+      const start = await startOf(decision, o, startSolver, opts.startShare);
+      const settled = start.result?.status === 'optimal' ? start.result : opts.startRequired ? start.failure : undefined;
       if (settled !== undefined) {
         // Proved optimal by the start solver, or no start where one is required.
         if (early !== undefined) raiseStop(early.stop);
@@ -215,18 +215,18 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
           bestValue = v;
         }
       }
-      if (quick === undefined || better(bestValue, quick.value)) options.onImprove?.({ atMs: solveOptions.now() - t0, value: bestValue });
+      if (quick === undefined || better(bestValue, quick.value)) opts.onImprove?.({ atMs: solveOptions.now() - t0, value: bestValue });
       const offer = (a: Int32Array): void => {
         const v = valueKey(p, a);
         if (better(v, bestValue)) {
           best = a;
           bestValue = v;
-          options.onImprove?.({ atMs: solveOptions.now() - t0, value: v });
+          opts.onImprove?.({ atMs: solveOptions.now() - t0, value: v });
         }
       };
       let nodeBound = Math.max(volume, bounds?.nodes ?? 0);
       const stop = stopFlag();
-      const exactLimit = options.exactLimit;
+      const exactLimit = opts.exactLimit;
       const aggregated = canAggregate(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
       // Balance with per-VM and per-node rules only: the aggregated model under scaled capacities.
       const balanceAggregated = p.objective.kind === 'balance' && onlyUnaryRules(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
@@ -316,8 +316,8 @@ export function lnsSolver(given: LnsSolverOptions = {}): PlacementSolver {
             seed: solveOptions.seed,
             timeLimitMs: remaining(),
             stop,
-            ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-            ...(options.subTimeMs === undefined ? {} : { subTimeMs: options.subTimeMs }),
+            ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
+            ...(opts.subTimeMs === undefined ? {} : { subTimeMs: opts.subTimeMs }),
           },
           { hardLimitMs: remaining() + GRACE_MS, onAssignment: offer },
         );

@@ -195,10 +195,10 @@ async function runPhase(
  * if (r.status === 'optimal') console.log(r.nodesUsed, r.migratedMemory);
  * ```
  */
-export function mipSolver(given: MipSolverOptions = {}): PlacementSolver {
-  const options = resolveMipOptions(given);
-  const { backend, name } = options;
-  const runnerOf = lazyRunner(options.runner, DEFAULTS.mip.workers);
+export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
+  const opts = resolveMipOptions(options);
+  const { backend, name } = opts;
+  const runnerOf = lazyRunner(opts.runner, DEFAULTS.mip.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -210,10 +210,10 @@ export function mipSolver(given: MipSolverOptions = {}): PlacementSolver {
       const decision = decisionFor(instance, solveOptions);
       if (decision.status === 'infeasible') return decision;
       const ix = decision.ix;
-      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare);
+      const start = await startOf(decision, { ...solveOptions, decision }, opts.startSolver, opts.startShare);
       const { problem: p, reasons: conflicts } = decision.dense;
       if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
-      const f = options.formulation !== 'per-vm' && canAggregate(p) ? aggregatedFormulation(p) : perVmFormulation(p);
+      const f = opts.formulation !== 'per-vm' && canAggregate(p) ? aggregatedFormulation(p) : perVmFormulation(p);
       // A start counts only when it places every running VM and passes the checkers.
       const startValid =
         start.assign !== undefined &&

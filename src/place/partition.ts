@@ -167,10 +167,10 @@ export function resolvePartitionedOptions(options: PartitionedSolverOptions = {}
  * const r = await partitionedSolver({ partition: 'among' }).solve(instance, { seed: 1, timeLimitMs: 5000, now: () => performance.now() });
  * ```
  */
-export function partitionedSolver(given: PartitionedSolverOptions = {}): PlacementSolver {
-  const options = resolvePartitionedOptions(given);
-  const { backend, name } = options;
-  const poolOf = lazyRunner(options.runner, DEFAULTS.partitioned.workers);
+export function partitionedSolver(options: PartitionedSolverOptions = {}): PlacementSolver {
+  const opts = resolvePartitionedOptions(options);
+  const { backend, name } = opts;
+  const poolOf = lazyRunner(opts.runner, DEFAULTS.partitioned.workers);
   return {
     name,
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
@@ -183,10 +183,10 @@ export function partitionedSolver(given: PartitionedSolverOptions = {}): Placeme
       const ix = decision.ix;
       const { problem: p, reasons: conflicts } = decision.dense;
       if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
-      const repairMode = options.mode === 'repair' || (options.mode === 'auto' && p.objective.kind === 'minMigrations');
+      const repairMode = opts.mode === 'repair' || (opts.mode === 'auto' && p.objective.kind === 'minMigrations');
       // Improve mode starts from the start solver's answer (or the decision's placement); repair
       // mode from the source, that answer being the fallback.
-      const start = await startOf(decision, { ...solveOptions, decision }, options.startSolver, options.startShare);
+      const start = await startOf(decision, { ...solveOptions, decision }, opts.startSolver, opts.startShare);
       const volume = volumeNodeBound(p);
 
       let base: Int32Array;
@@ -266,7 +266,7 @@ export function partitionedSolver(given: PartitionedSolverOptions = {}): Placeme
         keep ??= await keepSetBounds(p, pool, backend, Math.min(1000, remaining() * 0.05));
         nodeBound = Math.max(nodeBound, keep.nodes);
       }
-      const groups = partitionNodes(p, ix, options.partition, options.partitionSize);
+      const groups = partitionNodes(p, ix, opts.partition, opts.partitionSize);
       const groupOfNode = new Int32Array(p.nNodes).fill(-1);
       groups.forEach((g, gi) => {
         for (const n of g) groupOfNode[n] = gi;
@@ -304,7 +304,7 @@ export function partitionedSolver(given: PartitionedSolverOptions = {}): Placeme
       }
 
       const stop = stopFlag();
-      const improve = options.improve;
+      const improve = opts.improve;
       const index = encodeIndex(p);
       const order = groups.map((_, gi) => gi).sort((a, b) => freeOf[b]!.length - freeOf[a]!.length || a - b);
       // One task per group, handed to the pool only when a worker is free, so that each task's

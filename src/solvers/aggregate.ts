@@ -68,12 +68,18 @@ export function canPack(p: DenseProblem): boolean {
 
 /**
  * Whether the aggregated model applies: only per-VM and per-node rules, and no node whose mode
- * lets the solver decide it is online beyond being used.
+ * lets the solver decide it is online beyond being used. Under `minMigrations` also no VM to
+ * resume from an image on a node: the model counts the VMs that stay, not where a resumed VM
+ * lands, so it cannot rank remote resumes (the third term; the per-VM model does).
  * @param p - the problem
  * @returns true when {@link aggregateModel} is exact for `p`
  */
 export function canAggregate(p: DenseProblem): boolean {
-  return onlyUnaryRules(p) && (p.objective.kind === 'consolidate' || p.objective.kind === 'minMigrations');
+  if (!onlyUnaryRules(p)) return false;
+  if (p.objective.kind === 'consolidate') return true;
+  if (p.objective.kind !== 'minMigrations') return false;
+  for (let v = 0; v < p.nVms; v++) if (p.target[v] === RUNNING && !p.srcRunning[v] && p.home[v]! >= 0) return false;
+  return true;
 }
 
 /**

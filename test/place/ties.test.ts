@@ -5,6 +5,7 @@
  * fewest migrations.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkConfiguration } from '../../src/constraints/check.js';
 import { parseInstance } from '../../src/io/instance.js';
@@ -15,6 +16,11 @@ import type { PlacementResult } from '../../src/place/types.js';
 import { compileProblem } from '../../src/problem/dense.js';
 import { memoryBound, tieWeights } from '../../src/solvers/encode.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
+import { decide } from '../../src/decide/decide.js';
+import type { Configuration } from '../../src/model/configuration.js';
+import { compareTerms } from '../../src/model/objective.js';
+import { enumerate, figuresOf } from './brute.js';
+import { arbConstrainedWorld } from './worlds.js';
 
 const runner = inThreadRunner();
 afterAll(() => runner.close());
@@ -89,5 +95,48 @@ describe('minMigrations ties in the MIP models', () => {
     const r = await mipSolver({ runner }).solve(parsed.value, options);
     expect(r.status).toBe('optimal');
     expect(moves(parsed.value, r).migrations).toBe(1);
+  });
+});
+
+/** minMigrations' three terms of a configuration: migrated memory, migrations, resumes away from the image. */
+function terms(instance: Instance, c: Configuration): [number, number, number] {
+  let migrations = 0;
+  let remote = 0;
+  for (const v of instance.vms.values()) {
+    if (c.stateOf(v.id) !== 'running') continue;
+    if (v.state === 'running' && c.hostOf(v.id) !== v.host) migrations++;
+    if (v.state === 'sleeping' && c.hostOf(v.id) !== v.host) remote++;
+  }
+  return [figuresOf(instance, c).migrated, migrations, remote];
+}
+const cmp = (a: readonly number[], b: readonly number[]) => compareTerms(a[0]!, b[0]!) || compareTerms(a[1]!, b[1]!) || compareTerms(a[2]!, b[2]!);
+
+describe('the MIP solver under minMigrations, on small worlds with 0-MiB VMs', () => {
+  it('proves the lexicographic optimum: memory, then migrations, then remote resumes (brute force)', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbConstrainedWorld({ maxNodes: 4, maxVms: 6, maxConstraints: 3 }), fc.integer({ min: 2, max: 3 }), async ({ instance: base }, every) => {
+        // Every `every`-th VM weighs nothing: many repairs then tie on memory.
+        let instance = base.set('objective', { type: 'minMigrations' });
+        [...instance.vms.keys()].forEach((id, i) => {
+          if (i % every === 0) instance = instance.setIn(['vms', id, 'demand'], instance.vms.get(id)!.demand.set('memory', 0));
+        });
+        const d = decide(instance);
+        if (d.status !== 'decided') return;
+        const running = [...d.running].map((v) => d.ix.vmIds[v]!);
+        let best: [number, number, number] | undefined;
+        enumerate(instance, running, (c) => {
+          const t = terms(instance, c);
+          if (!best || cmp(t, best) < 0) best = t;
+        });
+        if (best === undefined) return;
+        for (const formulation of ['auto', 'per-vm'] as const) {
+          const r = await mipSolver({ runner, formulation }).solve(instance, { ...options, decision: d });
+          expect(r.status).toBe('optimal');
+          if (r.status === 'infeasible') return;
+          expect(terms(instance, r.target)).toEqual(best);
+        }
+      }),
+      { numRuns: 100, seed: 9 },
+    );
   });
 });
