@@ -191,7 +191,7 @@ export function searchView(compiled: { readonly problem: DenseProblem; readonly 
   const members = (list: Int32Array): Int32Array => {
     const out: number[] = [];
     for (const v of list) if (kOf[v]! >= 0) out.push(kOf[v]!);
-    return out.length === list.length ? Int32Array.from(out) : Int32Array.from(out);
+    return Int32Array.from(out);
   };
   // Among groups are shared between equal group lists in the dense problem: compile each once.
   type AmongShape = Pick<AmongCompiled, 'groups' | 'groupBits' | 'nodeGroups'>;
