@@ -11,6 +11,8 @@ import type { Instance } from '../model/instance.js';
 import type { PlacementFound, PlacementInfeasible } from './types.js';
 import type { InfeasibleReason } from '../model/action.js';
 import type { EncodeConflict } from '../solvers/encode.js';
+import { onlyUnaryRules } from '../solvers/aggregate.js';
+import { fitsEveryNode } from '../solvers/search/bestfit.js';
 import { assignmentStats, toConfiguration, type DenseProblem, type ProblemConflict } from '../problem/dense.js';
 
 /** Figures that go with an answer besides the assignment. */
@@ -94,6 +96,23 @@ export function answerOf(instance: Instance, ix: IndexedInstance, p: DenseProble
  */
 export function violationsOf(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array): Violation[] {
   return checkConfiguration(instance, toConfiguration(ix, p, assign));
+}
+
+/**
+ * Whether an assignment places every VM that runs in the target and passes the checks: the
+ * dense check when the problem has capacity and per-VM rules only (the answer built from it is
+ * checked in full at the end), else the core checkers.
+ * @param instance - the instance
+ * @param ix - its dense index
+ * @param p - the problem
+ * @param assign - node per VM, or undefined
+ * @returns true when `assign` is a valid placement
+ */
+export function isValidAssignment(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array | undefined): assign is Int32Array {
+  if (assign === undefined) return false;
+  for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running && assign[v]! < 0) return false;
+  if (onlyUnaryRules(p)) return fitsEveryNode(p, assign);
+  return violationsOf(instance, ix, p, assign).length === 0;
 }
 
 /**

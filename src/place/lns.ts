@@ -10,9 +10,9 @@
  * deadline loses nothing already found. Answers are never worse than the start.
  */
 import { decisionFor } from '../decide/decide.js';
-import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
+import { VM_STATE_CODE } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
-import { answerOf, violationsOf } from './answer.js';
+import { answerOf, isValidAssignment } from './answer.js';
 import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } from '../solvers/aggregate.js';
 import { memoryBound, type EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, balanceFormulation, balancePacking, perVmFormulation } from './mip.js';
@@ -23,7 +23,7 @@ import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
 import { assignmentStats, NodeMode, sourceAssignment, type DenseProblem } from '../problem/dense.js';
 import { startOf } from './start.js';
-import { fitsEveryNode, keepBestFit } from '../solvers/search/bestfit.js';
+import { keepBestFit } from '../solvers/search/bestfit.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 import { partitionedSolver } from './partition.js';
 import { checkCount, checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
@@ -117,14 +117,6 @@ function placementPairs(p: DenseProblem, limit: number): number {
   return pairs;
 }
 
-function isValid(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array | undefined): assign is Int32Array {
-  if (assign === undefined) return false;
-  for (let v = 0; v < p.nVms; v++) if (p.target[v] === VM_STATE_CODE.running && assign[v]! < 0) return false;
-  // Capacity and per-VM rules only: the dense check says it all (the answer is checked in full at the end).
-  if (onlyUnaryRules(p)) return fitsEveryNode(p, assign);
-  return violationsOf(instance, ix, p, assign).length === 0;
-}
-
 /** Running VMs up to which the start solver runs even when the best-fit has answered (its search may prove the optimum). */
 const START_SEARCH_VMS = 60;
 
@@ -172,7 +164,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       let quick: { readonly assign: Int32Array; readonly value: ValueKey } | undefined;
       if (p.objective.kind === 'consolidate' && solveOptions.start === undefined && conflicts.length === 0) {
         const a = keepBestFit(p);
-        if (isValid(instance, ix, p, a)) {
+        if (isValidAssignment(instance, ix, p, a)) {
           quick = { assign: a, value: valueKey(p, a) };
           opts.onImprove?.({ atMs: solveOptions.now() - t0, value: quick.value });
         }
@@ -195,13 +187,13 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       // kept nodes at the node-count bound.
       const candidates: Int32Array[] = [];
       if (quick !== undefined) candidates.push(quick.assign);
-      if (start.result?.checked === true || isValid(instance, ix, p, start.assign)) candidates.push(start.assign!);
+      if (start.result?.checked === true || isValidAssignment(instance, ix, p, start.assign)) candidates.push(start.assign!);
       const source = sourceAssignment(p);
-      if (isValid(instance, ix, p, source)) candidates.push(source);
+      if (isValidAssignment(instance, ix, p, source)) candidates.push(source);
       let bounds: KeepSetBounds | undefined;
       if (p.objective.kind === 'consolidate') {
         bounds = await (early?.run ?? keepSetBounds(p, pool, backend, keepSetMs(), { pack: canPack(p) }));
-        if (isValid(instance, ix, p, bounds.assign)) candidates.push(bounds.assign);
+        if (isValidAssignment(instance, ix, p, bounds.assign)) candidates.push(bounds.assign);
       }
       if (candidates.length === 0) {
         return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'LNS needs a valid start: the start solver found none and the source configuration breaks the instance' }], unproved: true };
@@ -350,7 +342,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         if ('conflicts' in built) return;
         const take = (x: ArrayLike<number>): void => {
           const a = built.decode(x);
-          if (!check || isValid(instance, ix, p, a)) offer(a);
+          if (!check || isValidAssignment(instance, ix, p, a)) offer(a);
         };
         const o = await solveMip(pool, built.model, { backend, timeLimitMs: remaining() * 0.3, graceMs: GRACE_MS, stop, onIncumbent: take });
         if (o.status === 'optimal' || o.status === 'feasible') take(o.x);

@@ -17,7 +17,8 @@
 import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
 import { checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
-import { answerOf, infeasibleOf, violationsOf } from './answer.js';
+import { answerOf, isValidAssignment, infeasibleOf, violationsOf } from './answer.js';
+import { keepBestFit } from '../solvers/search/bestfit.js';
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { startOf } from './start.js';
 import { aggregateModel, canAggregate } from '../solvers/aggregate.js';
@@ -219,7 +220,14 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         start.assign !== undefined &&
         p.target.every((t, v) => t !== VM_STATE_CODE.running || start.assign![v]! >= 0) &&
         violationsOf(instance, ix, p, start.assign).length === 0;
-      const base = startValid ? start.assign! : sourceAssignment(p);
+      // Consolidation starts from the migration-aware best-fit when it beats the start (by
+      // default the decision's placement, often the source), so that an answer cut short by the
+      // limit is never worse than it.
+      const bestFit = p.objective.kind === 'consolidate' ? keepBestFit(p) : undefined;
+      const fitValid = isValidAssignment(instance, ix, p, bestFit);
+      const fitFirst = fitValid && (!startValid || better(valueKey(p, bestFit), valueKey(p, start.assign!)));
+      const base = fitFirst ? bestFit! : startValid ? start.assign! : sourceAssignment(p);
+      const baseValid = startValid || fitValid;
       const volume = volumeNodeBound(p);
       if (!Number.isFinite(volume)) {
         return {
@@ -235,7 +243,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         // volume bound and costs a tiny MIP.
         const lb0 = (await keepSetBounds(p, runner, backend, Math.max(1, Math.min(2000, left() * 0.1)))).nodes;
         let lb = Math.max(volume, lb0);
-        const startUsed = startValid ? assignmentStats(p, base).nodesUsed : Infinity;
+        const startUsed = baseValid ? assignmentStats(p, base).nodesUsed : Infinity;
         let best: { assign: Int32Array; proved: boolean; bound?: number } | undefined;
         let timedOut = false;
         let usable = 0;
@@ -253,7 +261,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
           } else timedOut = true;
           break;
         }
-        if (best === undefined && startValid && !timedOut && lb <= startUsed && left() > 0) {
+        if (best === undefined && baseValid && !timedOut && lb <= startUsed && left() > 0) {
           // The start's node count is the best known: minimise migration there, from the start.
           const r = await runPhase(f, { kind: 'cost', maxUsed: startUsed }, base, runner, backend, left());
           if ('conflicts' in r) return infeasibleOf(ix, r.conflicts, name, lb);
@@ -262,12 +270,12 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
             best = { assign: r.assign, proved: o.status === 'optimal' && startUsed === lb, ...(o.bound === undefined ? {} : { bound: o.bound }) };
           }
         }
-        if (best !== undefined && startValid) {
+        if (best !== undefined && baseValid) {
           // Never worse than the start (lexicographic: nodes, then memory).
           if (better(valueKey(p, base), valueKey(p, best.assign))) best = { assign: base, proved: false };
         }
         if (best === undefined) {
-          if (startValid) return answerOf(instance, ix, p, base, { proved: false, lowerBound: lb, solver: name });
+          if (baseValid) return answerOf(instance, ix, p, base, { proved: false, lowerBound: lb, solver: name });
           if (lb > p.nNodes) return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: 'no placement satisfies every constraint and capacity' }] };
           return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }], unproved: true };
         }
