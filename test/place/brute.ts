@@ -2,6 +2,7 @@ import { Map as IMap } from 'immutable';
 import { checkConfiguration } from '../../src/constraints/check.js';
 import { Configuration, placement, type Placement } from '../../src/model/configuration.js';
 import { effectiveCapacity, objectiveOf, type Instance } from '../../src/model/instance.js';
+import { compareTerms } from '../../src/model/objective.js';
 
 /** Objective figures of one configuration. */
 export interface Figures {
@@ -113,3 +114,21 @@ export function optimum(instance: Instance, running: readonly string[]): { nodes
   });
   return best ? { nodes, best } : undefined;
 }
+
+/** The three terms of a configuration's value, as the registry defines them. */
+export function termsOf(instance: Instance, c: Configuration): [number, number, number] {
+  const f = figuresOf(instance, c);
+  let migrations = 0;
+  let remote = 0;
+  for (const v of instance.vms.values()) {
+    if (c.stateOf(v.id) !== 'running') continue;
+    if (v.state === 'running' && c.hostOf(v.id) !== v.host) migrations++;
+    if (v.state === 'sleeping' && c.hostOf(v.id) !== v.host) remote++;
+  }
+  const o = objectiveOf(instance);
+  if (o.type === 'consolidate') return [f.nodesUsed, f.migrated, migrations];
+  if (o.type === 'balance') return [f.peak, f.migrated, migrations];
+  return [f.migrated, migrations, remote];
+}
+/** Compares two lists of three terms lexicographically, each term with the registry's tolerance. */
+export const compareTermLists = (a: readonly number[], b: readonly number[]): number => compareTerms(a[0]!, b[0]!) || compareTerms(a[1]!, b[1]!) || compareTerms(a[2]!, b[2]!);

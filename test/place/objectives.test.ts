@@ -7,37 +7,20 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/decide/decide.js';
-import type { Configuration } from '../../src/model/configuration.js';
-import { makeInstance, objectiveOf, type Instance } from '../../src/model/instance.js';
-import { compareTerms, type Objective } from '../../src/model/objective.js';
+import { makeInstance } from '../../src/model/instance.js';
+import type { Objective } from '../../src/model/objective.js';
 import { parseInstance } from '../../src/io/instance.js';
 import { defaultSolver } from '../../src/place/default.js';
 import { OBJECTIVES } from '../../src/solvers/search/objective.js';
 import { planInstance } from '../../src/pipeline.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { enumerate, figuresOf } from './brute.js';
+import { compareTermLists as cmp, enumerate, termsOf as terms } from './brute.js';
 import { arbConstrainedWorld } from './worlds.js';
 
 const runner = inThreadRunner();
 afterAll(() => runner.close());
 const solver = defaultSolver({ lns: { runner } });
 
-/** The three terms of a configuration's value, as the registry defines them. */
-function terms(instance: Instance, c: Configuration): [number, number, number] {
-  const f = figuresOf(instance, c);
-  let migrations = 0;
-  let remote = 0;
-  for (const v of instance.vms.values()) {
-    if (c.stateOf(v.id) !== 'running') continue;
-    if (v.state === 'running' && c.hostOf(v.id) !== v.host) migrations++;
-    if (v.state === 'sleeping' && c.hostOf(v.id) !== v.host) remote++;
-  }
-  const o = objectiveOf(instance);
-  if (o.type === 'consolidate') return [f.nodesUsed, f.migrated, migrations];
-  if (o.type === 'balance') return [f.peak, f.migrated, migrations];
-  return [f.migrated, migrations, remote];
-}
-const cmp = (a: readonly number[], b: readonly number[]) => compareTerms(a[0]!, b[0]!) || compareTerms(a[1]!, b[1]!) || compareTerms(a[2]!, b[2]!);
 
 describe('objective registry', () => {
   it('names three terms for every objective type', () => {

@@ -17,9 +17,7 @@ import { compileProblem } from '../../src/problem/dense.js';
 import { memoryBound, tieWeights } from '../../src/solvers/encode.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
 import { decide } from '../../src/decide/decide.js';
-import type { Configuration } from '../../src/model/configuration.js';
-import { compareTerms } from '../../src/model/objective.js';
-import { enumerate, figuresOf } from './brute.js';
+import { compareTermLists as cmp, enumerate, termsOf as terms } from './brute.js';
 import { arbConstrainedWorld } from './worlds.js';
 
 const runner = inThreadRunner();
@@ -98,18 +96,6 @@ describe('minMigrations ties in the MIP models', () => {
   });
 });
 
-/** minMigrations' three terms of a configuration: migrated memory, migrations, resumes away from the image. */
-function terms(instance: Instance, c: Configuration): [number, number, number] {
-  let migrations = 0;
-  let remote = 0;
-  for (const v of instance.vms.values()) {
-    if (c.stateOf(v.id) !== 'running') continue;
-    if (v.state === 'running' && c.hostOf(v.id) !== v.host) migrations++;
-    if (v.state === 'sleeping' && c.hostOf(v.id) !== v.host) remote++;
-  }
-  return [figuresOf(instance, c).migrated, migrations, remote];
-}
-const cmp = (a: readonly number[], b: readonly number[]) => compareTerms(a[0]!, b[0]!) || compareTerms(a[1]!, b[1]!) || compareTerms(a[2]!, b[2]!);
 
 describe('the MIP solver under minMigrations, on small worlds with 0-MiB VMs', () => {
   it('proves the lexicographic optimum: memory, then migrations, then remote resumes (brute force)', async () => {
