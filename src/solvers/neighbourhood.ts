@@ -31,6 +31,9 @@ const COUNT_SKIP = 0.25;
 /** How many times larger (nodes and VMs freed) count neighbourhoods of the aggregated model may grow. */
 const COUNT_SCALE = 4;
 
+/** Largest unused nodes a count neighbourhood takes in. */
+const COUNT_UNUSED = 6;
+
 /** Parameters of {@link lnsImprove}. */
 export interface LnsParams {
   readonly seed: number;
@@ -208,22 +211,36 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
       filled[n] = s;
     }
     used.sort((a, b) => filled[a]! - filled[b]! || a - b);
-    // Two nodes to empty among the least filled, and an unused node among the largest (the used
-    // set may have to change: smaller nodes out, a larger one in).
+    // Two nodes to empty among the least filled, and the largest unused nodes (the used set may
+    // have to change: e.g. four smaller nodes out, three larger ones in).
     add(used[rnd.int(Math.min(used.length, 4))]!);
     add(used[rnd.int(Math.min(used.length, 8))]!);
-    if (largestUnused.length > 0) {
-      const free = largestUnused.filter((n) => on[n]!.size === 0);
-      if (free.length > 0) add(free[rnd.int(Math.min(free.length, 4))]!);
+    const unusedIn = Math.min(COUNT_UNUSED, Math.ceil(countSize / 8));
+    for (let i = 0, k = 0; i < largestUnused.length && k < unusedIn; i++) {
+      const n = largestUnused[i]!;
+      if (on[n]!.size === 0 && add(n)) k++;
     }
-    // Per resource, the used nodes by room left in it (normalised), largest first; taken in that
-    // order, each resource in turn, a few skipped at random so that neighbourhoods vary.
+    // Per resource, the used nodes by room left in it (normalised), largest first. Every node
+    // with room in the scarcest resource (the highest load over the used nodes) comes in, up to
+    // half of the neighbourhood: a node can only be emptied into that room. Then the lists are
+    // taken in order, each resource in turn, a few skipped at random so that neighbourhoods vary.
     const ranked: number[][] = [];
-    for (let r = 0; r < R; r++) {
-      const room = (n: number): number => (p.capacity[n * R + r]! - load[n * R + r]!) * inv[r]!;
-      ranked.push([...used].sort((a, b) => room(b) - room(a) || a - b));
+    const usedLoad = new Float64Array(R);
+    const usedCap = new Float64Array(R);
+    for (const n of used) for (let r = 0; r < R; r++) {
+      usedLoad[r]! += load[n * R + r]!;
+      usedCap[r]! += p.capacity[n * R + r]!;
     }
+    let scarce = 0;
+    for (let r = 1; r < R; r++) if (usedLoad[r]! * usedCap[scarce]! > usedLoad[scarce]! * usedCap[r]!) scarce = r;
+    const roomOf = (n: number, r: number): number => (p.capacity[n * R + r]! - load[n * R + r]!) * inv[r]!;
+    for (let r = 0; r < R; r++) ranked.push([...used].sort((a, b) => roomOf(b, r) - roomOf(a, r) || a - b));
     const at = new Int32Array(R);
+    {
+      const list = ranked[scarce]!;
+      const half = Math.ceil(countSize / 2);
+      while (at[scarce]! < list.length && chosen.size < half && roomOf(list[at[scarce]!]!, scarce) > 1e-9) add(list[at[scarce]!++]!);
+    }
     for (let tries = 0; chosen.size < countSize && tries < 4 * countSize; tries++) {
       const r = tries % R;
       const list = ranked[r]!;
