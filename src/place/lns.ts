@@ -350,6 +350,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
             start: best,
             seed: solveOptions.seed,
             timeLimitMs: remaining(),
+            nodeBound,
             stop,
             ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
             ...(opts.subTimeMs === undefined ? {} : { subTimeMs: opts.subTimeMs }),

@@ -65,6 +65,8 @@ export interface LnsParams {
    * exact sub-solve can trade VMs between nodes whose room lies in different resources.
    */
   readonly countShare?: number;
+  /** A node-count lower bound known to the caller (e.g. the keep-set bound): no count neighbourhoods at it. */
+  readonly nodeBound?: number;
 }
 
 /** What {@link lnsImprove} returns. */
@@ -185,7 +187,7 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
 
   // Count neighbourhoods (consolidation above the volume bound, see `countShare`).
   const countShare = p.objective.kind === 'consolidate' ? (params.countShare ?? 0.7) : 0;
-  const countTarget = countShare > 0 ? volumeNodeBound(p) : Infinity;
+  const countTarget = countShare > 0 ? Math.max(volumeNodeBound(p), params.nodeBound ?? 0) : Infinity;
   const inv = new Float64Array(R);
   for (const n of usable) for (let r = 0; r < R; r++) inv[r] = Math.max(inv[r]!, p.capacity[n * R + r]!);
   for (let r = 0; r < R; r++) inv[r] = inv[r]! > 0 ? 1 / inv[r]! : 0;
