@@ -19,10 +19,20 @@ import { createRandom } from '../util/random.js';
 import { decode, encode, type EncodePhase } from './encode.js';
 import type { MipModel } from './model.js';
 import { aggregateModel, canAggregate } from './aggregate.js';
+import { volumeNodeBound } from './keep.js';
 import { assignmentStats, type DenseProblem, NodeMode, spareShare } from '../problem/dense.js';
 import type { MipOutcome } from './types.js';
 
 const RUNNING = VM_STATE_CODE.running;
+
+/** Share of the ranked nodes a count neighbourhood skips (see `countNeighbourhood`). */
+const COUNT_SKIP = 0.25;
+
+/** How many times larger (nodes and VMs freed) count neighbourhoods of the aggregated model may grow. */
+const COUNT_SCALE = 4;
+
+/** Largest unused nodes a count neighbourhood takes in. */
+const COUNT_UNUSED = 6;
 
 /** Parameters of {@link lnsImprove}. */
 export interface LnsParams {
@@ -48,6 +58,15 @@ export interface LnsParams {
   readonly shouldStop?: () => boolean;
   /** Nodes neighbourhoods may take (default: every node); VMs elsewhere never move. */
   readonly universe?: ArrayLike<number>;
+  /**
+   * Consolidation above the volume node bound: share of the neighbourhoods that are *count*
+   * neighbourhoods (default 0.7; 0 disables them). One is a node to empty, among the least
+   * filled, and the used nodes with the most room left in each resource in turn, so that the
+   * exact sub-solve can trade VMs between nodes whose room lies in different resources.
+   */
+  readonly countShare?: number;
+  /** A node-count lower bound known to the caller (e.g. the keep-set bound): no count neighbourhoods at it. */
+  readonly nodeBound?: number;
 }
 
 /** What {@link lnsImprove} returns. */
@@ -152,16 +171,92 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     return usable[usable.length - 1]!;
   };
 
-  const neighbourhood = (): number[] => {
+  // A neighbourhood under construction: at most `limit` nodes and `freeLimit` VMs.
+  const collector = (limit: number, freeLimit: number): { readonly chosen: Set<number>; readonly add: (n: number) => boolean } => {
     const chosen = new Set<number>();
     let freeCount = 0;
     const add = (n: number): boolean => {
-      if (chosen.has(n) || chosen.size >= size || p.nodeMode[n] === NodeMode.Off || !inUniverse[n]) return false;
-      if (freeCount + on[n]!.size > maxFree && chosen.size > 0) return false;
+      if (chosen.has(n) || chosen.size >= limit || p.nodeMode[n] === NodeMode.Off || !inUniverse[n]) return false;
+      if (freeCount + on[n]!.size > freeLimit && chosen.size > 0) return false;
       chosen.add(n);
       freeCount += on[n]!.size;
       return true;
     };
+    return { chosen, add };
+  };
+
+  // Count neighbourhoods (consolidation above the volume bound, see `countShare`).
+  const countShare = p.objective.kind === 'consolidate' ? (params.countShare ?? 0.7) : 0;
+  const countTarget = countShare > 0 ? Math.max(volumeNodeBound(p), params.nodeBound ?? 0) : Infinity;
+  const inv = new Float64Array(R);
+  for (const n of usable) for (let r = 0; r < R; r++) inv[r] = Math.max(inv[r]!, p.capacity[n * R + r]!);
+  for (let r = 0; r < R; r++) inv[r] = inv[r]! > 0 ? 1 / inv[r]! : 0;
+  // Their own size, adapted like `size`, up to COUNT_SCALE times the other neighbourhoods' (the
+  // aggregated model grows with nodes times classes, not with the VMs freed).
+  const countMax = Math.max(2, params.maxNodes ?? (aggregatable ? COUNT_SCALE * maxNodes : maxNodes));
+  const countFree = aggregatable ? COUNT_SCALE * maxFree : maxFree;
+  let countSize = Math.min(countMax, Math.max(size, aggregatable ? maxNodes : size));
+  // The usable nodes by capacity (normalised, summed over resources), largest first.
+  const largestUnused = countShare > 0 ? [...usable] : [];
+  {
+    const cap = new Float64Array(N);
+    for (const n of largestUnused) for (let r = 0; r < R; r++) cap[n]! += p.capacity[n * R + r]! * inv[r]!;
+    largestUnused.sort((a, b) => cap[b]! - cap[a]! || a - b);
+  }
+  const countNeighbourhood = (): number[] => {
+    const { chosen, add } = collector(countSize, countFree);
+    const used = usable.filter((n) => on[n]!.size > 0);
+    const filled = new Float64Array(N);
+    for (const n of used) {
+      let s = 0;
+      for (let r = 0; r < R; r++) s += load[n * R + r]! * inv[r]!;
+      filled[n] = s;
+    }
+    used.sort((a, b) => filled[a]! - filled[b]! || a - b);
+    // Two nodes to empty among the least filled, and the largest unused nodes (the used set may
+    // have to change: e.g. four smaller nodes out, three larger ones in).
+    add(used[rnd.int(Math.min(used.length, 4))]!);
+    add(used[rnd.int(Math.min(used.length, 8))]!);
+    const unusedIn = Math.min(COUNT_UNUSED, Math.ceil(countSize / 8));
+    for (let i = 0, k = 0; i < largestUnused.length && k < unusedIn; i++) {
+      const n = largestUnused[i]!;
+      if (on[n]!.size === 0 && add(n)) k++;
+    }
+    // Per resource, the used nodes by room left in it (normalised), largest first. Every node
+    // with room in the scarcest resource (the highest load over the used nodes) comes in, up to
+    // half of the neighbourhood: a node can only be emptied into that room. Then the lists are
+    // taken in order, each resource in turn, a few skipped at random so that neighbourhoods vary.
+    const ranked: number[][] = [];
+    const usedLoad = new Float64Array(R);
+    const usedCap = new Float64Array(R);
+    for (const n of used) for (let r = 0; r < R; r++) {
+      usedLoad[r]! += load[n * R + r]!;
+      usedCap[r]! += p.capacity[n * R + r]!;
+    }
+    let scarce = 0;
+    for (let r = 1; r < R; r++) if (usedLoad[r]! * usedCap[scarce]! > usedLoad[scarce]! * usedCap[r]!) scarce = r;
+    const roomOf = (n: number, r: number): number => (p.capacity[n * R + r]! - load[n * R + r]!) * inv[r]!;
+    for (let r = 0; r < R; r++) ranked.push([...used].sort((a, b) => roomOf(b, r) - roomOf(a, r) || a - b));
+    const at = new Int32Array(R);
+    {
+      const list = ranked[scarce]!;
+      const half = Math.ceil(countSize / 2);
+      while (at[scarce]! < list.length && chosen.size < half && roomOf(list[at[scarce]!]!, scarce) > 1e-9) add(list[at[scarce]!++]!);
+    }
+    for (let tries = 0; chosen.size < countSize && tries < 4 * countSize; tries++) {
+      const r = tries % R;
+      const list = ranked[r]!;
+      while (at[r]! < list.length && (chosen.has(list[at[r]!]!) || rnd.next() < COUNT_SKIP)) at[r]!++;
+      if (at[r]! < list.length) add(list[at[r]!++]!);
+    }
+    return [...chosen].sort((a, b) => a - b);
+  };
+
+  let counting = false;
+  const neighbourhood = (): number[] => {
+    counting = value[0] > countTarget && rnd.next() < countShare;
+    if (counting) return countNeighbourhood();
+    const { chosen, add } = collector(size, maxFree);
     const seed = chooseSeed();
     add(seed);
     // Related nodes: where the seed's away VMs came from, where its own VMs went.
@@ -251,7 +346,10 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     const t = params.now();
     const out = params.solveSub(built.model, Math.min(subTime, left));
     const took = params.now() - t;
-    if (out.status === 'optimal' && took < subTime / 4) size = Math.min(maxNodes, size + 1);
+    if (counting) {
+      if (out.status === 'optimal' && took < subTime / 4) countSize = Math.min(countMax, countSize + 4);
+      else if (out.status !== 'optimal') countSize = Math.max(3, countSize - 4);
+    } else if (out.status === 'optimal' && took < subTime / 4) size = Math.min(maxNodes, size + 1);
     else if (out.status !== 'optimal') size = Math.max(3, size - 1);
     if (out.status !== 'optimal' && out.status !== 'feasible') continue;
     const next = built.decode(out.x);

@@ -42,6 +42,8 @@ export interface LnsTask {
   readonly maxFree?: number;
   readonly subTimeMs?: number;
   readonly maxIterations?: number;
+  /** Node-count lower bound known to the caller (see `LnsParams.nodeBound`). */
+  readonly nodeBound?: number;
   /** Shared stop flag (see {@link stopFlag}). */
   readonly stop?: Int32Array;
 }
@@ -269,6 +271,7 @@ export const HANDLERS = {
       ...(task.maxFree === undefined ? {} : { maxFree: task.maxFree }),
       ...(task.subTimeMs === undefined ? {} : { subTimeMs: task.subTimeMs }),
       ...(task.maxIterations === undefined ? {} : { maxIterations: task.maxIterations }),
+      ...(task.nodeBound === undefined ? {} : { nodeBound: task.nodeBound }),
     });
     return { status: 'lns-done', ...out };
   },

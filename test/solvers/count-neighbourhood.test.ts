@@ -1,0 +1,96 @@
+/**
+ * Count neighbourhoods of the LNS (consolidation above the volume node bound: a node to empty and
+ * the nodes with the most room in each resource): every answer stays valid and is never worse
+ * than the start, and they bring a best-fit above the bound down to it.
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkConfiguration } from '../../src/constraints/check.js';
+import { indexInstance } from '../../src/model/indexed.js';
+import { assignmentStats, compileProblem, toConfiguration } from '../../src/problem/dense.js';
+import { loadBackend } from '../../src/solvers/backends.js';
+import { volumeNodeBound } from '../../src/solvers/keep.js';
+import { better, lnsImprove, valueKey } from '../../src/solvers/neighbourhood.js';
+import { fitsEveryNode, keepBestFit } from '../../src/solvers/search/bestfit.js';
+import type { MipBackend } from '../../src/solvers/types.js';
+import { heterogeneousCluster, type ClusterMix } from '../../src/workload/cluster.js';
+
+let highs: MipBackend;
+beforeAll(async () => {
+  const load = await loadBackend('highs');
+  if (!load.ok) throw new Error(load.reason);
+  highs = load.backend;
+});
+
+const shape = fc.record({
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+  nodes: fc.integer({ min: 8, max: 24 }),
+  perNode: fc.integer({ min: 3, max: 6 }),
+  mix: fc.constantFrom<ClusterMix>('cpu', 'memory', 'balanced'),
+  nodeTypes: fc.integer({ min: 1, max: 6 }),
+  flavours: fc.integer({ min: 2, max: 8 }),
+  load: fc.double({ min: 0.3, max: 0.6, noNaN: true }),
+});
+
+function problemOf(s: { seed: number; nodes: number; perNode: number; mix: ClusterMix; nodeTypes: number; flavours: number; load: number }) {
+  const instance = heterogeneousCluster({ nodes: s.nodes, vms: s.nodes * s.perNode, seed: s.seed, load: s.load, mix: s.mix, nodeTypes: s.nodeTypes, flavours: s.flavours });
+  const ix = indexInstance(instance);
+  const { problem } = compileProblem(instance, { index: ix });
+  return { instance, ix, problem };
+}
+
+describe('count neighbourhoods', () => {
+  it('keep every rule and never make the start worse', () => {
+    fc.assert(
+      fc.property(shape, fc.nat(), fc.integer({ min: 3, max: 8 }), (s, seed, nodes) => {
+        const { instance, ix, problem } = problemOf(s);
+        const start = keepBestFit(problem);
+        fc.pre(start !== undefined);
+        let t = 0;
+        const out = lnsImprove(problem, start!, {
+          seed,
+          timeLimitMs: 1e9,
+          now: () => t++,
+          solveSub: (model, timeLimitMs) => highs.solve(model, { timeLimitMs }),
+          maxIterations: 5,
+          nodes,
+          maxNodes: nodes,
+          countShare: 1,
+        });
+        expect(fitsEveryNode(problem, out.assign)).toBe(true);
+        expect(checkConfiguration(instance, toConfiguration(ix, problem, out.assign))).toEqual([]);
+        expect(better(valueKey(problem, start!), valueKey(problem, out.assign))).toBe(false);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('bring best-fits above the volume bound down to it', () => {
+    // Clusters where the best-fit stays above the volume bound; small neighbourhoods (a fifth of
+    // the nodes), so that reaching the bound takes the right nodes together.
+    let above = 0;
+    let reached = 0;
+    for (let seed = 1; seed <= 40 && above < 6; seed++) {
+      const { problem } = problemOf({ seed, nodes: 40, perNode: 5, mix: 'cpu', nodeTypes: 4, flavours: 7, load: 0.55 });
+      const start = keepBestFit(problem);
+      const bound = volumeNodeBound(problem);
+      if (start === undefined || assignmentStats(problem, start).nodesUsed <= bound) continue;
+      above++;
+      let t = 0;
+      const out = lnsImprove(problem, start, {
+        seed,
+        timeLimitMs: 1e9,
+        now: () => t++,
+        solveSub: (model, timeLimitMs) => highs.solve(model, { timeLimitMs }),
+        maxIterations: 40,
+        nodes: 8,
+        maxNodes: 8,
+        countShare: 1,
+      });
+      expect(fitsEveryNode(problem, out.assign)).toBe(true);
+      if (assignmentStats(problem, out.assign).nodesUsed === bound) reached++;
+    }
+    expect(above).toBeGreaterThan(0);
+    expect(reached).toBe(above);
+  });
+});
