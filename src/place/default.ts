@@ -69,7 +69,7 @@ function keepBest(instance: Instance, a: PlacementFound, b: PlacementResult): Pl
  *   ran out), the exact MIP of the whole instance gets the time left.
  * Every answer passes the constraint checkers.
  *
- * @param given - time split and LNS options
+ * @param options - time split and LNS options
  * @returns the solver
  * @example
  * ```ts

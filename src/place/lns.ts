@@ -135,7 +135,7 @@ const START_SEARCH_VMS = 60;
 /**
  * The LNS placement solver.
  *
- * @param given - backend, runner, start solver, neighbourhood settings
+ * @param options - backend, runner, start solver, neighbourhood settings
  * @returns a {@link PlacementSolver}
  * @example
  * ```ts

@@ -187,7 +187,7 @@ async function runPhase(
 /**
  * The exact MIP placement solver.
  *
- * @param given - backend, runner, start solver
+ * @param options - backend, runner, start solver
  * @returns a {@link PlacementSolver}
  * @example
  * ```ts

@@ -160,7 +160,7 @@ export function resolvePartitionedOptions(options: PartitionedSolverOptions = {}
 /**
  * The partitioned placement solver (see the module comment).
  *
- * @param given - pool, mode, partitioning
+ * @param options - pool, mode, partitioning
  * @returns a {@link PlacementSolver}
  * @example
  * ```ts
