@@ -18,7 +18,7 @@ import {
 import { VM_STATES, WANTED_STATES, type VmInit } from '../model/vm.js';
 import type { VjobInit } from '../model/vjob.js';
 import { readConstraint, readResource, serializeConstraint, type Known } from './constraints.js';
-import { cloneX, decodeJson, formatJson } from './json.js';
+import { cloneX, formatJson, parseJsonWith } from './json.js';
 import {
   checkVersion,
   child,
@@ -333,8 +333,7 @@ export function validateInstance(json: unknown): Result<Instance> {
  * ```
  */
 export function parseInstance(text: string): Result<Instance> {
-  const decoded = decodeJson(text);
-  return decoded.ok ? validateInstance(decoded.value) : decoded;
+  return parseJsonWith(text, validateInstance);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,21 @@ export function decodeJson(text: string): Result<unknown> {
 }
 
 /**
+ * Decodes JSON text and validates the value: the one way every `parseX` of the format reads text.
+ * @param text - the JSON text
+ * @param validate - the validator of the decoded value
+ * @returns the validated value, or the parse error or the validator's issues
+ * @example
+ * ```ts
+ * parseJsonWith(text, validateInstance);
+ * ```
+ */
+export function parseJsonWith<T>(text: string, validate: (value: unknown) => Result<T>): Result<T> {
+  const decoded = decodeJson(text);
+  return decoded.ok ? validate(decoded.value) : decoded;
+}
+
+/**
  * A deep, mutable copy of a JSON value (for serializers that hand out plain objects the caller
  * may change). Object keys such as `__proto__` are copied as ordinary own properties.
  * @param value - a JSON value

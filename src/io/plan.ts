@@ -9,7 +9,7 @@ import type { NodeState } from '../model/node.js';
 import { VM_STATES } from '../model/vm.js';
 import { type Plan, type PlanStats, type PlanStatus, type PlanTarget, type TargetVm } from '../plan/types.js';
 import { ACTION_TYPES, type Action, type ActionType, type InfeasibleReason } from '../model/action.js';
-import { cloneX, decodeJson, formatJson } from './json.js';
+import { cloneX, formatJson, parseJsonWith } from './json.js';
 import {
   checkVersion,
   child,
@@ -288,8 +288,7 @@ export function validatePlan(json: unknown): Result<Plan> {
  * @returns the plan, or every issue found
  */
 export function parsePlan(text: string): Result<Plan> {
-  const decoded = decodeJson(text);
-  return decoded.ok ? validatePlan(decoded.value) : decoded;
+  return parseJsonWith(text, validatePlan);
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type WorkloadVm,
 } from '../model/workload.js';
 import { serializeInstance, validateInstance, type InstanceJson } from './instance.js';
-import { cloneX, decodeJson, formatJson } from './json.js';
+import { cloneX, formatJson, parseJsonWith } from './json.js';
 import {
   checkVersion,
   child,
@@ -182,8 +182,7 @@ export function validateWorkload(json: unknown): Result<Workload> {
  * ```
  */
 export function parseWorkload(text: string): Result<Workload> {
-  const decoded = decodeJson(text);
-  return decoded.ok ? validateWorkload(decoded.value) : decoded;
+  return parseJsonWith(text, validateWorkload);
 }
 
 function jobJson(j: WorkloadJob, withWork: boolean): WorkloadJob {

@@ -21,7 +21,7 @@ import { improveByLns, keepSetBounds, solveMip } from '../solvers/client.js';
 import { better, valueKey, type ValueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
-import { assignmentStats, NodeMode, sourceAssignment, type DenseProblem } from '../problem/dense.js';
+import { assignmentStats, NodeMode, sourceAssignment, usableNodes, type DenseProblem } from '../problem/dense.js';
 import { startOf } from './start.js';
 import { keepBestFit } from '../solvers/search/bestfit.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
@@ -107,8 +107,7 @@ const AGGREGATE_LIMIT = 400_000;
 /** Counts the `x` variables the full model would have (VM–node pairs allowed by the unary rules). */
 function placementPairs(p: DenseProblem, limit: number): number {
   let pairs = 0;
-  let usable = 0;
-  for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) usable++;
+  const usable = usableNodes(p);
   for (let v = 0; v < p.nVms; v++) {
     if (p.target[v] !== VM_STATE_CODE.running) continue;
     pairs += p.pinned[v]! >= 0 ? 1 : usable;
@@ -122,12 +121,6 @@ function placementPairs(p: DenseProblem, limit: number): number {
  * skipped (at 10,000 × 50,000 it found nothing in 16 s) and the LNS starts beside the keep-set task.
  */
 const LARGE_NODES = 2000;
-
-function usableNodes(p: DenseProblem): number {
-  let n = 0;
-  for (let i = 0; i < p.nNodes; i++) if (p.nodeMode[i] !== NodeMode.Off) n++;
-  return n;
-}
 
 /** Running VMs up to which the start solver runs even when the best-fit has answered (its search may prove the optimum). */
 const START_SEARCH_VMS = 60;

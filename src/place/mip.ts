@@ -17,9 +17,8 @@
 import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
 import { checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
-import { answerOf, isValidAssignment, infeasibleOf, violationsOf } from './answer.js';
+import { answerOf, isValidAssignment, infeasibleOf } from './answer.js';
 import { keepBestFit } from '../solvers/search/bestfit.js';
-import { VM_STATE_CODE } from '../model/indexed.js';
 import { startOf } from './start.js';
 import { aggregateModel, canAggregate } from '../solvers/aggregate.js';
 import { decode, encode, memoryBound, runningVms, type EncodeConflict, type EncodePhase } from '../solvers/encode.js';
@@ -28,7 +27,7 @@ import { volumeNodeBound } from '../solvers/keep.js';
 import { keepSetBounds, solveMip } from '../solvers/client.js';
 import { better, valueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
-import { assignmentStats, NodeMode, sourceAssignment, type DenseProblem } from '../problem/dense.js';
+import { assignmentStats, sourceAssignment, usableNodes, type DenseProblem } from '../problem/dense.js';
 import type { BackendName, MipOutcome } from '../solvers/types.js';
 
 /** Options of {@link mipSolver}. */
@@ -216,10 +215,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
       if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
       const f = opts.formulation !== 'per-vm' && canAggregate(p) ? aggregatedFormulation(p) : perVmFormulation(p);
       // A start counts only when it places every running VM and passes the checkers.
-      const startValid =
-        start.assign !== undefined &&
-        p.target.every((t, v) => t !== VM_STATE_CODE.running || start.assign![v]! >= 0) &&
-        violationsOf(instance, ix, p, start.assign).length === 0;
+      const startValid = isValidAssignment(instance, ix, p, start.assign);
       // Consolidation starts from the migration-aware best-fit when it beats the start (by
       // default the decision's placement, often the source), so that an answer cut short by the
       // limit is never worse than it.
@@ -246,8 +242,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         const startUsed = baseValid ? assignmentStats(p, base).nodesUsed : Infinity;
         let best: { assign: Int32Array; proved: boolean; bound?: number } | undefined;
         let timedOut = false;
-        let usable = 0;
-        for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) usable++;
+        const usable = usableNodes(p);
         for (let K = lb; K < startUsed && K <= usable && left() > 0; K++) {
           const r = await runPhase(f, { kind: 'cost', maxUsed: K }, base, runner, backend, left());
           if ('conflicts' in r) return infeasibleOf(ix, r.conflicts, name, lb);

@@ -15,7 +15,7 @@
 import { decisionFor } from '../decide/decide.js';
 import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
-import { answerOf, infeasibleOf, violationsOf } from './answer.js';
+import { answerOf, infeasibleOf, isValidAssignment, violationsOf } from './answer.js';
 import { encodeIndex, nodeLoads } from '../solvers/encode.js';
 import { looseContext, placeLooseGreedy, shedOverloadGreedy } from '../solvers/loose.js';
 import { canPack } from '../solvers/aggregate.js';
@@ -253,7 +253,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
           keep = await keepSetBounds(p, pool, backend, Math.min(4000, remaining() * 0.3), { pack: canPack(p) });
         }
         const bestFit = p.objective.kind === 'consolidate' ? keepBestFit(p) : undefined;
-        const candidates = [start.assign, sourceAssignment(p), keep?.assign, bestFit].filter((a): a is Int32Array => a !== undefined && complete(p, a) && violationsOf(instance, ix, p, a).length === 0);
+        const candidates = [start.assign, sourceAssignment(p), keep?.assign, bestFit].filter((a): a is Int32Array => isValidAssignment(instance, ix, p, a));
         if (candidates.length === 0) {
           return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'improve mode needs a valid start: none found' }], unproved: true };
         }

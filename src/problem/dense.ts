@@ -393,6 +393,21 @@ export function compileProblem(instance: Instance, options: CompileOptions = {})
 }
 
 /**
+ * The nodes that may host VMs in the target (every mode but {@link NodeMode} `Off`).
+ * @param p - the problem
+ * @returns how many there are
+ * @example
+ * ```ts
+ * usableNodes(compileProblem(instance).problem);
+ * ```
+ */
+export function usableNodes(p: DenseProblem): number {
+  let n = 0;
+  for (let i = 0; i < p.nNodes; i++) if (p.nodeMode[i] !== NodeMode.Off) n++;
+  return n;
+}
+
+/**
  * Whether VM `v` fits alone on node `n` (every resource within capacity).
  * @param p - the problem
  * @param v - VM index

@@ -14,7 +14,7 @@
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { tieWeights, type EncodeConflict } from './encode.js';
 import { ModelBuilder, type MipModel } from './model.js';
-import { canHost, type DenseProblem, NodeMode } from '../problem/dense.js';
+import { canHost, type DenseProblem, NodeMode, usableNodes } from '../problem/dense.js';
 
 const RUNNING = VM_STATE_CODE.running;
 
@@ -118,9 +118,7 @@ export function vmClasses(p: DenseProblem): VmClasses {
  * @returns classes × usable nodes
  */
 export function aggregateSize(p: DenseProblem): number {
-  let usable = 0;
-  for (let n = 0; n < p.nNodes; n++) if (p.nodeMode[n] !== NodeMode.Off) usable++;
-  return vmClasses(p).rep.length * usable;
+  return vmClasses(p).rep.length * usableNodes(p);
 }
 
 /** The aggregated model and how to read it. */

@@ -16,25 +16,15 @@ import { compileView } from '../../src/problem/view.js';
 import { explainInfeasible } from '../../src/solvers/search/explain.js';
 import { fitsEveryNode, keepBestFit } from '../../src/solvers/search/bestfit.js';
 import { workerRunner } from '../../src/solvers/pool.js';
-import { heterogeneousCluster, type ClusterMix } from '../../src/workload/cluster.js';
+import { heterogeneousCluster } from '../../src/workload/cluster.js';
+import { arbClusterShape, shapedClusterOf } from '../support/arbitraries.js';
 import { compiledWorker } from '../solvers/support.js';
 
 const runner = workerRunner(compiledWorker(), 2);
 afterAll(() => runner.close());
 
-const shape = fc.record({
-  seed: fc.integer({ min: 1, max: 1_000_000 }),
-  nodes: fc.integer({ min: 12, max: 30 }),
-  perNode: fc.integer({ min: 3, max: 6 }),
-  mix: fc.constantFrom<ClusterMix>('cpu', 'memory', 'balanced'),
-  nodeTypes: fc.integer({ min: 1, max: 6 }),
-  flavours: fc.integer({ min: 2, max: 8 }),
-  load: fc.double({ min: 0.3, max: 0.6, noNaN: true }),
-});
-
-type Shape = { seed: number; nodes: number; perNode: number; mix: ClusterMix; nodeTypes: number; flavours: number; load: number };
-const clusterOf = (s: Shape) =>
-  heterogeneousCluster({ nodes: s.nodes, vms: s.nodes * s.perNode, seed: s.seed, load: s.load, mix: s.mix, nodeTypes: s.nodeTypes, flavours: s.flavours });
+const shape = arbClusterShape(12, 30);
+const clusterOf = shapedClusterOf;
 
 /** Answer a is worse than b: more nodes, or as many and more migrated memory. */
 const worse = (a: { nodes: number; migratedMemory: number }, b: { nodes: number; migratedMemory: number }): boolean =>

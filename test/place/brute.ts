@@ -132,3 +132,13 @@ export function termsOf(instance: Instance, c: Configuration): [number, number, 
 }
 /** Compares two lists of three terms lexicographically, each term with the registry's tolerance. */
 export const compareTermLists = (a: readonly number[], b: readonly number[]): number => compareTerms(a[0]!, b[0]!) || compareTerms(a[1]!, b[1]!) || compareTerms(a[2]!, b[2]!);
+
+/** The least term list over every placement of `running` (brute force), or undefined when none is valid. */
+export function bestTermsOf(instance: Instance, running: readonly string[]): [number, number, number] | undefined {
+  let best: [number, number, number] | undefined;
+  enumerate(instance, running, (c) => {
+    const t = termsOf(instance, c);
+    if (!best || compareTermLists(t, best) < 0) best = t;
+  });
+  return best;
+}

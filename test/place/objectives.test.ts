@@ -14,7 +14,7 @@ import { defaultSolver } from '../../src/place/default.js';
 import { OBJECTIVES } from '../../src/solvers/search/objective.js';
 import { planInstance } from '../../src/pipeline.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
-import { compareTermLists as cmp, enumerate, termsOf as terms } from './brute.js';
+import { bestTermsOf, compareTermLists as cmp, termsOf as terms } from './brute.js';
 import { arbConstrainedWorld } from './worlds.js';
 
 const runner = inThreadRunner();
@@ -67,11 +67,7 @@ describe('small worlds (at most 5 nodes) are proved optimal under every objectiv
         const d = decide(instance);
         if (d.status !== 'decided') return;
         const running = [...d.running].map((v) => d.ix.vmIds[v]!);
-        let best: [number, number, number] | undefined;
-        enumerate(instance, running, (c) => {
-          const t = terms(instance, c);
-          if (!best || cmp(t, best) < 0) best = t;
-        });
+        const best = bestTermsOf(instance, running);
         expect(best).toBeDefined();
         const plan = await planInstance(instance, { seed: 1, timeLimitMs: 10_000, solver });
         expect(plan.status).toBe('optimal');

@@ -17,7 +17,7 @@ import { compileProblem } from '../../src/problem/dense.js';
 import { memoryBound, tieWeights } from '../../src/solvers/encode.js';
 import { inThreadRunner } from '../../src/solvers/pool.js';
 import { decide } from '../../src/decide/decide.js';
-import { compareTermLists as cmp, enumerate, termsOf as terms } from './brute.js';
+import { bestTermsOf, termsOf as terms } from './brute.js';
 import { arbConstrainedWorld } from './worlds.js';
 
 const runner = inThreadRunner();
@@ -109,11 +109,7 @@ describe('the MIP solver under minMigrations, on small worlds with 0-MiB VMs', (
         const d = decide(instance);
         if (d.status !== 'decided') return;
         const running = [...d.running].map((v) => d.ix.vmIds[v]!);
-        let best: [number, number, number] | undefined;
-        enumerate(instance, running, (c) => {
-          const t = terms(instance, c);
-          if (!best || cmp(t, best) < 0) best = t;
-        });
+        const best = bestTermsOf(instance, running);
         if (best === undefined) return;
         for (const formulation of ['auto', 'per-vm'] as const) {
           const r = await mipSolver({ runner, formulation }).solve(instance, { ...options, decision: d });

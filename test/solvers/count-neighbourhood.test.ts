@@ -13,7 +13,7 @@ import { volumeNodeBound } from '../../src/solvers/keep.js';
 import { better, lnsImprove, valueKey } from '../../src/solvers/neighbourhood.js';
 import { fitsEveryNode, keepBestFit } from '../../src/solvers/search/bestfit.js';
 import type { MipBackend } from '../../src/solvers/types.js';
-import { heterogeneousCluster, type ClusterMix } from '../../src/workload/cluster.js';
+import { arbClusterShape, shapedClusterOf, type ClusterShape } from '../support/arbitraries.js';
 
 let highs: MipBackend;
 beforeAll(async () => {
@@ -22,18 +22,10 @@ beforeAll(async () => {
   highs = load.backend;
 });
 
-const shape = fc.record({
-  seed: fc.integer({ min: 1, max: 1_000_000 }),
-  nodes: fc.integer({ min: 8, max: 24 }),
-  perNode: fc.integer({ min: 3, max: 6 }),
-  mix: fc.constantFrom<ClusterMix>('cpu', 'memory', 'balanced'),
-  nodeTypes: fc.integer({ min: 1, max: 6 }),
-  flavours: fc.integer({ min: 2, max: 8 }),
-  load: fc.double({ min: 0.3, max: 0.6, noNaN: true }),
-});
+const shape = arbClusterShape(8, 24);
 
-function problemOf(s: { seed: number; nodes: number; perNode: number; mix: ClusterMix; nodeTypes: number; flavours: number; load: number }) {
-  const instance = heterogeneousCluster({ nodes: s.nodes, vms: s.nodes * s.perNode, seed: s.seed, load: s.load, mix: s.mix, nodeTypes: s.nodeTypes, flavours: s.flavours });
+function problemOf(s: ClusterShape) {
+  const instance = shapedClusterOf(s);
   const ix = indexInstance(instance);
   const { problem } = compileProblem(instance, { index: ix });
   return { instance, ix, problem };

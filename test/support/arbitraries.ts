@@ -4,6 +4,7 @@ import { Configuration, placement } from '../../src/model/configuration.js';
 import { makeInstance, type Instance } from '../../src/model/instance.js';
 import type { NodeInit } from '../../src/model/node.js';
 import type { VmInit } from '../../src/model/vm.js';
+import { heterogeneousCluster, type ClusterMix } from '../../src/workload/cluster.js';
 
 /** A small instance and a configuration of it that fits every node's capacity. */
 export interface World {
@@ -108,4 +109,36 @@ export function arbWorld(opts: WorldOptions = {}): fc.Arbitrary<World> {
       });
       return { instance, hidden };
     });
+}
+
+/** A seeded shaped cluster: its size, mix, node types, flavours and load. */
+export interface ClusterShape {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly perNode: number;
+  readonly mix: ClusterMix;
+  readonly nodeTypes: number;
+  readonly flavours: number;
+  readonly load: number;
+}
+
+/**
+ * Shaped clusters of `minNodes`–`maxNodes` nodes, 3–6 VMs a node, every mix, 1–6 node types,
+ * 2–8 flavours, load 0.3–0.6.
+ */
+export function arbClusterShape(minNodes: number, maxNodes: number): fc.Arbitrary<ClusterShape> {
+  return fc.record({
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+    nodes: fc.integer({ min: minNodes, max: maxNodes }),
+    perNode: fc.integer({ min: 3, max: 6 }),
+    mix: fc.constantFrom<ClusterMix>('cpu', 'memory', 'balanced'),
+    nodeTypes: fc.integer({ min: 1, max: 6 }),
+    flavours: fc.integer({ min: 2, max: 8 }),
+    load: fc.double({ min: 0.3, max: 0.6, noNaN: true }),
+  });
+}
+
+/** The instance of a cluster shape. */
+export function shapedClusterOf(s: ClusterShape): Instance {
+  return heterogeneousCluster({ nodes: s.nodes, vms: s.nodes * s.perNode, seed: s.seed, load: s.load, mix: s.mix, nodeTypes: s.nodeTypes, flavours: s.flavours });
 }
