@@ -5,7 +5,7 @@
  */
 import { CONSTRAINT_TYPES, type Constraint, type ConstraintOf, type ConstraintType } from '../model/constraints.js';
 import type { JsonValue } from '../model/ids.js';
-import type { Groups } from '../util/groups.js';
+import { groupsKey, sameGroups, type Groups } from '../util/groups.js';
 import { cloneJson, cloneX } from './json.js';
 import {
   child,
@@ -114,6 +114,23 @@ export interface Known {
    * importer's) may share one list among many constraints, which is then checked once.
    */
   readonly checked?: WeakMap<object, readonly string[]>;
+  /**
+   * Node-group lists already read without an issue, by {@link groupsKey} of the decoded value:
+   * a later list equal to one of them, id by id, gives the same groups without being read again.
+   */
+  readonly readGroups?: Map<string, { readonly raw: Groups; readonly groups: Groups }[]>;
+}
+
+/**
+ * The {@link groupsKey} of a decoded value that looks like a list of lists of ids (every list
+ * non-empty, with string ends), else undefined.
+ */
+function rawGroupsKey(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return undefined;
+  for (const g of v as unknown[]) {
+    if (!Array.isArray(g) || g.length === 0 || typeof g[0] !== 'string' || typeof g[g.length - 1] !== 'string') return undefined;
+  }
+  return groupsKey(v as Groups);
 }
 
 /**
@@ -165,9 +182,23 @@ const KIND_READERS: { readonly [K in FieldKind]: (known: Known) => Read<unknown>
   nodeGroups: (known) => {
     const read = readList(nodeList(known), true);
     const intern = known.intern;
-    return intern === undefined ? read : (v, at) => {
-      const groups = read(v, at);
-      return groups === undefined ? undefined : intern(groups);
+    const memo = known.readGroups;
+    return (v, at) => {
+      // A list equal, id by id, to one already read without an issue reads the same: every
+      // `among` of a tier names the same thousands of nodes.
+      const key = memo === undefined ? undefined : rawGroupsKey(v);
+      const seen = key === undefined ? undefined : memo?.get(key);
+      const hit = seen?.find((e) => sameGroups(e.raw, v as Groups));
+      if (hit !== undefined) return hit.groups;
+      const before = at.issues.length;
+      const read1 = read(v, at);
+      const groups = read1 === undefined || intern === undefined ? read1 : intern(read1);
+      if (memo !== undefined && key !== undefined && groups !== undefined && at.issues.length === before) {
+        const entry = { raw: v as Groups, groups };
+        if (seen === undefined) memo.set(key, [entry]);
+        else seen.push(entry);
+      }
+      return groups;
     };
   },
   resource: readResource,

@@ -1,4 +1,5 @@
 import { Map as IMap, Record as IRecord } from 'immutable';
+import { ValueRecord } from './value.js';
 import type { NodeId, VmId } from './ids.js';
 import type { NodeState } from './node.js';
 import type { VmState } from './vm.js';
@@ -10,7 +11,7 @@ export interface PlacementProps {
   readonly host: NodeId | undefined;
 }
 
-const PlacementRecord = IRecord<PlacementProps>({ state: 'waiting', host: undefined });
+const PlacementRecord = ValueRecord<PlacementProps>({ state: 'waiting', host: undefined });
 
 /** The placement of one VM: an immutable value, equal (`Immutable.is`) to any other with the same fields. */
 export class Placement extends PlacementRecord {}

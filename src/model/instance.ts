@@ -3,6 +3,7 @@ import type { Constraint } from './constraints.js';
 import { Configuration, placement } from './configuration.js';
 import type { JsonObject, NodeId, ResourceName, VjobId, VmId } from './ids.js';
 import { makeNode, type Node, type NodeInit } from './node.js';
+import { mapInterner } from './interner.js';
 import {
   DEFAULT_DURATIONS,
   DEFAULT_OBJECTIVE,
@@ -73,15 +74,24 @@ export interface InstanceInit {
  * ```
  */
 export function makeInstance(init: InstanceInit): Instance {
+  // VMs of one flavour, nodes of one type share one demand / capacity / labels map.
+  const maps = mapInterner();
   return new Instance({
-    nodes: OrderedMap(init.nodes.map((n) => [n.id, makeNode(n)] as const)),
-    vms: OrderedMap(init.vms.map((v) => [v.id, makeVm(v)] as const)),
-    vjobs: OrderedMap((init.vjobs ?? []).map((j) => [j.id, makeVjob(j)] as const)),
+    nodes: orderedById(init.nodes, (n) => makeNode(n, maps)),
+    vms: orderedById(init.vms, (v) => makeVm(v, maps)),
+    vjobs: orderedById(init.vjobs ?? [], (j) => makeVjob(j)),
     constraints: List(init.constraints ?? []),
     objective: init.objective,
     durations: init.durations,
     limits: init.limits,
     x: init.x,
+  });
+}
+
+/** An ordered map by id of `items` made into values by `make` (the last of equal ids wins, as with `OrderedMap(entries)`). */
+function orderedById<I extends { readonly id: string }, V>(items: readonly I[], make: (item: I) => V): OrderedMap<string, V> {
+  return OrderedMap<string, V>().withMutations((m) => {
+    for (const item of items) m.set(item.id, make(item));
   });
 }
 

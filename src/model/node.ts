@@ -1,4 +1,6 @@
-import { Map as IMap, Record as IRecord } from 'immutable';
+import { Map as IMap } from 'immutable';
+import { ValueRecord } from './value.js';
+import type { MapInterner } from './interner.js';
 import type { JsonObject, NodeId, ResourceName } from './ids.js';
 
 /** Power state of a node. Only online nodes host running VMs. */
@@ -17,7 +19,7 @@ export interface NodeProps {
   readonly x: JsonObject | undefined;
 }
 
-const NodeRecord = IRecord<NodeProps>({
+const NodeRecord = ValueRecord<NodeProps>({
   id: '',
   capacity: IMap(),
   state: 'online',
@@ -50,15 +52,16 @@ export interface NodeInit {
 /**
  * Builds a {@link Node} from a plain object (no validation: use the io module for untrusted input).
  * @param init - the node's fields
+ * @param maps - shares equal capacity and labels maps across the nodes of one instance (optional)
  * @returns the immutable node
  */
-export function makeNode(init: NodeInit): Node {
+export function makeNode(init: NodeInit, maps?: MapInterner): Node {
   return new Node({
     id: init.id,
-    capacity: IMap(Object.entries(init.capacity)),
+    capacity: maps ? maps(init.capacity) : IMap(Object.entries(init.capacity)),
     state: init.state ?? 'online',
     site: init.site,
-    labels: IMap(Object.entries(init.labels ?? {})),
+    labels: maps ? maps(init.labels ?? {}) : IMap(Object.entries(init.labels ?? {})),
     x: init.x,
   });
 }

@@ -1,4 +1,4 @@
-import { Record as IRecord } from 'immutable';
+import { ValueRecord } from './value.js';
 import type { JsonObject, VjobId } from './ids.js';
 
 /** The fields of a {@link Vjob}. */
@@ -13,7 +13,7 @@ export interface VjobProps {
   readonly x: JsonObject | undefined;
 }
 
-const VjobRecord = IRecord<VjobProps>({ id: '', priority: 0, submitted: 0, bestEffort: false, x: undefined });
+const VjobRecord = ValueRecord<VjobProps>({ id: '', priority: 0, submitted: 0, bestEffort: false, x: undefined });
 
 /**
  * A group of VMs that changes state together (all running or all sleeping, never split).

@@ -1,4 +1,6 @@
-import { Map as IMap, Record as IRecord } from 'immutable';
+import { Map as IMap } from 'immutable';
+import { ValueRecord } from './value.js';
+import type { MapInterner } from './interner.js';
 import type { JsonObject, NodeId, ResourceName, VjobId, VmId } from './ids.js';
 
 /** Life-cycle state of a VM (FORMAT.md). */
@@ -26,7 +28,7 @@ export interface VmProps {
   readonly x: JsonObject | undefined;
 }
 
-const VmRecord = IRecord<VmProps>({
+const VmRecord = ValueRecord<VmProps>({
   id: '',
   demand: IMap(),
   state: 'waiting',
@@ -60,12 +62,13 @@ export interface VmInit {
 /**
  * Builds a {@link Vm} from a plain object (no validation).
  * @param init - the VM's fields
+ * @param maps - shares equal demand maps across the VMs of one instance (optional)
  * @returns the immutable VM
  */
-export function makeVm(init: VmInit): Vm {
+export function makeVm(init: VmInit, maps?: MapInterner): Vm {
   return new Vm({
     id: init.id,
-    demand: IMap(Object.entries(init.demand)),
+    demand: maps ? maps(init.demand) : IMap(Object.entries(init.demand)),
     state: init.state,
     host: init.host,
     vjob: init.vjob,

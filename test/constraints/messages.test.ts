@@ -316,7 +316,7 @@ describe('capacity and state rules: exact violations', () => {
   it('names missing and unexpected hosts, wants not met and split vjobs', () => {
     const conf = src
       .setIn(['vms', 'a'], placement('sleeping'))
-      .setIn(['vms', 'c', 'host'], 'n1')
+      .setIn(['vms', 'c'], src.vms.get('c')!.set('host', 'n1'))
       .setIn(['vms', 'w'], placement('running', 'n1')) as Configuration;
     expect(checkStates(small, conf)).toEqual([
       { code: 'missing-host', message: 'a is sleeping but has no host', vms: ['a'] },

@@ -104,7 +104,7 @@ describe('the MIP solver under minMigrations, on small worlds with 0-MiB VMs', (
         // Every `every`-th VM weighs nothing: many repairs then tie on memory.
         let instance = base.set('objective', { type: 'minMigrations' });
         [...instance.vms.keys()].forEach((id, i) => {
-          if (i % every === 0) instance = instance.setIn(['vms', id, 'demand'], instance.vms.get(id)!.demand.set('memory', 0));
+          if (i % every === 0) instance = instance.setIn(['vms', id], instance.vms.get(id)!.set('demand', instance.vms.get(id)!.demand.set('memory', 0)));
         });
         const d = decide(instance);
         if (d.status !== 'decided') return;

@@ -51,7 +51,7 @@ export function arbConstrainedWorld(
           const on = world.hidden.runningOn(n.id);
           if (on.length === 0) continue;
           const load = (r: string) => on.reduce((t, v) => t + (base.vms.get(v)!.demand.get(r) ?? 0), 0);
-          base = base.setIn(['nodes', n.id, 'capacity'], n.capacity.set('cpu', load('cpu')).set('memory', load('memory')));
+          base = base.setIn(['nodes', n.id], n.set('capacity', n.capacity.set('cpu', load('cpu')).set('memory', load('memory'))));
         }
       }
       const w = derive(base, world.hidden, createRandom(seed), OBJECTIVES[oi]!, opts.maxConstraints ?? 6, opts.vjobs ?? true);
