@@ -34,7 +34,9 @@ import {
  * - `resource`: a resource that some node has a capacity for;
  * - `vjob`: a vjob declared in `vjobs`;
  * - `ratio`: a finite number > 0; `amount`: a finite number ≥ 0; `count`: an integer ≥ 0;
- * - `flag`: an optional boolean (`continuous`).
+ * - `flag`: an optional boolean (`continuous`);
+ * - `label`: an optional node label name (`among`'s `groupBy`: the groups are the nodes sharing
+ *   each value of that label, and `groups` is then absent).
  */
 export type FieldKind =
   | 'vmList'
@@ -46,7 +48,8 @@ export type FieldKind =
   | 'ratio'
   | 'amount'
   | 'count'
-  | 'flag';
+  | 'flag'
+  | 'label';
 
 /** The kinds whose values have the TypeScript type `T` (so the table cannot give a list field a number kind). */
 type KindFor<T> = [T] extends [readonly (readonly string[])[]]
@@ -59,7 +62,9 @@ type KindFor<T> = [T] extends [readonly (readonly string[])[]]
         ? 'ratio' | 'amount' | 'count'
         : [T] extends [boolean | undefined]
           ? 'flag'
-          : never;
+          : [T] extends [string | undefined]
+            ? 'label'
+            : never;
 
 type OwnField<K extends ConstraintType> = Exclude<keyof ConstraintOf<K>, 'type' | 'x'>;
 
@@ -78,7 +83,7 @@ export const CONSTRAINT_FIELDS = {
   fence: { vms: 'vmList', nodes: 'nodeList', continuous: 'flag' },
   spread: { vms: 'vmList' },
   gather: { vms: 'vmList' },
-  among: { vms: 'vmList', groups: 'nodeGroups', continuous: 'flag' },
+  among: { vms: 'vmList', groups: 'nodeGroups', groupBy: 'label', continuous: 'flag' },
   split: { groups: 'vmGroups' },
   lonely: { vms: 'vmList' },
   root: { vms: 'vmList' },
@@ -119,6 +124,29 @@ export interface Known {
    * a later list equal to one of them, id by id, gives the same groups without being read again.
    */
   readonly readGroups?: Map<string, { readonly raw: Groups; readonly groups: Groups }[]>;
+  /** Every node's labels, in document order (for `among`'s `groupBy`). */
+  readonly nodeLabels?: ReadonlyMap<string, Readonly<Record<string, string>> | undefined>;
+  /** The groups of each label already asked for by a `groupBy` (computed once per label). */
+  readonly labelGroups?: Map<string, Groups>;
+}
+
+/**
+ * The node groups of label `label`: for each value of the label, in order of first appearance,
+ * the nodes carrying it, in document order; nodes without the label are in no group.
+ * @param nodeLabels - every node's labels, in document order
+ * @param label - the label name
+ * @returns the groups (empty when no node has the label)
+ */
+export function groupsByLabel(nodeLabels: ReadonlyMap<string, Readonly<Record<string, string>> | undefined>, label: string): Groups {
+  const groups = new Map<string, string[]>();
+  for (const [node, labels] of nodeLabels) {
+    if (labels === undefined || !Object.hasOwn(labels, label)) continue;
+    const value = labels[label]!;
+    const g = groups.get(value);
+    if (g === undefined) groups.set(value, [node]);
+    else g.push(node);
+  }
+  return Object.freeze([...groups.values()].map((g) => Object.freeze(g)));
 }
 
 /**
@@ -211,6 +239,7 @@ const KIND_READERS: { readonly [K in FieldKind]: (known: Known) => Read<unknown>
   amount: () => readNumber({ min: 0 }),
   count: () => readNumber({ min: 0, integer: true }),
   flag: () => readBoolean,
+  label: () => readId,
 };
 
 /** The field table of one type, as plain entries (field name, kind). */
@@ -245,11 +274,30 @@ export function readConstraint(v: unknown, at: At, index: number, known: Known):
   if (!f) return undefined;
   const out: Record<string, unknown> = { type };
   let valid = true;
+  // `among` names its groups by a node label (`groupBy`) or lists them (`groups`), not both.
+  const byLabel = type === 'among' && f.has('groupBy');
+  if (byLabel && f.has('groups')) {
+    report(f.child('groupBy'), 'give either "groups" or "groupBy", not both');
+    valid = false;
+  }
   for (const [field, kind] of spec) {
+    if (byLabel && field === 'groups') continue;
     const read = KIND_READERS[kind](known);
-    const value = kind === 'flag' ? f.optional(field, read) : f.required(field, read);
+    const value = kind === 'flag' || kind === 'label' ? f.optional(field, read) : f.required(field, read);
     if (value !== undefined) out[field] = value;
-    else if (kind !== 'flag' || f.has(field)) valid = false;
+    else if ((kind !== 'flag' && kind !== 'label') || f.has(field)) valid = false;
+  }
+  if (byLabel && typeof out['groupBy'] === 'string') {
+    const label = out['groupBy'];
+    let groups = known.labelGroups?.get(label);
+    if (groups === undefined) {
+      groups = groupsByLabel(known.nodeLabels ?? new Map(), label);
+      known.labelGroups?.set(label, groups);
+    }
+    if (groups.length === 0) {
+      report(f.child('groupBy'), `no node has the label ${quote(label)}`);
+      valid = false;
+    } else out['groups'] = groups;
   }
   const x = f.x();
   if (x !== undefined) out['x'] = x;
@@ -266,7 +314,9 @@ export function readConstraint(v: unknown, at: At, index: number, known: Known):
 export function serializeConstraint(c: Constraint): Constraint {
   const out: Record<string, unknown> = { type: c.type };
   const fields = c as unknown as PlainObject;
+  const byLabel = c.type === 'among' && c.groupBy !== undefined;
   for (const [field] of specOf(c.type)) {
+    if (byLabel && field === 'groups') continue;
     const value = fields[field];
     if (value !== undefined) out[field] = cloneJson(value as JsonValue);
   }

@@ -298,7 +298,15 @@ export function validateInstance(json: unknown): Result<Instance> {
   const partial: Known = { nodes: new Set(nodeById.keys()), vjobs: new Set(vjobById.keys()), vms: new Set(), resources };
   const vms = readEach(doc, 'vms', false, (v, at, i) => readVm(v, at, i, partial, nodeStates));
   const vmById = indexById('VM', vms);
-  const known: Known = { ...partial, vms: new Set(vmById.keys()), intern: groupsInterner(), checked: new WeakMap(), readGroups: new Map() };
+  const known: Known = {
+    ...partial,
+    vms: new Set(vmById.keys()),
+    intern: groupsInterner(),
+    checked: new WeakMap(),
+    readGroups: new Map(),
+    nodeLabels: new Map([...nodeById].map(([id, n]) => [id, n.value.labels] as const)),
+    labelGroups: new Map(),
+  };
 
   const constraints = readEach(doc, 'constraints', true, (v, at, i) => readConstraint(v, at, i, known));
   const objective = doc.optional('objective', (v, at) => readObjective(v, at, known));

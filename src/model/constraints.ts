@@ -34,7 +34,13 @@ export interface GatherConstraint extends Base {
 export interface AmongConstraint extends Base {
   readonly type: 'among';
   readonly vms: readonly VmId[];
+  /** The node groups (when read from `groupBy`, the nodes sharing each value of that label, in node order). */
   readonly groups: readonly (readonly NodeId[])[];
+  /**
+   * The node label the groups come from (FORMAT.md `among`), when the document named one instead
+   * of listing the groups: written back as such, so that a document stays as short as it came.
+   */
+  readonly groupBy?: string;
   readonly continuous?: boolean;
 }
 /** `split`: no node hosts VMs of two different groups. */

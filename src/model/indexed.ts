@@ -46,7 +46,8 @@ export interface IndexedInstance {
 }
 
 /**
- * Builds the dense view of an instance (and optionally of another configuration of it).
+ * The dense view of an instance (and optionally of another configuration of it). The view of an
+ * instance alone is built once and shared: its arrays are read-only by contract.
  * @param instance - the instance
  * @param configuration - states and hosts to use instead of the instance's own (e.g. a target)
  * @returns the indexed view
@@ -58,6 +59,21 @@ export interface IndexedInstance {
  * ```
  */
 export function indexInstance(instance: Instance, configuration?: Configuration): IndexedInstance {
+  if (configuration !== undefined) return buildIndex(instance, configuration);
+  // The instance is immutable, so its index is too: built once, shared by the decide stage, the
+  // placement, the planner, the checkers and the verifier of one call (they only read it).
+  let ix = INDEXES.get(instance);
+  if (ix === undefined) {
+    ix = buildIndex(instance, undefined);
+    INDEXES.set(instance, ix);
+  }
+  return ix;
+}
+
+/** The index of each instance indexed so far, kept while the instance lives. */
+const INDEXES = new WeakMap<Instance, IndexedInstance>();
+
+function buildIndex(instance: Instance, configuration: Configuration | undefined): IndexedInstance {
   const nodeIds = [...instance.nodes.keys()];
   const vmIds = [...instance.vms.keys()];
   const resources = resourcesOf(instance);

@@ -239,7 +239,10 @@ export function compileProblem(instance: Instance, options: CompileOptions = {})
   const quarantined = new Uint8Array(N);
   const pinned = new Int32Array(V).fill(-1);
   const touching: number[][] = Array.from({ length: V }, () => []);
-  const restrictions = new Map<number, () => Uint8Array>();
+  // Restrictions by identity of their mask function: constraints that pass the same function (every
+  // among over the same groups) restrict alike, so their VMs share one domain.
+  const restrictionIds = new Map<() => Uint8Array, number>();
+  const restrictions: (() => Uint8Array)[] = [];
   // Group lists are often repeated across among constraints: compile each distinct one once.
   const shapes = new Map<string, { source: Groups; shape: AmongGroups }[]>();
   const b: ProblemBuilder = {
@@ -283,8 +286,15 @@ export function compileProblem(instance: Instance, options: CompileOptions = {})
       for (const v of vms) if (home[v]! >= 0) pinned[v] = home[v]!;
     },
     restrict(vms, ci, allowed) {
-      restrictions.set(ci, allowed);
-      for (const v of vms) touching[v]!.push(ci);
+      let id = restrictionIds.get(allowed);
+      if (id === undefined) {
+        id = restrictions.push(allowed) - 1;
+        restrictionIds.set(allowed, id);
+      }
+      for (const v of vms) {
+        const t = touching[v]!;
+        if (!t.includes(id)) t.push(id);
+      }
     },
     spreads: [],
     gathers: [],
@@ -338,12 +348,12 @@ export function compileProblem(instance: Instance, options: CompileOptions = {})
   for (let v = 0; v < V; v++) {
     const t = touching[v]!;
     if (t.length === 0 || target[v] !== RUNNING) continue;
-    const key = t.join(',');
+    const key = t.length === 1 ? String(t[0]) : [...t].sort((x, y) => x - y).join(',');
     let d = byKey.get(key);
     if (d === undefined) {
       const mask = new Uint8Array(N).fill(1);
-      for (const ci of t) {
-        const allowed = restrictions.get(ci)!();
+      for (const ri of t) {
+        const allowed = restrictions[ri]!();
         for (let n = 0; n < N; n++) mask[n]! &= allowed[n]!;
       }
       d = mask.every((x) => x === 1) ? -1 : domains.push(mask) - 1;

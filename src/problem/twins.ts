@@ -26,6 +26,23 @@ import type { NodeId, VmId } from '../model/ids.js';
 import type { IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
 
+/** The mask function of each compiled group list: one per list, so that its VMs share one domain. */
+const UNIONS = new WeakMap<AmongGroups, () => Uint8Array>();
+
+/** The static domain of an `among` over `shape`: the union of its groups (one function per shape). */
+function unionOf(shape: AmongGroups, nNodes: number): () => Uint8Array {
+  let f = UNIONS.get(shape);
+  if (f === undefined) {
+    f = () => {
+      const allowed = new Uint8Array(nNodes);
+      for (const g of shape.groups) for (const n of g) allowed[n] = 1;
+      return allowed;
+    };
+    UNIONS.set(shape, f);
+  }
+  return f;
+}
+
 /** A compiled `among`'s node groups (shared between constraints naming the same groups). */
 export interface AmongGroups {
   readonly groups: readonly Int32Array[];
@@ -149,11 +166,7 @@ export const TWINS = {
       const vms = b.runningOf(c.vms);
       if (vms.length === 0) return;
       // A member runs inside some group: the union of the groups is its static domain.
-      b.restrict(vms, ci, () => {
-        const allowed = new Uint8Array(b.ix.nodeIds.length);
-        for (const g of shape.groups) for (const n of g) allowed[n] = 1;
-        return allowed;
-      });
+      b.restrict(vms, ci, unionOf(shape, b.ix.nodeIds.length));
       b.amongs.push({ vms, groups: shape.groups, disjoint: shape.nodeGroup !== undefined, ...(shape.nodeGroup ? { nodeGroup: shape.nodeGroup } : {}), source: ci });
     },
   },

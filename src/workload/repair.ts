@@ -124,7 +124,7 @@ export function repairWorkload(options: RepairWorkloadOptions): RepairWorkload {
         }
       }
       constraints.push({ type: 'spread', vms: members });
-      if (tier === 2) constraints.push({ type: 'among', vms: members, groups });
+      if (tier === 2) constraints.push({ type: 'among', vms: members, groups, groupBy: 'pod' });
     });
     // An application that does not fit entirely is left out (its VMs would have to wait together).
     if (vms.slice(firstVmEntry).some((x) => x.state !== 'running')) {
@@ -157,7 +157,9 @@ export function repairWorkload(options: RepairWorkloadOptions): RepairWorkload {
   }
   let overloaded = 0;
   for (let n = 0; n < N; n++) if (load[n]! > types[n]!.cpu) overloaded++;
-  const nodes: NodeInit[] = types.map((t, i) => ({ id: nodeIds[i]!, capacity: { cpu: t.cpu, memory: t.memory } }));
+  // Each among group is a pod: the nodes carry its name, and the among constraints name the label
+  // (`groupBy`) rather than list every node of every group (FORMAT.md, among).
+  const nodes: NodeInit[] = types.map((t, i) => ({ id: nodeIds[i]!, capacity: { cpu: t.cpu, memory: t.memory }, labels: { pod: `p${Math.floor(i / groupSize)}` } }));
   const instance = makeInstance({
     nodes,
     vms,

@@ -112,7 +112,10 @@ describe('JSON Schemas', () => {
       const def = defs[`constraint.${type}`];
       const fields = Object.entries(CONSTRAINT_FIELDS[type]);
       expect(Object.keys(def.properties).sort(), type).toEqual(['type', 'x', ...fields.map(([f]) => f)].sort());
-      expect([...def.required].sort(), type).toEqual(['type', ...fields.filter(([, k]) => k !== 'flag').map(([f]) => f)].sort());
+      // `among` takes `groups` or `groupBy` (a label), exactly one: the schema says so with a oneOf.
+      const alternatives = type === 'among' ? ['groups', 'groupBy'] : [];
+      expect([...def.required].sort(), type).toEqual(['type', ...fields.filter(([f, k]) => k !== 'flag' && !alternatives.includes(f)).map(([f]) => f)].sort());
+      if (alternatives.length > 0) expect(def.oneOf.map((o: { required: string[] }) => o.required)).toEqual(alternatives.map((f) => [f]));
     }
     expect(defs['constraint'].oneOf).toHaveLength(CONSTRAINT_TYPES.length);
   });
