@@ -101,7 +101,7 @@ export function buildPlanGraph(
 
   const full = completeTarget(instance, target);
   if (validate) {
-    for (const x of checkConfiguration(instance, full)) {
+    for (const x of checkConfiguration(instance, full, ix)) {
       reasons.push({
         message: `the target is not acceptable: ${x.message}`,
         ...(x.vms ? { vms: x.vms } : {}),
