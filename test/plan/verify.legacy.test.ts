@@ -6,39 +6,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Constraint, ConstraintType } from '../../src/model/constraints.js';
 import { indexInstance } from '../../src/model/indexed.js';
 import type { Instance } from '../../src/model/instance.js';
 import type { Action } from '../../src/model/action.js';
 import { assemblePlan, buildPlan as planTo } from '../../src/plan/planner.js';
 import type { FeasiblePlan, Plan, PlanTarget } from '../../src/plan/types.js';
 import { verifyPlan } from '../../src/plan/verify.js';
-import { arbConstraint } from '../constraints/gen.js';
-import { arbWorld, type World } from '../support/arbitraries.js';
+import { arbRuled } from './ruled.js';
 import { verifyPlan as legacyVerify } from './legacy-verify.js';
 import { buildPlan } from './verify-support.js';
-
-const TYPES: readonly ConstraintType[] = ['spread', 'ban', 'fence', 'among', 'root', 'quarantine', 'gather', 'overbook', 'running', 'offline', 'maxOnline'];
-
-/** A world whose instance carries a few random constraints, wants and vjobs. */
-const arbRuled: fc.Arbitrary<World> = arbWorld({ maxNodes: 4, maxVms: 7 }).chain((world) => {
-  const setup = { instance: world.instance, configuration: world.hidden, vmIds: [...world.instance.vms.keys()], nodeIds: [...world.instance.nodes.keys()] };
-  if (setup.vmIds.length === 0) return fc.constant(world);
-  return fc
-    .record({
-      constraints: fc.array(fc.constantFrom(...TYPES), { maxLength: 3 }).chain((ts) => fc.tuple(...ts.map((t) => arbConstraint(t, setup) as fc.Arbitrary<Constraint>))),
-      wants: fc.array(fc.constantFrom(undefined, undefined, 'running', 'sleeping', 'terminated'), { minLength: setup.vmIds.length, maxLength: setup.vmIds.length }),
-      vjobs: fc.array(fc.constantFrom(undefined, undefined, 'j0'), { minLength: setup.vmIds.length, maxLength: setup.vmIds.length }),
-    })
-    .map(({ constraints, wants, vjobs }) => {
-      let instance: Instance = world.instance.set('constraints', world.instance.constraints.clear().push(...constraints));
-      instance = instance.set('vms', instance.vms.map((v, id) => {
-        const k = setup.vmIds.indexOf(id);
-        return v.set('wants', wants[k] as never).set('vjob', vjobs[k]);
-      }));
-      return { instance, hidden: world.hidden };
-    });
-});
 
 type Mutation = (plan: FeasiblePlan, k: number, m: number) => FeasiblePlan;
 const withActions = (plan: FeasiblePlan, actions: readonly Action[]): FeasiblePlan => ({ ...plan, actions });
