@@ -69,24 +69,31 @@ function indexFor(instance: Instance, index: IndexedInstance | undefined): Index
   return indexInstance(instance);
 }
 
+/** Code of a VM the configuration does not list, beside {@link VM_STATE_CODE}. */
+const ABSENT = 255;
+
 /**
- * Capacity of every node in `configuration`: on each online node and resource, the total demand
- * of the VMs running there fits the effective (overbooked) capacity (code `capacity`), and no
- * VM runs on an offline or unknown node (code `offline-host`, one violation per node).
- *
- * One pass over the configuration, on the dense index: linear in VMs and nodes.
- * @param instance - the instance (capacities, demands, overbook ratios)
- * @param configuration - the configuration to check
- * @param index - `indexInstance(instance)` when the caller has it already (saves building it)
- * @returns the violations, empty when everything fits
- * @example
- * ```ts
- * checkCapacity(instance, target);
- * // [{ code: 'capacity', message: 'n1: cpu load 12 exceeds capacity 10 (vm1 and vm2)', ... }]
- * ```
+ * What the capacity and state checks need of a configuration, read in one pass over it (each
+ * placement's two fields read once: a field of the immutable model costs far more than an array
+ * slot). Everything is kept in the configuration's own order, so that the checks word their
+ * violations exactly as a pass over the map would.
  */
-export function checkCapacity(instance: Instance, configuration: Configuration, index?: IndexedInstance): Violation[] {
-  const ix = indexFor(instance, index);
+interface Scan {
+  /** Per node and resource: demand of the instance VMs running there (online nodes only). */
+  readonly load: Float64Array;
+  /** Running VMs on online nodes, as per-node lists in configuration order: names, next link, first per node. */
+  readonly names: readonly VmId[];
+  readonly next: readonly number[];
+  readonly first: Int32Array;
+  /** Running VMs on offline or unknown nodes, per node in order of first sight. */
+  readonly homeless: ReadonlyMap<NodeId, VmId[]> | undefined;
+  /** `missing-host` and `unexpected-host` violations, in configuration order. */
+  readonly hostRules: readonly Violation[];
+  /** Per instance VM: its {@link VM_STATE_CODE} in the configuration, {@link ABSENT} when unlisted. */
+  readonly state: Uint8Array;
+}
+
+function scan(ix: IndexedInstance, configuration: Configuration): Scan {
   const R = ix.resources.length;
   const N = ix.nodeIds.length;
   const demand = ix.demand;
@@ -96,20 +103,31 @@ export function checkCapacity(instance: Instance, configuration: Configuration, 
     if (k !== undefined && s === 'online') online[k] = 1;
   });
   const load = new Float64Array(N * R);
-  // VMs per node in configuration order, as a linked list (first / next) over arrival numbers.
   const names: VmId[] = [];
   const next: number[] = [];
   const first = new Int32Array(N).fill(-1);
   const last = new Int32Array(N).fill(-1);
   let homeless: Map<NodeId, VmId[]> | undefined;
+  const hostRules: Violation[] = [];
+  const state = new Uint8Array(ix.vmIds.length).fill(ABSENT);
   configuration.vms.forEach((p, vm) => {
-    if (p.state !== 'running' || p.host === undefined) return;
-    const k = ix.nodeIndex.get(p.host);
+    const st = p.state;
+    const host = p.host;
+    const v = ix.vmIndex.get(vm);
+    if (v !== undefined) state[v] = VM_STATE_CODE[st];
+    const placed = st === 'running' || st === 'sleeping';
+    if (placed && host === undefined) {
+      hostRules.push({ code: 'missing-host', message: `${vm} is ${st} but has no host`, vms: [vm] });
+    } else if (!placed && host !== undefined) {
+      hostRules.push({ code: 'unexpected-host', message: `${vm} is ${st} but has host ${host}`, vms: [vm], nodes: [host] });
+    }
+    if (st !== 'running' || host === undefined) return;
+    const k = ix.nodeIndex.get(host);
     if (k === undefined || online[k] === 0) {
       homeless ??= new Map();
-      const l = homeless.get(p.host);
+      const l = homeless.get(host);
       if (l) l.push(vm);
-      else homeless.set(p.host, [vm]);
+      else homeless.set(host, [vm]);
       return;
     }
     const e = names.length;
@@ -118,13 +136,19 @@ export function checkCapacity(instance: Instance, configuration: Configuration, 
     if (first[k] === -1) first[k] = e;
     else next[last[k]!] = e;
     last[k] = e;
-    const v = ix.vmIndex.get(vm);
     if (v === undefined) return;
     for (let r = 0; r < R; r++) load[k * R + r]! += demand[v * R + r]!;
   });
+  return { load, names, next, first, homeless, hostRules, state };
+}
+
+/** The capacity violations of a scanned configuration ({@link checkCapacity}). */
+function capacityRules(ix: IndexedInstance, sc: Scan): Violation[] {
+  const R = ix.resources.length;
+  const N = ix.nodeIds.length;
   const out: Violation[] = [];
-  if (homeless !== undefined) {
-    for (const [node, vms] of homeless) {
+  if (sc.homeless !== undefined) {
+    for (const [node, vms] of sc.homeless) {
       const why = ix.nodeIndex.has(node) ? 'offline' : 'unknown';
       out.push({ code: 'offline-host', message: `${list(vms)} ${vms.length > 1 ? 'run' : 'runs'} on ${why} node ${node}`, vms, nodes: [node] });
     }
@@ -132,12 +156,12 @@ export function checkCapacity(instance: Instance, configuration: Configuration, 
   const cap = ix.effectiveCapacity;
   for (let k = 0; k < N; k++) {
     for (let r = 0; r < R; r++) {
-      const l = load[k * R + r]!;
+      const l = sc.load[k * R + r]!;
       const c = cap[k * R + r]!;
       if (!exceeds(l, c)) continue;
       const node = ix.nodeIds[k]!;
       const vms: VmId[] = [];
-      for (let e = first[k]!; e >= 0; e = next[e]!) vms.push(names[e]!);
+      for (let e = sc.first[k]!; e >= 0; e = sc.next[e]!) vms.push(sc.names[e]!);
       out.push({
         code: 'capacity',
         message: `${node}: ${ix.resources[r]!} load ${l} exceeds capacity ${c} (${list(vms)})`,
@@ -149,43 +173,20 @@ export function checkCapacity(instance: Instance, configuration: Configuration, 
   return out;
 }
 
-/** Code of a VM the configuration does not list, beside {@link VM_STATE_CODE}. */
-const ABSENT = 255;
-
-/**
- * The VM-state rules of a configuration: every `wants` obeyed (code `wants`); a vjob's VMs that
- * are not terminated all in one state (code `vjob-split`); running and sleeping VMs have a host
- * (code `missing-host`); waiting and terminated VMs have none (code `unexpected-host`).
- *
- * One pass over the configuration and one over the instance's VMs, on the dense index.
- * @param instance - the instance (wants, vjobs)
- * @param configuration - the configuration to check
- * @param index - `indexInstance(instance)` when the caller has it already (saves building it)
- * @returns the violations, empty when every rule holds
- */
-export function checkStates(instance: Instance, configuration: Configuration, index?: IndexedInstance): Violation[] {
-  const ix = indexFor(instance, index);
+/** The state violations of a scanned configuration ({@link checkStates}). */
+function stateRules(instance: Instance, ix: IndexedInstance, sc: Scan): Violation[] {
   const V = ix.vmIds.length;
-  const out: Violation[] = [];
-  const state = new Uint8Array(V).fill(ABSENT);
-  configuration.vms.forEach((p, vm) => {
-    const placed = p.state === 'running' || p.state === 'sleeping';
-    if (placed && p.host === undefined) {
-      out.push({ code: 'missing-host', message: `${vm} is ${p.state} but has no host`, vms: [vm] });
-    } else if (!placed && p.host !== undefined) {
-      out.push({ code: 'unexpected-host', message: `${vm} is ${p.state} but has host ${p.host}`, vms: [vm], nodes: [p.host] });
-    }
-    const v = ix.vmIndex.get(vm);
-    if (v !== undefined) state[v] = VM_STATE_CODE[p.state];
-  });
+  const out: Violation[] = [...sc.hostRules];
+  const state = sc.state;
   // States seen per vjob, as bits of VM_STATE_CODE; a vjob with two bits is split.
   const seen = new Uint8Array(ix.vjobIds.length);
   let split = false;
   let v = 0;
   for (const vm of instance.vms.values()) {
     const s = state[v]!;
-    if (vm.wants !== undefined && (s === ABSENT || VM_STATE_OF_CODE[s] !== vm.wants)) {
-      out.push({ code: 'wants', message: `${vm.id} must end ${vm.wants} but is ${s === ABSENT ? 'absent' : VM_STATE_OF_CODE[s]!}`, vms: [vm.id] });
+    const wants = vm.wants;
+    if (wants !== undefined && (s === ABSENT || VM_STATE_OF_CODE[s] !== wants)) {
+      out.push({ code: 'wants', message: `${ix.vmIds[v]!} must end ${wants} but is ${s === ABSENT ? 'absent' : VM_STATE_OF_CODE[s]!}`, vms: [ix.vmIds[v]!] });
     }
     if (s !== ABSENT && s !== TERMINATED) {
       const j = ix.vmVjob[v]!;
@@ -221,6 +222,43 @@ export function checkStates(instance: Instance, configuration: Configuration, in
 }
 
 /**
+ * Capacity of every node in `configuration`: on each online node and resource, the total demand
+ * of the VMs running there fits the effective (overbooked) capacity (code `capacity`), and no
+ * VM runs on an offline or unknown node (code `offline-host`, one violation per node).
+ *
+ * One pass over the configuration, on the dense index: linear in VMs and nodes.
+ * @param instance - the instance (capacities, demands, overbook ratios)
+ * @param configuration - the configuration to check
+ * @param index - `indexInstance(instance)` when the caller has it already (saves building it)
+ * @returns the violations, empty when everything fits
+ * @example
+ * ```ts
+ * checkCapacity(instance, target);
+ * // [{ code: 'capacity', message: 'n1: cpu load 12 exceeds capacity 10 (vm1 and vm2)', ... }]
+ * ```
+ */
+export function checkCapacity(instance: Instance, configuration: Configuration, index?: IndexedInstance): Violation[] {
+  const ix = indexFor(instance, index);
+  return capacityRules(ix, scan(ix, configuration));
+}
+
+/**
+ * The VM-state rules of a configuration: every `wants` obeyed (code `wants`); a vjob's VMs that
+ * are not terminated all in one state (code `vjob-split`); running and sleeping VMs have a host
+ * (code `missing-host`); waiting and terminated VMs have none (code `unexpected-host`).
+ *
+ * One pass over the configuration and one over the instance's VMs, on the dense index.
+ * @param instance - the instance (wants, vjobs)
+ * @param configuration - the configuration to check
+ * @param index - `indexInstance(instance)` when the caller has it already (saves building it)
+ * @returns the violations, empty when every rule holds
+ */
+export function checkStates(instance: Instance, configuration: Configuration, index?: IndexedInstance): Violation[] {
+  const ix = indexFor(instance, index);
+  return stateRules(instance, ix, scan(ix, configuration));
+}
+
+/**
  * Everything a configuration must satisfy: capacities, VM states and every constraint (discrete
  * meaning). The oracle "this configuration satisfies the instance".
  * @param instance - the instance
@@ -234,7 +272,8 @@ export function checkStates(instance: Instance, configuration: Configuration, in
  */
 export function checkConfiguration(instance: Instance, configuration: Configuration, index?: IndexedInstance): Violation[] {
   const ix = indexFor(instance, index);
-  return [...checkCapacity(instance, configuration, ix), ...checkStates(instance, configuration, ix), ...checkConstraints(instance, configuration)];
+  const sc = scan(ix, configuration);
+  return [...capacityRules(ix, sc), ...stateRules(instance, ix, sc), ...checkConstraints(instance, configuration)];
 }
 
 /**
