@@ -6,14 +6,16 @@
 import { SwitchyardError } from '../errors.js';
 import type { Configuration } from '../model/configuration.js';
 import type { NodeId, VmId } from '../model/ids.js';
-import { indexInstance } from '../model/indexed.js';
-import { vjobOf, type Instance } from '../model/instance.js';
+import { indexInstance, VM_STATE_CODE, VM_STATE_OF_CODE, type IndexedInstance } from '../model/indexed.js';
+import type { Instance } from '../model/instance.js';
 import type { VmState } from '../model/vm.js';
 import type { Action } from '../model/action.js';
 import { specFor } from './registry.js';
 import type { CheckContext, InstantView, Violation } from './spec.js';
 import type { Constraint } from '../model/constraints.js';
 import { exceeds, list } from './util.js';
+
+const TERMINATED = VM_STATE_CODE.terminated;
 
 function constraintAt(instance: Instance, index: number): Constraint {
   const c = Number.isInteger(index) && index >= 0 ? instance.constraints.get(index) : undefined;
@@ -58,54 +60,111 @@ export function checkConstraints(instance: Instance, configuration: Configuratio
 }
 
 /**
- * Capacity of every node in `configuration`: on each online node and resource, the total demand
- * of the VMs running there fits the effective (overbooked) capacity (code `capacity`), and no
- * VM runs on an offline or unknown node (code `offline-host`, one violation per node).
- * @param instance - the instance (capacities, demands, overbook ratios)
- * @param configuration - the configuration to check
- * @returns the violations, empty when everything fits
- * @example
- * ```ts
- * checkCapacity(instance, target);
- * // [{ code: 'capacity', message: 'n1: cpu load 12 exceeds capacity 10 (vm1 and vm2)', ... }]
- * ```
+ * The index to check with: `index` when it numbers this instance's nodes and VMs (the caller's
+ * already-built {@link indexInstance}), else a fresh one. Only the instance's own quantities are
+ * read from it (ids, capacities, demands, vjobs), never its configuration fields.
  */
-export function checkCapacity(instance: Instance, configuration: Configuration): Violation[] {
-  const ix = indexInstance(instance);
+function indexFor(instance: Instance, index: IndexedInstance | undefined): IndexedInstance {
+  if (index !== undefined && index.vmIds.length === instance.vms.size && index.nodeIds.length === instance.nodes.size) return index;
+  return indexInstance(instance);
+}
+
+/** Code of a VM the configuration does not list, beside {@link VM_STATE_CODE}. */
+const ABSENT = 255;
+
+/**
+ * What the capacity and state checks need of a configuration, read in one pass over it (each
+ * placement's two fields read once: a field of the immutable model costs far more than an array
+ * slot). Everything is kept in the configuration's own order, so that the checks word their
+ * violations exactly as a pass over the map would.
+ */
+interface Scan {
+  /** Per node and resource: demand of the instance VMs running there (online nodes only). */
+  readonly load: Float64Array;
+  /** Running VMs on online nodes, as per-node lists in configuration order: names, next link, first per node. */
+  readonly names: readonly VmId[];
+  readonly next: readonly number[];
+  readonly first: Int32Array;
+  /** Running VMs on offline or unknown nodes, per node in order of first sight. */
+  readonly homeless: ReadonlyMap<NodeId, VmId[]> | undefined;
+  /** `missing-host` and `unexpected-host` violations, in configuration order. */
+  readonly hostRules: readonly Violation[];
+  /** Per instance VM: its {@link VM_STATE_CODE} in the configuration, {@link ABSENT} when unlisted. */
+  readonly state: Uint8Array;
+}
+
+function scan(ix: IndexedInstance, configuration: Configuration): Scan {
   const R = ix.resources.length;
   const N = ix.nodeIds.length;
+  const demand = ix.demand;
+  const online = new Uint8Array(N);
+  configuration.nodes.forEach((s, id) => {
+    const k = ix.nodeIndex.get(id);
+    if (k !== undefined && s === 'online') online[k] = 1;
+  });
   const load = new Float64Array(N * R);
-  const hosted: VmId[][] = Array.from({ length: N }, () => []);
-  const homeless = new Map<NodeId, VmId[]>();
-  for (const [vm, p] of configuration.vms) {
-    if (p.state !== 'running' || p.host === undefined) continue;
-    const k = ix.nodeIndex.get(p.host);
-    if (k === undefined || configuration.nodes.get(p.host) !== 'online') {
-      const l = homeless.get(p.host);
-      if (l) l.push(vm);
-      else homeless.set(p.host, [vm]);
-      continue;
-    }
-    hosted[k]!.push(vm);
+  const names: VmId[] = [];
+  const next: number[] = [];
+  const first = new Int32Array(N).fill(-1);
+  const last = new Int32Array(N).fill(-1);
+  let homeless: Map<NodeId, VmId[]> | undefined;
+  const hostRules: Violation[] = [];
+  const state = new Uint8Array(ix.vmIds.length).fill(ABSENT);
+  configuration.vms.forEach((p, vm) => {
+    const st = p.state;
+    const host = p.host;
     const v = ix.vmIndex.get(vm);
-    if (v === undefined) continue;
-    for (let r = 0; r < R; r++) load[k * R + r]! += ix.demand[v * R + r]!;
-  }
+    if (v !== undefined) state[v] = VM_STATE_CODE[st];
+    const placed = st === 'running' || st === 'sleeping';
+    if (placed && host === undefined) {
+      hostRules.push({ code: 'missing-host', message: `${vm} is ${st} but has no host`, vms: [vm] });
+    } else if (!placed && host !== undefined) {
+      hostRules.push({ code: 'unexpected-host', message: `${vm} is ${st} but has host ${host}`, vms: [vm], nodes: [host] });
+    }
+    if (st !== 'running' || host === undefined) return;
+    const k = ix.nodeIndex.get(host);
+    if (k === undefined || online[k] === 0) {
+      homeless ??= new Map();
+      const l = homeless.get(host);
+      if (l) l.push(vm);
+      else homeless.set(host, [vm]);
+      return;
+    }
+    const e = names.length;
+    names.push(vm);
+    next.push(-1);
+    if (first[k] === -1) first[k] = e;
+    else next[last[k]!] = e;
+    last[k] = e;
+    if (v === undefined) return;
+    for (let r = 0; r < R; r++) load[k * R + r]! += demand[v * R + r]!;
+  });
+  return { load, names, next, first, homeless, hostRules, state };
+}
+
+/** The capacity violations of a scanned configuration ({@link checkCapacity}). */
+function capacityRules(ix: IndexedInstance, sc: Scan): Violation[] {
+  const R = ix.resources.length;
+  const N = ix.nodeIds.length;
   const out: Violation[] = [];
-  for (const [node, vms] of homeless) {
-    const why = ix.nodeIndex.has(node) ? 'offline' : 'unknown';
-    out.push({ code: 'offline-host', message: `${list(vms)} ${vms.length > 1 ? 'run' : 'runs'} on ${why} node ${node}`, vms, nodes: [node] });
+  if (sc.homeless !== undefined) {
+    for (const [node, vms] of sc.homeless) {
+      const why = ix.nodeIndex.has(node) ? 'offline' : 'unknown';
+      out.push({ code: 'offline-host', message: `${list(vms)} ${vms.length > 1 ? 'run' : 'runs'} on ${why} node ${node}`, vms, nodes: [node] });
+    }
   }
+  const cap = ix.effectiveCapacity;
   for (let k = 0; k < N; k++) {
     for (let r = 0; r < R; r++) {
-      const l = load[k * R + r]!;
-      const cap = ix.effectiveCapacity[k * R + r]!;
-      if (!exceeds(l, cap)) continue;
+      const l = sc.load[k * R + r]!;
+      const c = cap[k * R + r]!;
+      if (!exceeds(l, c)) continue;
       const node = ix.nodeIds[k]!;
-      const vms = hosted[k]!;
+      const vms: VmId[] = [];
+      for (let e = sc.first[k]!; e >= 0; e = sc.next[e]!) vms.push(sc.names[e]!);
       out.push({
         code: 'capacity',
-        message: `${node}: ${ix.resources[r]!} load ${l} exceeds capacity ${cap} (${list(vms)})`,
+        message: `${node}: ${ix.resources[r]!} load ${l} exceeds capacity ${c} (${list(vms)})`,
         vms,
         nodes: [node],
       });
@@ -114,44 +173,89 @@ export function checkCapacity(instance: Instance, configuration: Configuration):
   return out;
 }
 
+/** The state violations of a scanned configuration ({@link checkStates}). */
+function stateRules(instance: Instance, ix: IndexedInstance, sc: Scan): Violation[] {
+  const V = ix.vmIds.length;
+  const out: Violation[] = [...sc.hostRules];
+  const state = sc.state;
+  // States seen per vjob, as bits of VM_STATE_CODE; a vjob with two bits is split.
+  const seen = new Uint8Array(ix.vjobIds.length);
+  let split = false;
+  let v = 0;
+  for (const vm of instance.vms.values()) {
+    const s = state[v]!;
+    const wants = vm.wants;
+    if (wants !== undefined && (s === ABSENT || VM_STATE_OF_CODE[s] !== wants)) {
+      out.push({ code: 'wants', message: `${ix.vmIds[v]!} must end ${wants} but is ${s === ABSENT ? 'absent' : VM_STATE_OF_CODE[s]!}`, vms: [ix.vmIds[v]!] });
+    }
+    if (s !== ABSENT && s !== TERMINATED) {
+      const j = ix.vmVjob[v]!;
+      const bits = seen[j]! | (1 << s);
+      if (bits !== seen[j]) {
+        if (seen[j] !== 0) split = true;
+        seen[j] = bits;
+      }
+    }
+    v++;
+  }
+  if (!split) return out;
+  // The split vjobs, in order of their first VM, each state with its VMs in order of first sight.
+  const jobs = new Map<number, Map<VmState, VmId[]>>();
+  for (let i = 0; i < V; i++) {
+    const s = state[i]!;
+    if (s === ABSENT || s === TERMINATED) continue;
+    const j = ix.vmVjob[i]!;
+    const bits = seen[j]!;
+    if ((bits & (bits - 1)) === 0) continue;
+    let states = jobs.get(j);
+    if (!states) jobs.set(j, (states = new Map()));
+    const name = VM_STATE_OF_CODE[s]!;
+    const l = states.get(name);
+    if (l) l.push(ix.vmIds[i]!);
+    else states.set(name, [ix.vmIds[i]!]);
+  }
+  for (const [j, states] of jobs) {
+    const parts = [...states].map(([s, vms]) => `${list(vms)} ${s}`);
+    out.push({ code: 'vjob-split', message: `vjob ${ix.vjobIds[j]!} is split: ${parts.join('; ')}`, vms: [...states.values()].flat() });
+  }
+  return out;
+}
+
+/**
+ * Capacity of every node in `configuration`: on each online node and resource, the total demand
+ * of the VMs running there fits the effective (overbooked) capacity (code `capacity`), and no
+ * VM runs on an offline or unknown node (code `offline-host`, one violation per node).
+ *
+ * One pass over the configuration, on the dense index: linear in VMs and nodes.
+ * @param instance - the instance (capacities, demands, overbook ratios)
+ * @param configuration - the configuration to check
+ * @param index - `indexInstance(instance)` when the caller has it already (saves building it)
+ * @returns the violations, empty when everything fits
+ * @example
+ * ```ts
+ * checkCapacity(instance, target);
+ * // [{ code: 'capacity', message: 'n1: cpu load 12 exceeds capacity 10 (vm1 and vm2)', ... }]
+ * ```
+ */
+export function checkCapacity(instance: Instance, configuration: Configuration, index?: IndexedInstance): Violation[] {
+  const ix = indexFor(instance, index);
+  return capacityRules(ix, scan(ix, configuration));
+}
+
 /**
  * The VM-state rules of a configuration: every `wants` obeyed (code `wants`); a vjob's VMs that
  * are not terminated all in one state (code `vjob-split`); running and sleeping VMs have a host
  * (code `missing-host`); waiting and terminated VMs have none (code `unexpected-host`).
+ *
+ * One pass over the configuration and one over the instance's VMs, on the dense index.
  * @param instance - the instance (wants, vjobs)
  * @param configuration - the configuration to check
+ * @param index - `indexInstance(instance)` when the caller has it already (saves building it)
  * @returns the violations, empty when every rule holds
  */
-export function checkStates(instance: Instance, configuration: Configuration): Violation[] {
-  const out: Violation[] = [];
-  for (const [vm, p] of configuration.vms) {
-    const placed = p.state === 'running' || p.state === 'sleeping';
-    if (placed && p.host === undefined) {
-      out.push({ code: 'missing-host', message: `${vm} is ${p.state} but has no host`, vms: [vm] });
-    } else if (!placed && p.host !== undefined) {
-      out.push({ code: 'unexpected-host', message: `${vm} is ${p.state} but has host ${p.host}`, vms: [vm], nodes: [p.host] });
-    }
-  }
-  const jobs = new Map<string, Map<VmState, VmId[]>>();
-  for (const v of instance.vms.values()) {
-    const state = configuration.stateOf(v.id);
-    if (v.wants !== undefined && state !== v.wants) {
-      out.push({ code: 'wants', message: `${v.id} must end ${v.wants} but is ${state ?? 'absent'}`, vms: [v.id] });
-    }
-    if (state === undefined || state === 'terminated') continue;
-    const job = vjobOf(v);
-    let states = jobs.get(job);
-    if (!states) jobs.set(job, (states = new Map()));
-    const l = states.get(state);
-    if (l) l.push(v.id);
-    else states.set(state, [v.id]);
-  }
-  for (const [job, states] of jobs) {
-    if (states.size < 2) continue;
-    const parts = [...states].map(([s, vms]) => `${list(vms)} ${s}`);
-    out.push({ code: 'vjob-split', message: `vjob ${job} is split: ${parts.join('; ')}`, vms: [...states.values()].flat() });
-  }
-  return out;
+export function checkStates(instance: Instance, configuration: Configuration, index?: IndexedInstance): Violation[] {
+  const ix = indexFor(instance, index);
+  return stateRules(instance, ix, scan(ix, configuration));
 }
 
 /**
@@ -159,14 +263,17 @@ export function checkStates(instance: Instance, configuration: Configuration): V
  * meaning). The oracle "this configuration satisfies the instance".
  * @param instance - the instance
  * @param configuration - the configuration to check (typically a target)
+ * @param index - `indexInstance(instance)` when the caller has it already (saves building it)
  * @returns all violations, empty when the configuration is acceptable
  * @example
  * ```ts
  * expect(checkConfiguration(instance, result.target)).toEqual([]);
  * ```
  */
-export function checkConfiguration(instance: Instance, configuration: Configuration): Violation[] {
-  return [...checkCapacity(instance, configuration), ...checkStates(instance, configuration), ...checkConstraints(instance, configuration)];
+export function checkConfiguration(instance: Instance, configuration: Configuration, index?: IndexedInstance): Violation[] {
+  const ix = indexFor(instance, index);
+  const sc = scan(ix, configuration);
+  return [...capacityRules(ix, sc), ...stateRules(instance, ix, sc), ...checkConstraints(instance, configuration)];
 }
 
 /**

@@ -9,7 +9,7 @@ import type { NodeState } from '../model/node.js';
 import { VM_STATES } from '../model/vm.js';
 import { type Plan, type PlanPhases, type PlanStats, type PlanStatus, type PlanTarget, type TargetVm } from '../plan/types.js';
 import { ACTION_TYPES, type Action, type ActionType, type InfeasibleReason } from '../model/action.js';
-import { cloneX, formatJson, parseJsonWith } from './json.js';
+import { cloneJson, cloneX, formatJson, parseJsonWith } from './json.js';
 import {
   checkVersion,
   child,
@@ -401,13 +401,16 @@ function serializeStats(s: Partial<PlanStats>): Partial<PlanStats> {
 }
 
 function serializeTarget(t: PlanTarget): PlanTarget {
+  const vms: [string, TargetVm][] = [];
+  for (const id of Object.keys(t.vms)) {
+    const p = t.vms[id]!;
+    const out: { state: TargetVm['state']; host?: string; x?: JsonObject } = { state: p.state };
+    if (p.host !== undefined) out.host = p.host;
+    if (p.x !== undefined) out.x = cloneJson(p.x);
+    vms.push([id, out]);
+  }
   return {
-    vms: Object.fromEntries(
-      Object.entries(t.vms).map(([id, p]) => [
-        id,
-        { state: p.state, ...(p.host !== undefined ? { host: p.host } : {}), ...cloneX(p.x) },
-      ]),
-    ),
+    vms: Object.fromEntries(vms),
     nodes: Object.fromEntries(Object.entries(t.nodes)),
     ...cloneX(t.x),
   };

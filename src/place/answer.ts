@@ -41,7 +41,7 @@ export type AnswerCheck = { readonly ok: true; readonly answer: PlacementFound }
  */
 export function checkedAnswer(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array, facts: AnswerFacts): AnswerCheck {
   const target = toConfiguration(ix, p, assign);
-  const violations = facts.verified ? [] : checkConfiguration(instance, target);
+  const violations = facts.verified ? [] : checkConfiguration(instance, target, ix);
   if (violations.length > 0) return { ok: false, violations };
   const stats = assignmentStats(p, assign);
   const lowerBound = Math.min(facts.lowerBound, stats.nodesUsed);
@@ -95,7 +95,7 @@ export function answerOf(instance: Instance, ix: IndexedInstance, p: DenseProble
  * @returns the violations of the configuration it describes
  */
 export function violationsOf(instance: Instance, ix: IndexedInstance, p: DenseProblem, assign: Int32Array): Violation[] {
-  return checkConfiguration(instance, toConfiguration(ix, p, assign));
+  return checkConfiguration(instance, toConfiguration(ix, p, assign), ix);
 }
 
 /**

@@ -8,6 +8,8 @@ import { checkConfiguration } from '../constraints/check.js';
 import type { Configuration } from '../model/configuration.js';
 import { indexInstance, VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
+import type { Node } from '../model/node.js';
+import type { Vm } from '../model/vm.js';
 import type { ResolvedLimits } from '../model/objective.js';
 import { askDuration, type DurationModel } from './durations.js';
 import { ActionGraph, BOOT, BOOT_NODE, isArrival, KIND_TYPE, MIGRATE, RESUME, SHUTDOWN, SHUTDOWN_NODE, SUSPEND } from './graph.js';
@@ -62,10 +64,33 @@ function uniqInts(xs: Iterable<number | undefined>): number[] {
 
 /** The target as a configuration listing every VM and node of the instance (missing ones keep their source state). */
 function completeTarget(instance: Instance, target: Configuration): Configuration {
-  let complete = target.vms.size === instance.vms.size && target.nodes.size === instance.nodes.size;
-  if (complete) for (const id of instance.vms.keys()) if (!target.vms.has(id)) complete = false;
-  if (complete) for (const id of instance.nodes.keys()) if (!target.nodes.has(id)) complete = false;
-  return complete ? target : configurationFromTarget(instance, targetFromConfiguration(instance, target));
+  return configurationFromTarget(instance, targetFromConfiguration(instance, target));
+}
+
+/**
+ * The dense index of `instance` over its own (source) configuration: `index` when given and it
+ * numbers this instance's nodes and VMs (its VM states, hosts and node power states read again
+ * from the instance: it may have been built over another configuration), else a fresh
+ * `indexInstance(instance)`.
+ * @param instance - the instance
+ * @param index - an index of it the caller has built already
+ * @returns an index whose configuration fields are the instance's source
+ */
+export function sourceIndex(instance: Instance, index?: IndexedInstance): IndexedInstance {
+  if (index === undefined || index.vmIds.length !== instance.vms.size || index.nodeIds.length !== instance.nodes.size) return indexInstance(instance);
+  const vmState = new Uint8Array(index.vmIds.length);
+  const vmHost = new Int32Array(index.vmIds.length).fill(-1);
+  let v = 0;
+  for (const vm of instance.vms.values()) {
+    vmState[v] = VM_STATE_CODE[vm.state];
+    const host = vm.host;
+    vmHost[v] = host === undefined ? -1 : (index.nodeIndex.get(host) ?? -1);
+    v++;
+  }
+  const nodeOnline = new Uint8Array(index.nodeIds.length);
+  let n = 0;
+  for (const node of instance.nodes.values()) nodeOnline[n++] = node.state === 'online' ? 1 : 0;
+  return { ...index, vmState, vmHost, nodeOnline };
 }
 
 /**
@@ -84,24 +109,51 @@ export function buildPlanGraph(
   model: DurationModel,
   limits: ResolvedLimits,
   validate: boolean,
+  index?: IndexedInstance,
 ): BuildOutcome {
-  const ix = indexInstance(instance);
+  const ix = sourceIndex(instance, index);
   const N = ix.nodeIds.length;
   const V = ix.vmIds.length;
   const reasons: InfeasibleReason[] = [];
 
-  for (const [id, p] of target.vms) {
-    if (!ix.vmIndex.has(id)) reasons.push({ message: `the target names unknown VM ${id}`, vms: [id] });
-    else if (p.host !== undefined && (p.state === 'running' || p.state === 'sleeping') && !ix.nodeIndex.has(p.host)) {
-      reasons.push({ message: `the target puts ${id} on unknown node ${p.host}`, vms: [id], nodes: [p.host] });
-    }
+  // Target states and hosts on the dense index, in one pass over the target (VMs and nodes it
+  // does not list keep their source state).
+  const tState = Uint8Array.from(ix.vmState);
+  const tHost = new Int32Array(V);
+  for (let v = 0; v < V; v++) {
+    const s = tState[v]!;
+    tHost[v] = s === R_ || s === S ? ix.vmHost[v]! : -1;
   }
-  for (const id of target.nodes.keys()) if (!ix.nodeIndex.has(id)) reasons.push({ message: `the target names unknown node ${id}`, nodes: [id] });
+  const tOnline = Uint8Array.from(ix.nodeOnline);
+  let listedVms = 0;
+  target.vms.forEach((p, id) => {
+    const v = ix.vmIndex.get(id);
+    const state = p.state;
+    const host = p.host;
+    const placed = state === 'running' || state === 'sleeping';
+    if (v === undefined) reasons.push({ message: `the target names unknown VM ${id}`, vms: [id] });
+    else if (host !== undefined && placed && !ix.nodeIndex.has(host)) {
+      reasons.push({ message: `the target puts ${id} on unknown node ${host}`, vms: [id], nodes: [host] });
+    } else {
+      listedVms++;
+      tState[v] = VM_STATE_CODE[state];
+      tHost[v] = placed && host !== undefined ? ix.nodeIndex.get(host)! : -1;
+    }
+  });
+  let listedNodes = 0;
+  target.nodes.forEach((st, id) => {
+    const n = ix.nodeIndex.get(id);
+    if (n === undefined) reasons.push({ message: `the target names unknown node ${id}`, nodes: [id] });
+    else {
+      listedNodes++;
+      tOnline[n] = st === 'online' ? 1 : 0;
+    }
+  });
   if (reasons.length > 0) return { ok: false, reasons };
 
-  const full = completeTarget(instance, target);
   if (validate) {
-    for (const x of checkConfiguration(instance, full)) {
+    const full = listedVms === V && listedNodes === N ? target : completeTarget(instance, target);
+    for (const x of checkConfiguration(instance, full, ix)) {
       reasons.push({
         message: `the target is not acceptable: ${x.message}`,
         ...(x.vms ? { vms: x.vms } : {}),
@@ -111,16 +163,6 @@ export function buildPlanGraph(
     }
     if (reasons.length > 0) return { ok: false, reasons };
   }
-  // Target states and hosts on the dense index (no second full index of the instance).
-  const tState = Uint8Array.from(ix.vmState);
-  const tHost = Int32Array.from(ix.vmHost);
-  const tOnline = Uint8Array.from(ix.nodeOnline);
-  for (const [id, p] of full.vms) {
-    const v = ix.vmIndex.get(id)!;
-    tState[v] = VM_STATE_CODE[p.state];
-    tHost[v] = (p.state === 'running' || p.state === 'sleeping') && p.host !== undefined ? ix.nodeIndex.get(p.host)! : -1;
-  }
-  for (const [id, st] of full.nodes) tOnline[ix.nodeIndex.get(id)!] = st === 'online' ? 1 : 0;
 
   const vmObjs = [...instance.vms.values()];
   const nodeObjs = [...instance.nodes.values()];
@@ -131,17 +173,12 @@ export function buildPlanGraph(
   const duration = (kind: number, vm: number, from: number, to: number): number => {
     const type = KIND_TYPE[kind]!;
     const node = kind === BOOT_NODE ? to : kind === SHUTDOWN_NODE ? from : -1;
-    return askDuration(
-      model,
-      {
-        type,
-        ...(vm >= 0 ? { vm: vmObjs[vm]! } : {}),
-        ...(from >= 0 ? { from: nodeObjs[from]! } : {}),
-        ...(to >= 0 ? { to: nodeObjs[to]! } : {}),
-        ...(node >= 0 ? { node: nodeObjs[node]! } : {}),
-      },
-      instance,
-    );
+    const request: { type: typeof type; vm?: Vm; from?: Node; to?: Node; node?: Node } = { type };
+    if (vm >= 0) request.vm = vmObjs[vm]!;
+    if (from >= 0) request.from = nodeObjs[from]!;
+    if (to >= 0) request.to = nodeObjs[to]!;
+    if (node >= 0) request.node = nodeObjs[node]!;
+    return askDuration(model, request, instance);
   };
 
   // Continuous constraints.

@@ -10,7 +10,9 @@
 import { SwitchyardError } from '../errors.js';
 import type { Configuration } from '../model/configuration.js';
 import { limitsOf, type Instance } from '../model/instance.js';
-import { runningLoad } from '../model/indexed.js';
+import { runningLoad, VM_STATE_OF_CODE, type IndexedInstance } from '../model/indexed.js';
+import type { NodeId, VmId } from '../model/ids.js';
+import type { NodeState } from '../model/node.js';
 import type { Limits, ResolvedLimits } from '../model/objective.js';
 import { makespanLowerBound } from './bound.js';
 import { buildPlanGraph, type PlanProblem } from './build.js';
@@ -18,8 +20,7 @@ import { defaultDurationModel, type DurationModel } from './durations.js';
 import { isArrival, isDeparture, KIND_TYPE, MIGRATE } from './graph.js';
 import type { Schedule } from './schedule.js';
 import { scheduleProblem } from './schedule.js';
-import { targetFromConfiguration } from './target.js';
-import type { FeasiblePlan, PlanStats, PlanTarget } from './types.js';
+import type { FeasiblePlan, PlanStats, PlanTarget, TargetVm } from './types.js';
 import type { Action, InfeasibleReason } from '../model/action.js';
 
 /** Options of {@link buildPlan}. */
@@ -46,6 +47,11 @@ export interface PlannerOptions {
    * makespan on large exchanges between full nodes.
    */
   readonly cycleBreaking?: 'minimal' | 'parallel';
+  /**
+   * `indexInstance(instance)`, when the caller has built it already (saves building it again).
+   * Only its numbering and quantities are used; the source is always read from the instance.
+   */
+  readonly index?: IndexedInstance;
 }
 
 /** Figures of a plan as the planner knows them. */
@@ -227,6 +233,26 @@ function afterSets(p: PlanProblem, s: Schedule): number[][] {
   return after;
 }
 
+/**
+ * The plan target of a problem, from its dense target (the same as `targetFromConfiguration` of
+ * the instance and the target configuration: every VM and node in instance order, unlisted ones
+ * at their source state).
+ */
+function denseTarget(p: PlanProblem): PlanTarget {
+  const ix = p.ix;
+  // Ids are untrusted strings ("__proto__" included): entries become own properties
+  // (Object.fromEntries defines them; an assignment would set the prototype instead).
+  const vms: [VmId, TargetVm][] = [];
+  for (let v = 0; v < ix.vmIds.length; v++) {
+    const state = VM_STATE_OF_CODE[p.tState[v]!]!;
+    const h = p.tHost[v]!;
+    vms.push([ix.vmIds[v]!, (state === 'running' || state === 'sleeping') && h >= 0 ? { state, host: ix.nodeIds[h]! } : { state }]);
+  }
+  const nodes: [NodeId, NodeState][] = [];
+  for (let k = 0; k < ix.nodeIds.length; k++) nodes.push([ix.nodeIds[k]!, p.tOnline[k] ? 'online' : 'offline']);
+  return { vms: Object.fromEntries(vms), nodes: Object.fromEntries(nodes) };
+}
+
 /** Rounds a time to the microsecond (monotone: order and ties between times are kept or merged, never inverted). */
 function micro(t: number): number {
   return Math.round(t * 1e6) / 1e6;
@@ -260,7 +286,7 @@ function micro(t: number): number {
 export function buildPlan(instance: Instance, target: Configuration, options: PlannerOptions = {}): PlannerResult {
   const limits = resolveLimits(instance, options.limits);
   const model = options.durationModel ?? defaultDurationModel(instance);
-  const built = buildPlanGraph(instance, target, model, limits, options.validateTarget ?? true);
+  const built = buildPlanGraph(instance, target, model, limits, options.validateTarget ?? true, options.index);
   if (!built.ok) return { status: 'unplannable', reasons: built.reasons };
   const p = built.problem;
   const mode = options.cycleBreaking ?? 'minimal';
@@ -282,34 +308,57 @@ export function buildPlan(instance: Instance, target: Configuration, options: Pl
   let migratedMemory = 0;
   let first = Infinity;
   let last = 0;
+  const seen = new Int32Array(n).fill(-1);
   const actions: Action[] = order.map((a, id) => {
     const start = micro(s.start[a]!);
     const end = micro(s.end[a]!);
     first = Math.min(first, start);
     last = Math.max(last, end);
-    const deps = [...new Set(after[a]!.map((q) => idOf[q]!))].sort((x, y) => x - y);
-    const base = { id, start, end, ...(deps.length > 0 ? { after: deps } : {}) };
-    const vm = ix.vmIds[g.vm[a]!]!;
-    const from = ix.nodeIds[g.from[a]!]!;
-    const to = ix.nodeIds[g.to[a]!]!;
-    switch (KIND_TYPE[g.kind[a]!]!) {
+    const deps: number[] = [];
+    for (const q of after[a]!) {
+      const d = idOf[q]!;
+      if (seen[d] === id) continue;
+      seen[d] = id;
+      deps.push(d);
+    }
+    if (deps.length > 1) deps.sort((x, y) => x - y);
+    // Keys in the order { id, start, end, after?, type, ...its own fields }.
+    const out: Record<string, unknown> = { id, start, end };
+    if (deps.length > 0) out['after'] = deps;
+    const v = g.vm[a]!;
+    const type = KIND_TYPE[g.kind[a]!]!;
+    out['type'] = type;
+    switch (type) {
       case 'migrate':
         migrations++;
-        migratedMemory += p.vmMemory[g.vm[a]!]!;
-        return { ...base, type: 'migrate', vm, from, to };
+        migratedMemory += p.vmMemory[v]!;
+        out['vm'] = ix.vmIds[v]!;
+        out['from'] = ix.nodeIds[g.from[a]!]!;
+        out['to'] = ix.nodeIds[g.to[a]!]!;
+        break;
       case 'boot':
-        return { ...base, type: 'boot', vm, to };
+        out['vm'] = ix.vmIds[v]!;
+        out['to'] = ix.nodeIds[g.to[a]!]!;
+        break;
       case 'shutdown':
-        return { ...base, type: 'shutdown', vm, from };
       case 'suspend':
-        return { ...base, type: 'suspend', vm, from };
+        out['vm'] = ix.vmIds[v]!;
+        out['from'] = ix.nodeIds[g.from[a]!]!;
+        break;
       case 'resume':
-        return { ...base, type: 'resume', vm, from, to };
+        out['vm'] = ix.vmIds[v]!;
+        out['from'] = ix.nodeIds[g.from[a]!]!;
+        out['to'] = ix.nodeIds[g.to[a]!]!;
+        break;
       case 'bootNode':
-        return { ...base, type: 'bootNode', node: to };
+        out['node'] = ix.nodeIds[g.to[a]!]!;
+        break;
       case 'shutdownNode':
-        return { ...base, type: 'shutdownNode', node: from };
+        out['node'] = ix.nodeIds[g.from[a]!]!;
+        break;
     }
+    // `out` has exactly the fields of its type (ACTION_FIELDS in io/plan.ts).
+    return out as unknown as Action;
   });
   const makespan = n === 0 ? 0 : micro(last - first);
   const bound = Math.min(makespan, Math.floor(makespanLowerBound(p, order) * 1e6) / 1e6);
@@ -319,7 +368,7 @@ export function buildPlan(instance: Instance, target: Configuration, options: Pl
     stats: {
       migrations, migratedMemory, makespan, makespanLowerBound: bound, detours: s.detours, suspends: s.suspends, groupSwitches: p.groupSwitches,
     },
-    target: targetFromConfiguration(instance, target),
+    target: denseTarget(p),
   };
 }
 

@@ -89,6 +89,7 @@ function snapper(times: number[]): (t: number) => number {
  * `after` only fall back to id order.
  *
  * @param actions - the actions of a plan
+ * @param ids - `positionsById(actions)`, when the caller has it already
  * @returns the events in replay order
  * @example
  * ```ts
@@ -96,7 +97,7 @@ function snapper(times: number[]): (t: number) => number {
  * for (const e of events) console.log(e.time, e.kind, plan.actions[e.action]!.id);
  * ```
  */
-export function timeline(actions: readonly Action[]): Timeline {
+export function timeline(actions: readonly Action[], ids: ReadonlyMap<number, readonly number[]> = positionsById(actions)): Timeline {
   const skipped: number[] = [];
   const valid: number[] = [];
   const times: number[] = [];
@@ -118,7 +119,6 @@ export function timeline(actions: readonly Action[]): Timeline {
   const starts = [...valid].sort((i, j) => start[i]! - start[j]! || byIdThenPos(i, j));
   const ends = valid.filter((i) => end[i]! > start[i]!).sort((i, j) => end[i]! - end[j]! || byIdThenPos(i, j));
 
-  const ids = positionsById(actions);
   const stamp = new Int32Array(actions.length).fill(-1);
   const rank = new Int32Array(actions.length);
   const indeg = new Int32Array(actions.length);
@@ -184,11 +184,11 @@ export function timeline(actions: readonly Action[]): Timeline {
  * The cycles of the `after` relation: its strongly connected components with more than one
  * action, and actions that name their own id.
  * @param actions - the actions of a plan
+ * @param ids - `positionsById(actions)`, when the caller has it already
  * @returns each cycle as action indices, in increasing order
  */
-export function afterCycles(actions: readonly Action[]): number[][] {
+export function afterCycles(actions: readonly Action[], ids: ReadonlyMap<number, readonly number[]> = positionsById(actions)): number[][] {
   const n = actions.length;
-  const ids = positionsById(actions);
   // Edges from an action to the actions it names (direction is irrelevant for components).
   const adj: number[][] = actions.map((a) => afterOf(a).flatMap((p) => ids.get(p) ?? []));
   const index = new Int32Array(n).fill(-1);

@@ -4,7 +4,7 @@
  * planner, the placement and the CLI are tested against, so it is strict and never throws.
  */
 import { Map as IMap } from 'immutable';
-import { checkAction, checkConfiguration, checkInstant, continuousConstraints } from '../constraints/check.js';
+import { checkAction, checkCapacity, checkConstraints, checkInstant, checkStates, continuousConstraints } from '../constraints/check.js';
 import { specFor } from '../constraints/registry.js';
 import type { InstantView, Violation } from '../constraints/spec.js';
 import { Configuration, placement } from '../model/configuration.js';
@@ -15,6 +15,16 @@ import type { NodeState } from '../model/node.js';
 import { afterCycles, afterOf, positionsById, timeline, timeSlack } from './replay.js';
 import { type FeasiblePlan, type Plan, type PlanStats } from './types.js';
 import { nodesOfAction, type Action } from '../model/action.js';
+
+/** Options of {@link verifyPlan}. */
+export interface VerifyOptions {
+  /**
+   * `indexInstance(instance)`, when the caller has built it already (building it is a large part
+   * of verifying a big plan). Only its numbering, capacities, demands and vjobs are used; the
+   * source configuration is always read from the instance.
+   */
+  readonly index?: IndexedInstance;
+}
 
 /** The verdict on a plan. */
 export interface Verification {
@@ -89,9 +99,9 @@ function over(l: number, b: number): boolean {
  * `0 ≤ start ≤ end`, unique ids, known VMs and nodes.
  * @returns per action, whether it can be replayed
  */
-function checkShapes(ix: IndexedInstance, actions: readonly Action[], out: Violation[]): Uint8Array {
+function checkShapes(ix: IndexedInstance, actions: readonly Action[], ids: ReadonlyMap<number, readonly number[]>, out: Violation[]): Uint8Array {
   const replayable = new Uint8Array(actions.length);
-  for (const [id, where] of positionsById(actions)) {
+  for (const [id, where] of ids) {
     if (where.length > 1) {
       out.push({
         code: 'illegal-action',
@@ -131,8 +141,7 @@ function checkShapes(ix: IndexedInstance, actions: readonly Action[], out: Viola
 }
 
 /** `after`: every id named exists, the relation has no cycle, and each action starts after those it names end. */
-function checkAfter(actions: readonly Action[], out: Violation[]): void {
-  const ids = positionsById(actions);
+function checkAfter(actions: readonly Action[], ids: ReadonlyMap<number, readonly number[]>, out: Violation[]): void {
   actions.forEach((a, i) => {
     for (const p of afterOf(a)) {
       const preds = ids.get(p);
@@ -150,7 +159,7 @@ function checkAfter(actions: readonly Action[], out: Violation[]): void {
       }
     }
   });
-  for (const cycle of afterCycles(actions)) {
+  for (const cycle of afterCycles(actions, ids)) {
     const ids = cycle.map((i) => actions[i]!.id);
     const first = actions[cycle[0]!]!;
     out.push({
@@ -178,7 +187,12 @@ function checkLost(instance: Instance, actions: readonly Action[], out: Violatio
 
 /** What the replay leaves behind. */
 interface ReplayEnd {
-  readonly final: Configuration;
+  /** Per VM: its {@link VM_STATE_CODE} at the end. */
+  readonly vmState: Uint8Array;
+  /** Per VM: its host at the end (-1 when none; {@link finalConfiguration} drops it for waiting and terminated VMs). */
+  readonly vmHost: Int32Array;
+  /** Per node: 1 when online at the end. */
+  readonly nodeOn: Uint8Array;
   /** Per node × resource: 1 when an overload episode is still open at the end. */
   readonly openOverload: Uint8Array;
   /** Per node × resource: the load at the end. */
@@ -190,18 +204,35 @@ interface ReplayEnd {
  * nodes overloaded at the start), concurrency limits, and the continuous constraints at every
  * instant and on every action.
  */
-function replay(instance: Instance, ix: IndexedInstance, actions: readonly Action[], replayable: Uint8Array, out: Violation[]): ReplayEnd {
+function replay(
+  instance: Instance,
+  ix: IndexedInstance,
+  actions: readonly Action[],
+  ids: ReadonlyMap<number, readonly number[]>,
+  replayable: Uint8Array,
+  out: Violation[],
+): ReplayEnd {
   const N = ix.nodeIds.length;
   const V = ix.vmIds.length;
   const R = ix.resources.length;
   const limits = limitsOf(instance);
   const cap = ix.effectiveCapacity;
 
-  const vmState = Uint8Array.from(ix.vmState);
-  const vmHost = Int32Array.from(ix.vmHost);
+  // The source is the instance's own configuration (an index handed in by the caller may have
+  // been built over another configuration: only its numbering and quantities are used).
+  const vmState = new Uint8Array(V);
+  const vmHost = new Int32Array(V).fill(-1);
+  let vi = 0;
+  for (const vm of instance.vms.values()) {
+    vmState[vi] = VM_STATE_CODE[vm.state];
+    vmHost[vi] = vm.host === undefined ? -1 : (ix.nodeIndex.get(vm.host) ?? -1);
+    vi++;
+  }
   const vmDest = new Int32Array(V).fill(-1); // destination of a migration in flight
   const vmBusy = new Int32Array(V).fill(-1); // action in flight on the VM
-  const nodeOn = Uint8Array.from(ix.nodeOnline);
+  const nodeOn = new Uint8Array(N);
+  let ni = 0;
+  for (const node of instance.nodes.values()) nodeOn[ni++] = node.state === 'online' ? 1 : 0;
   const nodeBusy = new Int32Array(N).fill(-1); // node action in flight
   const present = new Int32Array(N); // VMs occupying the node, plus remote resumes reading from it
   const load = new Float64Array(N * R);
@@ -569,7 +600,7 @@ function replay(instance: Instance, ix: IndexedInstance, actions: readonly Actio
   };
 
   const replayed = actions.map((a, i) => (replayable[i] ? a : undefined));
-  const order = timeline(actions).events.filter((e) => replayed[e.action] !== undefined);
+  const order = timeline(actions, ids).events.filter((e) => replayed[e.action] !== undefined);
   for (let e = 0; e < order.length; e++) {
     const ev = order[e]!;
     if (ev.kind === 'start') start(ev.action, ev.time);
@@ -578,16 +609,21 @@ function replay(instance: Instance, ix: IndexedInstance, actions: readonly Actio
     if (next === undefined || next.time !== ev.time) settle(ev.time);
   }
 
+  return { vmState, vmHost, nodeOn, openOverload: overloaded, finalLoad: load };
+}
+
+/** The configuration a replay ends in, as the model's immutable value. */
+function finalConfiguration(ix: IndexedInstance, end: ReplayEnd): Configuration {
   const vms = IMap<VmId, ReturnType<typeof placement>>().withMutations((m) => {
-    for (let v = 0; v < V; v++) {
-      const h = vmHost[v]!;
-      m.set(ix.vmIds[v]!, placement(VM_STATE_OF_CODE[vmState[v]!]!, h >= 0 ? ix.nodeIds[h] : undefined));
+    for (let v = 0; v < ix.vmIds.length; v++) {
+      const h = end.vmHost[v]!;
+      m.set(ix.vmIds[v]!, placement(VM_STATE_OF_CODE[end.vmState[v]!]!, h >= 0 ? ix.nodeIds[h] : undefined));
     }
   });
   const nodes = IMap<NodeId, NodeState>().withMutations((m) => {
-    for (let n = 0; n < N; n++) m.set(ix.nodeIds[n]!, nodeOn[n] ? 'online' : 'offline');
+    for (let n = 0; n < ix.nodeIds.length; n++) m.set(ix.nodeIds[n]!, end.nodeOn[n] ? 'online' : 'offline');
   });
-  return { final: new Configuration({ vms, nodes }), openOverload: overloaded, finalLoad: load };
+  return new Configuration({ vms, nodes });
 }
 
 /** The replayed end configuration equals the plan's target, which lists every VM and node and nothing else. */
@@ -637,8 +673,76 @@ function checkTarget(instance: Instance, plan: FeasiblePlan, final: Configuratio
   }
 }
 
+/**
+ * Whether {@link checkTarget} would report anything, decided on the dense end state (in index
+ * order, without building the end configuration): false only when it would report nothing.
+ */
+function targetDiffers(ix: IndexedInstance, plan: FeasiblePlan, end: ReplayEnd): boolean {
+  const target = plan.target as FeasiblePlan['target'] | undefined;
+  if (target === undefined || target === null || typeof target !== 'object') return true;
+  const tvms = (target.vms ?? {}) as FeasiblePlan['target']['vms'];
+  const tnodes = (target.nodes ?? {}) as FeasiblePlan['target']['nodes'];
+  let listed = 0;
+  for (let v = 0; v < ix.vmIds.length; v++) {
+    const id = ix.vmIds[v]!;
+    if (!hasOwn(tvms, id)) return true;
+    const t = tvms[id];
+    if (t === null || typeof t !== 'object') return true;
+    const s = end.vmState[v]!;
+    const placed = s === RUNNING || s === SLEEPING;
+    const h = end.vmHost[v]!;
+    const host = placed && h >= 0 ? ix.nodeIds[h] : undefined;
+    if (t.state !== VM_STATE_OF_CODE[s]) return true;
+    if (placed ? t.host !== host : t.host !== undefined) return true;
+    listed++;
+  }
+  // Every instance VM is listed, so the target lists no other exactly when it has no other key.
+  if (Object.keys(tvms).length !== listed) return true;
+  for (let n = 0; n < ix.nodeIds.length; n++) {
+    const id = ix.nodeIds[n]!;
+    if (!hasOwn(tnodes, id) || tnodes[id] !== (end.nodeOn[n] ? 'online' : 'offline')) return true;
+  }
+  return Object.keys(tnodes).length !== ix.nodeIds.length;
+}
+
+/**
+ * Whether the end state may break a capacity or state rule ({@link checkCapacity},
+ * {@link checkStates}), decided on the dense end state: false only when neither would report
+ * anything. Loads are summed in index order here, so a node within rounding of its bound is
+ * flagged (`>` without tolerance) and left to the exact check.
+ */
+function endMayBreakRules(instance: Instance, ix: IndexedInstance, end: ReplayEnd): boolean {
+  const V = ix.vmIds.length;
+  const N = ix.nodeIds.length;
+  const R = ix.resources.length;
+  const load = new Float64Array(N * R);
+  for (let v = 0; v < V; v++) {
+    const s = end.vmState[v]!;
+    const h = end.vmHost[v]!;
+    if ((s === RUNNING || s === SLEEPING) && h < 0) return true; // missing-host
+    if (s !== RUNNING) continue;
+    if (!end.nodeOn[h]) return true; // offline-host
+    for (let r = 0; r < R; r++) load[h * R + r]! += ix.demand[v * R + r]!;
+  }
+  const cap = ix.effectiveCapacity;
+  for (let k = 0; k < N * R; k++) if (load[k]! > cap[k]!) return true;
+  const seen = new Uint8Array(ix.vjobIds.length);
+  let v = 0;
+  for (const vm of instance.vms.values()) {
+    const s = end.vmState[v]!;
+    if (vm.wants !== undefined && VM_STATE_OF_CODE[s] !== vm.wants) return true;
+    if (s !== TERMINATED) {
+      const j = ix.vmVjob[v]!;
+      seen[j] = seen[j]! | (1 << s);
+      if ((seen[j]! & (seen[j]! - 1)) !== 0) return true; // vjob-split
+    }
+    v++;
+  }
+  return false;
+}
+
 /** `stats` agrees with the actions and the target. */
-function checkStats(instance: Instance, plan: FeasiblePlan, out: Violation[]): void {
+function checkStats(ix: IndexedInstance, plan: FeasiblePlan, out: Violation[]): void {
   const stats = plan.stats as PlanStats | undefined;
   if (stats === undefined || stats === null || typeof stats !== 'object') {
     out.push({ code: 'stats', message: 'the plan has no stats' });
@@ -655,7 +759,8 @@ function checkStats(instance: Instance, plan: FeasiblePlan, out: Violation[]): v
   for (const a of plan.actions) {
     if (a.type === 'migrate') {
       migrations++;
-      memory += instance.vms.get(a.vm)?.demand.get('memory') ?? 0;
+      const v = ix.memory >= 0 ? ix.vmIndex.get(a.vm) : undefined;
+      memory += v === undefined ? 0 : ix.demand[v * ix.resources.length + ix.memory]!;
     }
     if (!Number.isFinite(a.start) || !Number.isFinite(a.end)) timed = false;
     first = Math.min(first, a.start);
@@ -705,14 +810,16 @@ function checkStats(instance: Instance, plan: FeasiblePlan, out: Violation[]): v
  *
  * @param instance - the instance the plan was made for
  * @param plan - the plan
+ * @param options - an already-built index of the instance, to save building it again
  * @returns the verdict, the violations and (for a feasible plan) the replayed end configuration
+ *   (built on first access)
  * @example
  * ```ts
  * const v = verifyPlan(instance, plan);
  * if (!v.ok) for (const x of v.violations) console.error(`${x.code}: ${x.message}`);
  * ```
  */
-export function verifyPlan(instance: Instance, plan: Plan): Verification {
+export function verifyPlan(instance: Instance, plan: Plan, options: VerifyOptions = {}): Verification {
   const out: Violation[] = [];
   const actions: readonly Action[] = Array.isArray(plan.actions) ? plan.actions : [];
   if (plan.status === 'infeasible') {
@@ -723,16 +830,26 @@ export function verifyPlan(instance: Instance, plan: Plan): Verification {
     return { ok: out.length === 0, violations: out };
   }
   const feasible: FeasiblePlan = { ...plan, actions };
-  const ix = indexInstance(instance);
-  const replayable = checkShapes(ix, actions, out);
-  checkAfter(actions, out);
+  const ix = options.index !== undefined && options.index.vmIds.length === instance.vms.size && options.index.nodeIds.length === instance.nodes.size
+    ? options.index
+    : indexInstance(instance);
+  const ids = positionsById(actions);
+  const replayable = checkShapes(ix, actions, ids, out);
+  checkAfter(actions, ids, out);
   checkLost(instance, actions, out);
-  const { final, openOverload, finalLoad } = replay(instance, ix, actions, replayable, out);
-  checkTarget(instance, feasible, final, out);
+  const end = replay(instance, ix, actions, ids, replayable, out);
+  let final: Configuration | undefined;
+  const finalOf = (): Configuration => (final ??= finalConfiguration(ix, end));
+  // The dense passes decide; when they find something, the checks on the end configuration
+  // word it (the same violations, in the same order, as without the dense passes).
+  if (targetDiffers(ix, feasible, end)) checkTarget(instance, feasible, finalOf(), out);
   // The end state against every rule; a capacity overload still open at the end of the replay
   // has been reported already, once.
+  const { openOverload, finalLoad } = end;
   const R = ix.resources.length;
-  for (const x of checkConfiguration(instance, final)) {
+  const rules = endMayBreakRules(instance, ix, end) ? [...checkCapacity(instance, finalOf(), ix), ...checkStates(instance, finalOf(), ix)] : [];
+  if (instance.constraints.size > 0) rules.push(...checkConstraints(instance, finalOf()));
+  for (const x of rules) {
     const n = x.code === 'capacity' && x.nodes?.length === 1 ? ix.nodeIndex.get(x.nodes[0]!) : undefined;
     if (n !== undefined) {
       let open = 0;
@@ -745,6 +862,12 @@ export function verifyPlan(instance: Instance, plan: Plan): Verification {
     }
     out.push(x);
   }
-  checkStats(instance, feasible, out);
-  return { ok: out.length === 0, violations: out, final };
+  checkStats(ix, feasible, out);
+  return {
+    ok: out.length === 0,
+    violations: out,
+    get final(): Configuration {
+      return finalOf();
+    },
+  };
 }
