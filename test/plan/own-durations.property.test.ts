@@ -6,6 +6,12 @@ import fc from 'fast-check';
 import { Map as IMap } from 'immutable';
 import { describe, expect, it } from 'vitest';
 import { durationRequestOf } from '../../src/execute/actions.js';
+import { engineCarrier } from '../../src/execute/simulate/carrier.js';
+import { switchPolicy } from '../../src/execute/simulate/policies.js';
+import { simulateWorkload } from '../../src/execute/simulate/simulator.js';
+import type { SimPolicy } from '../../src/execute/simulate/types.js';
+import { exportBtrPlacePlan } from '../../src/io/btrplace/export.js';
+import { importBtrPlace } from '../../src/io/btrplace/import.js';
 import { serializeInstance, validateInstance } from '../../src/io/instance.js';
 import type { Action } from '../../src/model/action.js';
 import { Configuration, placement } from '../../src/model/configuration.js';
@@ -253,6 +259,78 @@ describe('x changes nothing a plan means', () => {
     }
     expect(actions).toBeGreaterThan(12);
   }, 120_000);
+});
+
+describe('own durations beyond the planner', () => {
+  it('the execution engine (simulated executor) takes each action the time the plan gives it', async () => {
+    const worlds = fc.sample(arbDurationWorld, { numRuns: 12, seed: 4 });
+    let carried = 0;
+    for (const { doc, target } of worlds) {
+      const instance = mustValidate(doc);
+      const r = buildPlan(instance, target);
+      if (r.status !== 'planned') throw new Error('not planned');
+      const plan = asPlan(r);
+      const out = await engineCarrier()(instance, plan);
+      expect(out).toHaveLength(plan.actions.length);
+      for (const x of out) {
+        expect(Math.abs(x.end - x.start - (x.action.end - x.action.start)), JSON.stringify(x)).toBeLessThan(2e-6);
+        carried++;
+      }
+    }
+    expect(carried).toBeGreaterThan(12);
+  });
+
+  it('export btrplace writes the own durations as attributes, and import reads them back', () => {
+    const inst = mustValidate({
+      version: 1,
+      nodes: [
+        { id: 'n0', capacity: { memory: 4096 }, durations: { boot: 11, shutdown: 12 } },
+        { id: 'n1', capacity: { memory: 4096 }, state: 'offline', x: { durations: { boot: 99 } } },
+      ],
+      vms: [
+        { id: 'vm0', demand: { memory: 512 }, state: 'running', host: 'n0', durations: { migrate: 1, suspend: 2, resume: 3, boot: 4, shutdown: 5 } },
+        { id: 'vm1', demand: { memory: 512 }, state: 'waiting', x: { durations: { boot: 77 }, attributes: { owner: 'bob' } } },
+      ],
+    });
+    const e = exportBtrPlacePlan(inst, { version: 1, status: 'feasible', actions: [], target: { vms: {}, nodes: {} }, stats: { nodesUsed: 0, lowerBound: 0, migrations: 0, migratedMemory: 0, makespan: 0, solveMs: 0, planMs: 0 } });
+    if (!e.ok) throw new Error(JSON.stringify(e.issues));
+    const origin = e.value['origin'] as Doc;
+    expect(origin['attributes']).toEqual({
+      nodes: { 0: { boot: 11, shutdown: 12 } },
+      vms: { 0: { migrate: 1, suspend: 2, resume: 3, boot: 4, shutdown: 5 }, 1: { owner: 'bob' } },
+    });
+    const back = importBtrPlace({ model: origin, constraints: [] });
+    if (!back.ok) throw new Error(JSON.stringify(back.issues));
+    const again = mustValidate(back.value.instance);
+    expect(again.vms.get('vm0')!.durations).toEqual(inst.vms.get('vm0')!.durations);
+    expect(again.vms.get('vm1')!.durations).toBeUndefined();
+    expect(again.nodes.get('n0')!.durations).toEqual(inst.nodes.get('n0')!.durations);
+    expect(again.nodes.get('n1')!.durations).toBeUndefined();
+  });
+
+  it('the simulator plans with the own durations of the workload instance', async () => {
+    const instance = {
+      version: 1,
+      nodes: [{ id: 'n0', capacity: { cpu: 8, memory: 8192 } }, { id: 'n1', capacity: { cpu: 8, memory: 8192 }, durations: { boot: 7 } }],
+      vms: [{ id: 'v0', demand: { cpu: 2, memory: 1024 }, state: 'running', host: 'n0', durations: { migrate: 3 } }],
+    };
+    const seenVm: unknown[] = [];
+    const seenNode: unknown[] = [];
+    const inner = switchPolicy();
+    const spy: SimPolicy = {
+      name: 'spy',
+      plan: (view) => {
+        seenVm.push(view.instance.vms.get('v0')?.durations);
+        seenNode.push(view.instance.nodes.get('n1')?.durations);
+        return inner.plan(view);
+      },
+    };
+    const w = { version: 1 as const, instance: mustValidate(instance), work: { v0: 10 }, events: [], lead: 120, tolerance: 60 };
+    await simulateWorkload(w, spy);
+    expect(seenVm.length).toBeGreaterThan(0);
+    for (const d of seenVm) expect(d).toEqual({ migrate: 3 });
+    for (const d of seenNode) expect(d).toEqual({ boot: 7 });
+  });
 });
 
 describe('a plan of a hand-made instance', () => {
