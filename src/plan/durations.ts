@@ -29,12 +29,14 @@ export interface DurationRequest {
  *
  * @example
  * ```ts
- * // Pre-copy live migration: rounds until the dirty rate outpaces the copy (x.dirtyRate in MiB/s).
+ * // Pre-copy live migration: rounds until the dirty rate outpaces the copy (MiB/s per VM, the
+ * // caller's own measurements: the default model reads nothing but the documented fields).
+ * const dirtyRates = new Map<string, number>([['vm1', 300]]);
  * const base = defaultDurationModel(instance);
  * const precopy: DurationModel = (q, inst) => {
  *   if (q.type !== 'migrate' || q.vm === undefined) return base(q, inst);
  *   const mem = q.vm.demand.get('memory') ?? 0;
- *   const dirty = Number(q.vm.x?.['dirtyRate'] ?? 0);
+ *   const dirty = dirtyRates.get(q.vm.id) ?? 0;
  *   const bw = 1000;
  *   return dirty >= bw ? mem / bw * 3 : mem / (bw - dirty);
  * };
