@@ -17,7 +17,8 @@ export const IMPORT_HELP = `Usage: switchyard import btrplace IN.json[.gz] [-o O
 
 Converts a BtrPlace instance (JSON of BtrPlace's json module: model.mapping, views, attributes,
 constraints, objective; plain or gzip) to the exchange format v1. VM 7 becomes "vm7", node 3 "n3".
-Durations come from the attributes (migrate, boot, shutdown, suspend, resume) where present, else
+Durations come from the attributes (migrate, boot, shutdown, suspend, resume of a VM; boot,
+shutdown of a node) where present and > 0, written as the VM's or node's "durations" field, else
 the TDSC 2013 defaults: migrate = memory / 10 s, suspend and resume likewise, boots and shutdowns 6 s.
 Whatever cannot be carried over exactly (a constraint switchyard lacks, a continuous flag it
 cannot honour, a view it does not know) is named on standard error, and so are the values
