@@ -16,10 +16,10 @@ export { VERSION } from './version.js';
 
 // model
 export type { JsonObject, JsonValue, NodeId, ResourceName, VjobId, VmId } from './model/ids.js';
-export { Node, makeNode } from './model/node.js';
-export type { NodeInit, NodeProps, NodeState } from './model/node.js';
-export { Vm, makeVm, VM_STATES, WANTED_STATES } from './model/vm.js';
-export type { VmInit, VmProps, VmState, WantedState } from './model/vm.js';
+export { Node, makeNode, NODE_DURATION_FIELDS } from './model/node.js';
+export type { NodeDurations, NodeInit, NodeProps, NodeState } from './model/node.js';
+export { Vm, makeVm, VM_STATES, WANTED_STATES, VM_DURATION_FIELDS } from './model/vm.js';
+export type { VmDurations, VmInit, VmProps, VmState, WantedState } from './model/vm.js';
 export { Vjob, makeVjob } from './model/vjob.js';
 export type { VjobInit, VjobProps } from './model/vjob.js';
 export { Configuration, Placement, placement } from './model/configuration.js';

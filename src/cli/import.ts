@@ -17,10 +17,13 @@ export const IMPORT_HELP = `Usage: switchyard import btrplace IN.json[.gz] [-o O
 
 Converts a BtrPlace instance (JSON of BtrPlace's json module: model.mapping, views, attributes,
 constraints, objective; plain or gzip) to the exchange format v1. VM 7 becomes "vm7", node 3 "n3".
-Durations come from the attributes (migrate, boot, shutdown, suspend, resume) where present, else
+Durations come from the attributes (migrate, boot, shutdown, suspend, resume of a VM; boot,
+shutdown of a node) where present and > 0, written as the VM's or node's "durations" field, else
 the TDSC 2013 defaults: migrate = memory / 10 s, suspend and resume likewise, boots and shutdowns 6 s.
 Whatever cannot be carried over exactly (a constraint switchyard lacks, a continuous flag it
-cannot honour, a view it does not know) is named on standard error.
+cannot honour, a view it does not know) is named on standard error, and so are the values
+that are ignored as BtrPlace ignores them (a resource value for a VM or node absent from the
+mapping: "warning: ...").
 
 Options:
   -o, --output OUT   where to write the instance JSON (default: standard output)
@@ -89,7 +92,8 @@ export async function cmdImport(io: CliIo, args: readonly string[]): Promise<num
     io.stderr(`${file}: ${lossy.length} thing${lossy.length === 1 ? '' : 's'} cannot be converted exactly (--strict)\n`);
     return 1;
   }
-  if (!values.quiet) for (const n of r.value.notes) io.stderr(`${file}: ${n.path}: ${n.kind === 'lossy' ? 'not converted exactly: ' : ''}${n.message}\n`);
+  const prefix = { lossy: 'not converted exactly: ', warning: 'warning: ', info: '' } as const;
+  if (!values.quiet) for (const n of r.value.notes) io.stderr(`${file}: ${n.path}: ${prefix[n.kind]}${n.message}\n`);
   const json = `${JSON.stringify(r.value.instance)}\n`;
   if (values.output === undefined) io.stdout(json);
   else await io.writeFile(values.output, json);

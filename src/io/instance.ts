@@ -6,7 +6,7 @@ import { groupsInterner } from '../util/groups.js';
 import { fail, ok, type Issue, type Result } from '../errors.js';
 import type { JsonObject, NodeId } from '../model/ids.js';
 import { makeInstance, type Instance, type InstanceInit } from '../model/instance.js';
-import type { NodeInit, NodeState } from '../model/node.js';
+import { NODE_DURATION_FIELDS, type NodeDurations, type NodeInit, type NodeState } from '../model/node.js';
 import {
   OBJECTIVE_TYPES,
   type Durations,
@@ -15,7 +15,7 @@ import {
   type ResolvedDurations,
   type ResolvedLimits,
 } from '../model/objective.js';
-import { VM_STATES, WANTED_STATES, type VmInit } from '../model/vm.js';
+import { VM_DURATION_FIELDS, VM_STATES, WANTED_STATES, type VmDurations, type VmInit } from '../model/vm.js';
 import type { VjobInit } from '../model/vjob.js';
 import { readConstraint, readResource, serializeConstraint, type Known } from './constraints.js';
 import { cloneX, formatJson, parseJsonWith } from './json.js';
@@ -61,8 +61,8 @@ export type InstanceJson = InstanceInit & { readonly version: 1 };
 const INSTANCE_FIELDS = [
   'version', 'nodes', 'vms', 'vjobs', 'constraints', 'objective', 'durations', 'limits',
 ] as const satisfies readonly (keyof InstanceJson)[];
-const NODE_FIELDS = ['id', 'capacity', 'state', 'site', 'labels'] as const satisfies readonly (keyof NodeJson)[];
-const VM_FIELDS = ['id', 'demand', 'state', 'host', 'vjob', 'wants'] as const satisfies readonly (keyof VmJson)[];
+const NODE_FIELDS = ['id', 'capacity', 'state', 'site', 'labels', 'durations'] as const satisfies readonly (keyof NodeJson)[];
+const VM_FIELDS = ['id', 'demand', 'state', 'host', 'vjob', 'wants', 'durations'] as const satisfies readonly (keyof VmJson)[];
 const VJOB_FIELDS = ['id', 'priority', 'submitted', 'bestEffort'] as const satisfies readonly (keyof VjobJson)[];
 const NODE_STATES: readonly NodeState[] = ['online', 'offline'];
 
@@ -113,7 +113,28 @@ function indexById<T extends { readonly id: string }>(kind: string, items: reado
   return byId;
 }
 
-/** A node's shape: id, capacities ≥ 0, state, site, labels, x. */
+/**
+ * A VM's or node's own `durations`: only the action fields of its kind (`fields`), each a finite
+ * number > 0 (seconds), and an `x`. Issues name the field path, e.g. `vms[3].durations.migrate`.
+ */
+function readOwnDurations<T extends VmDurations | NodeDurations>(fields: readonly string[]): (v: unknown, at: At) => T | undefined {
+  return (v, at) => {
+    const f = readObject(v, at, fields);
+    if (!f) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const key of fields) {
+      const d = f.optional(key, readNumber({ above: 0 }));
+      if (d !== undefined) out[key] = d;
+    }
+    const x = f.x();
+    if (x !== undefined) out['x'] = x;
+    return Object.freeze(out) as T;
+  };
+}
+const readVmDurations = readOwnDurations<VmDurations>(VM_DURATION_FIELDS);
+const readNodeDurations = readOwnDurations<NodeDurations>(NODE_DURATION_FIELDS);
+
+/** A node's shape: id, capacities ≥ 0, state, site, labels, own durations, x. */
 function readNode(v: unknown, at: At, index: number): Entity<NodeInit> | undefined {
   const f = readObject(v, entity(at, `node #${index}`), NODE_FIELDS, idLabel('node', index));
   if (!f) return undefined;
@@ -122,6 +143,7 @@ function readNode(v: unknown, at: At, index: number): Entity<NodeInit> | undefin
   const state = f.optional('state', readEnum(NODE_STATES, 'node state'));
   const site = f.optional('site', readString);
   const labels = f.optional('labels', readEntries(readString));
+  const durations = f.optional('durations', readNodeDurations);
   const x = f.x();
   if (id === undefined || capacity === undefined) return undefined;
   const value: NodeInit = {
@@ -130,6 +152,7 @@ function readNode(v: unknown, at: At, index: number): Entity<NodeInit> | undefin
     state: state ?? 'online',
     ...(site !== undefined ? { site } : {}),
     ...(labels !== undefined ? { labels: Object.fromEntries(labels) } : {}),
+    ...(durations !== undefined ? { durations } : {}),
     ...(x !== undefined ? { x } : {}),
   };
   return { value, f };
@@ -187,6 +210,7 @@ function readVm(v: unknown, at: At, index: number, known: Known, nodeStates: Rea
   const vjob = f.optional('vjob', readId);
   if (vjob !== undefined && !known.vjobs.has(vjob)) report(f.child('vjob'), `vjob ${quote(vjob)} is not declared in vjobs`);
   const wants = f.optional('wants', readEnum(WANTED_STATES, 'wanted state'));
+  const durations = f.optional('durations', readVmDurations);
   const x = f.x();
   if (id === undefined || demand === undefined || state === undefined) return undefined;
   const value: VmInit = {
@@ -196,6 +220,7 @@ function readVm(v: unknown, at: At, index: number, known: Known, nodeStates: Rea
     ...(host !== undefined ? { host } : {}),
     ...(vjob !== undefined ? { vjob } : {}),
     ...(wants !== undefined ? { wants } : {}),
+    ...(durations !== undefined ? { durations } : {}),
     ...(x !== undefined ? { x } : {}),
   };
   return { value, f };
@@ -350,7 +375,7 @@ export function parseInstance(text: string): Result<Instance> {
 /**
  * The exchange-format document of an instance: a plain JSON object with keys in FORMAT.md
  * order, fresh (unshared) arrays and objects. Node `state` and every vjob field are written
- * explicitly; optional fields the model does not set (site, host, vjob, wants, `x`,
+ * explicitly; optional fields the model does not set (site, host, vjob, wants, a VM's or node's `durations`, `x`,
  * objective, durations, limits) stay absent, as do empty `labels`, `vjobs` and `constraints`.
  *
  * `validateInstance(serializeInstance(m))` gives back a model equal to `m` for every model
@@ -366,6 +391,7 @@ export function serializeInstance(instance: Instance): InstanceJson {
       state: n.state,
       ...(n.site !== undefined ? { site: n.site } : {}),
       ...(n.labels.size > 0 ? { labels: Object.fromEntries(n.labels) } : {}),
+      ...(n.durations !== undefined ? { durations: pick(n.durations, NODE_DURATION_FIELDS) as NodeDurations } : {}),
       ...cloneX(n.x),
     }),
   );
@@ -377,6 +403,7 @@ export function serializeInstance(instance: Instance): InstanceJson {
       ...(v.host !== undefined ? { host: v.host } : {}),
       ...(v.vjob !== undefined ? { vjob: v.vjob } : {}),
       ...(v.wants !== undefined ? { wants: v.wants } : {}),
+      ...(v.durations !== undefined ? { durations: pick(v.durations, VM_DURATION_FIELDS) as VmDurations } : {}),
       ...cloneX(v.x),
     }),
   );

@@ -6,6 +6,23 @@ import type { JsonObject, NodeId, ResourceName } from './ids.js';
 /** Power state of a node. Only online nodes host running VMs. */
 export type NodeState = 'online' | 'offline';
 
+/**
+ * A node's own power-action durations (FORMAT.md `nodes[].durations`): seconds, each a finite
+ * number > 0. `boot` is the node's `bootNode`, `shutdown` its `shutdownNode`; they replace the
+ * instance's `durations.bootNode` / `shutdownNode` for this node. They say nothing of the VM
+ * actions on the node (those take the VM's own durations, else the instance's model).
+ */
+export interface NodeDurations {
+  /** Seconds of a `bootNode` of this node. */
+  readonly boot?: number;
+  /** Seconds of a `shutdownNode` of this node. */
+  readonly shutdown?: number;
+  readonly x?: JsonObject;
+}
+
+/** The action fields of {@link NodeDurations}, in FORMAT.md order. */
+export const NODE_DURATION_FIELDS = ['boot', 'shutdown'] as const satisfies readonly Exclude<keyof NodeDurations, 'x'>[];
+
 /** The fields of a {@link Node}. */
 export interface NodeProps {
   readonly id: NodeId;
@@ -15,6 +32,8 @@ export interface NodeProps {
   /** Site (data centre) of the node; migrations across sites use the WAN bandwidth. */
   readonly site: string | undefined;
   readonly labels: IMap<string, string>;
+  /** Its own power-action durations, if any (they take precedence over the instance's `durations`). */
+  readonly durations: NodeDurations | undefined;
   /** Extension data, carried through untouched. */
   readonly x: JsonObject | undefined;
 }
@@ -25,6 +44,7 @@ const NodeRecord = ValueRecord<NodeProps>({
   state: 'online',
   site: undefined,
   labels: IMap(),
+  durations: undefined,
   x: undefined,
 });
 
@@ -46,6 +66,7 @@ export interface NodeInit {
   readonly state?: NodeState;
   readonly site?: string;
   readonly labels?: Readonly<Record<string, string>>;
+  readonly durations?: NodeDurations;
   readonly x?: JsonObject;
 }
 
@@ -62,6 +83,7 @@ export function makeNode(init: NodeInit, maps?: MapInterner): Node {
     state: init.state ?? 'online',
     site: init.site,
     labels: maps ? maps(init.labels ?? {}) : IMap(Object.entries(init.labels ?? {})),
+    durations: init.durations,
     x: init.x,
   });
 }

@@ -13,6 +13,29 @@ export const VM_STATES: readonly VmState[] = ['waiting', 'running', 'sleeping', 
 /** Every state `wants` accepts. */
 export const WANTED_STATES: readonly WantedState[] = ['running', 'sleeping', 'terminated'];
 
+/**
+ * A VM's own action durations (FORMAT.md `vms[].durations`): seconds, each a finite number > 0.
+ * Each one set replaces what the instance's duration model would give this VM's action of that
+ * type (`migrate` for every migration of the VM, whatever its nodes and sites; `resume` for a
+ * local or a remote resume alike); the actions it leaves out keep the instance's model.
+ */
+export interface VmDurations {
+  /** Seconds of a `migrate` of this VM. */
+  readonly migrate?: number;
+  /** Seconds of a `suspend` of this VM. */
+  readonly suspend?: number;
+  /** Seconds of a `resume` of this VM (local or remote). */
+  readonly resume?: number;
+  /** Seconds of a `boot` of this VM. */
+  readonly boot?: number;
+  /** Seconds of a `shutdown` of this VM. */
+  readonly shutdown?: number;
+  readonly x?: JsonObject;
+}
+
+/** The action fields of {@link VmDurations}, in FORMAT.md order. */
+export const VM_DURATION_FIELDS = ['migrate', 'suspend', 'resume', 'boot', 'shutdown'] as const satisfies readonly Exclude<keyof VmDurations, 'x'>[];
+
 /** The fields of a {@link Vm}. */
 export interface VmProps {
   readonly id: VmId;
@@ -25,6 +48,8 @@ export interface VmProps {
   readonly vjob: VjobId | undefined;
   /** The state it must reach, if imposed. */
   readonly wants: WantedState | undefined;
+  /** Its own action durations, if any (they take precedence over the instance's `durations`). */
+  readonly durations: VmDurations | undefined;
   readonly x: JsonObject | undefined;
 }
 
@@ -35,6 +60,7 @@ const VmRecord = ValueRecord<VmProps>({
   host: undefined,
   vjob: undefined,
   wants: undefined,
+  durations: undefined,
   x: undefined,
 });
 
@@ -56,6 +82,7 @@ export interface VmInit {
   readonly host?: NodeId;
   readonly vjob?: VjobId;
   readonly wants?: WantedState;
+  readonly durations?: VmDurations;
   readonly x?: JsonObject;
 }
 
@@ -73,6 +100,7 @@ export function makeVm(init: VmInit, maps?: MapInterner): Vm {
     host: init.host,
     vjob: init.vjob,
     wants: init.wants,
+    durations: init.durations,
     x: init.x,
   });
 }

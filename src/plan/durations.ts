@@ -29,12 +29,14 @@ export interface DurationRequest {
  *
  * @example
  * ```ts
- * // Pre-copy live migration: rounds until the dirty rate outpaces the copy (x.dirtyRate in MiB/s).
+ * // Pre-copy live migration: rounds until the dirty rate outpaces the copy (MiB/s per VM, the
+ * // caller's own measurements: the default model reads nothing but the documented fields).
+ * const dirtyRates = new Map<string, number>([['vm1', 300]]);
  * const base = defaultDurationModel(instance);
  * const precopy: DurationModel = (q, inst) => {
  *   if (q.type !== 'migrate' || q.vm === undefined) return base(q, inst);
  *   const mem = q.vm.demand.get('memory') ?? 0;
- *   const dirty = Number(q.vm.x?.['dirtyRate'] ?? 0);
+ *   const dirty = dirtyRates.get(q.vm.id) ?? 0;
  *   const bw = 1000;
  *   return dirty >= bw ? mem / bw * 3 : mem / (bw - dirty);
  * };
@@ -48,24 +50,21 @@ function acrossSites(a: Node | undefined, b: Node | undefined): boolean {
   return a?.site !== undefined && b?.site !== undefined && a.site !== b.site;
 }
 
-/** The `x.durations` key of a VM (or node) that overrides the duration of each action type. */
-const OWN_KEY = {
-  migrate: 'migrate',
-  boot: 'boot',
-  shutdown: 'shutdown',
-  suspend: 'suspend',
-  resume: 'resume',
-  bootNode: 'boot',
-  shutdownNode: 'shutdown',
-} as const satisfies Record<ActionType, string>;
-
-/** A VM's (or, for node actions, a node's) own duration of the action in `x.durations`, if any. */
+/**
+ * A VM's (or, for node actions, a node's) own duration of the action: FORMAT.md `vms[].durations`
+ * / `nodes[].durations`, if set (the validator admits finite numbers > 0 only; a model built
+ * by hand is trusted as far as `askDuration` checks it). Nothing under `x` is read: extensions
+ * never change a plan.
+ */
 function ownDuration(q: DurationRequest): number | undefined {
-  const x = q.type === 'bootNode' || q.type === 'shutdownNode' ? q.node?.x : q.vm?.x;
-  const table = x?.['durations'];
-  if (typeof table !== 'object' || table === null || Array.isArray(table)) return undefined;
-  const s = (table as Record<string, unknown>)[OWN_KEY[q.type]];
-  return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? s : undefined;
+  switch (q.type) {
+    case 'bootNode':
+      return q.node?.durations?.boot;
+    case 'shutdownNode':
+      return q.node?.durations?.shutdown;
+    default:
+      return q.vm?.durations?.[q.type];
+  }
 }
 
 /**
@@ -76,9 +75,10 @@ function ownDuration(q: DurationRequest): number | undefined {
  *   `from ≠ to` (a remote resume);
  * - `boot`, `shutdown`, `bootNode`, `shutdownNode`: `bootVm`, `shutdownVm`, `bootNode`, `shutdownNode`.
  *
- * A VM's memory is its demand on the `memory` resource (0 when it names none). A VM (node) may
- * set its own seconds per action in `x.durations` (`migrate`, `boot`, `shutdown`, `suspend`,
- * `resume`; a node's `boot`, `shutdown`), as BtrPlace's duration attributes do.
+ * A VM's memory is its demand on the `memory` resource (0 when it names none). A VM's own
+ * `durations` field (FORMAT.md: `migrate`, `suspend`, `resume`, `boot`, `shutdown`) replaces the
+ * formula for that VM's actions of those types, and a node's (`boot`, `shutdown`) its own
+ * `bootNode` / `shutdownNode`, as BtrPlace's duration attributes do. Nothing under `x` counts.
  * @param d - rates (MiB/s) and fixed costs (s)
  * @returns the model
  * @example
@@ -112,8 +112,9 @@ export function durationModelOf(d: ResolvedDurations): DurationModel {
 }
 
 /**
- * The default duration model of an instance: {@link durationModelOf} its `durations`, with the
- * documented defaults (`DEFAULT_DURATIONS`) for every field it leaves out.
+ * The default duration model of an instance (FORMAT.md "Defaults chosen by the library"): a VM's
+ * or node's own `durations` first, else {@link durationModelOf} the instance's `durations`, with
+ * the documented defaults (`DEFAULT_DURATIONS`) for every field it leaves out.
  * @param instance - the instance
  * @returns the model
  */

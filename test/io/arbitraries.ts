@@ -122,6 +122,16 @@ function arbConstraint(d: Declared): fc.Arbitrary<JsonDoc> {
   );
 }
 
+/** Seconds of a VM's or node's own `durations` field (> 0). */
+const ownSeconds = fc.integer({ min: 1, max: 1200 }).map((v) => v / 2);
+/** A VM's own `durations` (FORMAT.md `vms[].durations`): any subset of its fields. */
+export const arbVmDurations: fc.Arbitrary<JsonDoc> = fc.record(
+  { migrate: ownSeconds, suspend: ownSeconds, resume: ownSeconds, boot: ownSeconds, shutdown: ownSeconds, x: arbX },
+  { requiredKeys: [] },
+);
+/** A node's own `durations` (FORMAT.md `nodes[].durations`): any subset of its fields. */
+export const arbNodeDurations: fc.Arbitrary<JsonDoc> = fc.record({ boot: ownSeconds, shutdown: ownSeconds, x: arbX }, { requiredKeys: [] });
+
 const arbNode = (id: string) =>
   fc
     .record({
@@ -130,6 +140,7 @@ const arbNode = (id: string) =>
       state: fc.constantFrom('online', 'online', 'offline'),
       site: opt(fc.constantFrom('rennes', 'nantes', '')),
       labels: opt(fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { minKeys: 1, maxKeys: 2 })),
+      durations: opt(arbNodeDurations),
       x: opt(arbX),
     })
     .map((n) =>
@@ -139,6 +150,7 @@ const arbNode = (id: string) =>
         state: n.state,
         site: n.site,
         labels: n.labels,
+        durations: n.durations,
         x: n.x,
       }),
     );
@@ -163,6 +175,7 @@ function arbVm(id: string, d: Declared, online: readonly string[]): fc.Arbitrary
       anySlot: fc.nat(),
       vjob: d.vjobs.length > 0 ? opt(fc.constantFrom(...d.vjobs)) : fc.constant(undefined),
       wants: opt(fc.constantFrom('running', 'sleeping', 'terminated')),
+      durations: opt(arbVmDurations),
       x: opt(arbX),
     })
     .map((v) => {
@@ -180,6 +193,7 @@ function arbVm(id: string, d: Declared, online: readonly string[]): fc.Arbitrary
         host,
         vjob: v.vjob,
         wants: v.wants,
+        durations: v.durations,
         x: v.x,
       });
     });

@@ -68,15 +68,35 @@ describe('importBtrPlace: model', () => {
     expect(vm('vm2').demand).toEqual({ cpu: 1, memory: 512 });
   });
 
-  it('keeps names and duration attributes under x; other attributes carried', () => {
-    expect(vm('vm0').x).toEqual({ name: 'web.front', durations: { migrate: 7 }, attributes: { owner: 'alice' } });
-    expect(vm('vm8').x).toEqual({ durations: { boot: 3 } });
-    expect(node('n4').x).toEqual({ durations: { boot: 12 }, attributes: { rack: 'r2' } });
+  it('duration attributes become the documented durations field; names and other attributes go under x', () => {
+    expect(vm('vm0').durations).toEqual({ migrate: 7 });
+    expect(vm('vm0').x).toEqual({ name: 'web.front', attributes: { owner: 'alice' } });
+    expect(vm('vm8').durations).toEqual({ boot: 3 });
+    expect(vm('vm8').x).toBeUndefined();
+    expect(node('n4').durations).toEqual({ boot: 12 });
+    expect(node('n4').x).toEqual({ attributes: { rack: 'r2' } });
     expect(node('n0').x).toEqual({ name: '@rack1-a' });
+    expect(node('n0').durations).toBeUndefined();
     expect(inst.durations).toEqual(BTRPLACE_DURATIONS);
+    for (const e of [...inst.vms, ...inst.nodes]) expect(e.x?.['durations']).toBeUndefined();
   });
 
-  it('the default duration model honours x.durations, else memory / 10 s and 6 s boots', () => {
+  it('a duration attribute that is not > 0 stays an attribute, with a lossy note naming it', () => {
+    const d = doc('constraints.json');
+    d['model']['attributes']['vms']['8'] = { boot: 0, shutdown: '4' };
+    d['model']['attributes']['nodes']['4'] = { boot: -2 };
+    const r = imported(d);
+    const v8 = r.instance.vms.find((v) => v.id === 'vm8')!;
+    expect(v8.durations).toEqual({ shutdown: 4 });
+    expect(v8.x).toEqual({ attributes: { boot: 0 } });
+    expect(r.instance.nodes.find((n) => n.id === 'n4')!.durations).toBeUndefined();
+    const lossy = r.notes.filter((n) => n.kind === 'lossy').map((n) => n.path);
+    expect(lossy).toContain('model.attributes.vms.8.boot');
+    expect(lossy).toContain('model.attributes.nodes.4.boot');
+    expect(validateInstance(r.instance).ok).toBe(true);
+  });
+
+  it('the default duration model honours the durations field, else memory / 10 s and 6 s boots', () => {
     const i = instanceOf(r);
     const model = defaultDurationModel(i);
     const v = (id: string) => i.vms.get(id)!;
@@ -160,7 +180,7 @@ describe('importBtrPlace: what cannot be converted, and bad input', () => {
     const d = doc('replay.json');
     d['model']['mapping']['onlineNodes']['1']['runningVMs'].push(0);
     d['constraints'].push({ id: 'ban', vms: [42], nodes: [0] });
-    d['model']['views'][0]['nodes']['9'] = 5;
+    d['model']['views'][0]['nodes']['x9'] = 5;
     const r = importBtrPlace(d);
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -170,11 +190,70 @@ describe('importBtrPlace: what cannot be converted, and bad input', () => {
     const r2 = importBtrPlace(d);
     expect(r2.ok).toBe(false);
     if (r2.ok) return;
-    expect(r2.issues.map((i) => i.path).sort()).toEqual(['model.views[0].nodes.9']);
-    delete d['model']['views'][0]['nodes']['9'];
+    expect(r2.issues.map((i) => `${i.path}: ${i.message}`)).toEqual(['model.views[0].nodes.x9: "x9" is not a node number']);
+    delete d['model']['views'][0]['nodes']['x9'];
     const r3 = importBtrPlace(d);
     expect(r3.ok ? [] : r3.issues.map((i) => `${i.path}: ${i.message}`)).toEqual(['constraints[8].vms[0]: VM 42 is not in the mapping']);
     for (const bad of [null, [], { model: 3 }, { model: {} }]) expect(importBtrPlace(bad).ok).toBe(false);
+  });
+});
+
+describe('importBtrPlace: shareableResource values for elements absent from the mapping', () => {
+  // BtrPlace's testIssue171: a view gives a value for a VM (and a node) the mapping lacks; BtrPlace
+  // reads the instance and ignores them.
+  const issue171 = (): Doc => {
+    const d = doc('replay.json');
+    d['model']['views'][0]['vms'] = { '1': 150, '42': 300, '43': 1 };
+    d['model']['views'][0]['nodes'] = { '2': 500, '9': 800 };
+    d['model']['views'][1]['vms'] = { '44': 7 };
+    return d;
+  };
+
+  it('imports the instance, ignoring those values, with a warning naming them per view field', () => {
+    const r = imported(issue171());
+    const i = instanceOf(r);
+    expect(i.vms.size).toBe(8);
+    expect(i.nodes.size).toBe(4);
+    expect([...i.vms.keys()]).not.toContain('vm42');
+    expect(i.vms.get('vm1')!.demand.get('memory')).toBe(150);
+    expect(i.nodes.get('n2')!.capacity.get('memory')).toBe(500);
+    const warnings = r.notes.filter((n) => n.kind === 'warning');
+    expect(warnings.map((n) => n.path)).toEqual(['model.views[0].nodes', 'model.views[0].vms', 'model.views[1].vms']);
+    expect(warnings[0]!.message).toBe('"memory" values of 1 node not in the mapping ignored (as BtrPlace does): node 9');
+    expect(warnings[1]!.message).toBe('"memory" values of 2 VMs not in the mapping ignored (as BtrPlace does): VMs 42, 43');
+    expect(warnings[2]!.message).toContain('VM 44');
+    // Not lossy: what BtrPlace solves is what switchyard solves.
+    expect(r.notes.filter((n) => n.kind === 'lossy')).toEqual([]);
+  });
+
+  it('names the first 20 and counts the rest', () => {
+    const d = issue171();
+    d['model']['views'][1]['vms'] = Object.fromEntries(Array.from({ length: 25 }, (_, k) => [String(100 + k), 1]));
+    const w = imported(d).notes.find((n) => n.path === 'model.views[1].vms')!;
+    expect(w.kind).toBe('warning');
+    expect(w.message).toContain('25 VMs');
+    expect(w.message).toContain('VMs 100, 101,');
+    expect(w.message).toContain('119 and 5 more');
+    expect(w.message).not.toContain('120');
+  });
+
+  it('a value that is not a number ≥ 0 is still an error, even for an absent element', () => {
+    const d = issue171();
+    d['model']['views'][0]['vms']['42'] = 'lots';
+    const r = importBtrPlace(d);
+    expect(r.ok ? [] : r.issues.map((i) => i.path)).toEqual(['model.views[0].vms.42']);
+  });
+
+  it('the CLI prints the warnings on stderr, exits 0, and --strict still converts', async () => {
+    const files = { 'i171.json': JSON.stringify(issue171()) };
+    const r = await cli(['import', 'btrplace', 'i171.json', '-o', 'out.json'], files);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.err).toContain('i171.json: model.views[0].vms: warning: "memory" values of 2 VMs not in the mapping ignored (as BtrPlace does): VMs 42, 43\n');
+    expect(r.err).toContain('i171.json: model.views[0].nodes: warning: ');
+    expect(validateInstance(JSON.parse(r.files.get('out.json') as string)).ok).toBe(true);
+    const strict = await cli(['import', 'btrplace', 'i171.json', '--strict', '-q'], files);
+    expect(strict.code).toBe(EXIT.ok);
+    expect(strict.err).toBe('');
   });
 });
 
@@ -236,6 +315,7 @@ describe('round trip: import, plan, export', () => {
     expect(mem.vms['0']).toBe(300);
     expect(mem.nodes['3']).toBe(400);
     expect(origin.attributes.vms['1']).toEqual({ migrate: 4 });
+    expect(i.vms.get('vm1')!.durations).toEqual({ migrate: 4 });
     // Importing the origin back gives the same mapping.
     const again = imported({ model: origin, constraints: [] }).instance;
     expect(again.vms.map((v) => [v.id, v.state, v.host])).toEqual(i.vms.toList().toArray().map((v) => [v.id, v.state, v.host]));

@@ -11,24 +11,38 @@ import { parseWorkload } from '../../src/io/workload.js';
 import { CONSTRAINT_TYPES } from '../../src/model/constraints.js';
 import { DEFAULT_DURATIONS } from '../../src/model/objective.js';
 import { ACTION_TYPES } from '../../src/model/action.js';
+import { NODE_DURATION_FIELDS } from '../../src/model/node.js';
+import { VM_DURATION_FIELDS } from '../../src/model/vm.js';
 import { FORMAT_CONSTRAINTS } from './arbitraries.js';
 
 const doc = readFileSync(new URL('../../docs/format.md', import.meta.url), 'utf8');
 const schema = JSON.parse(readFileSync(new URL('../../docs/schema/instance.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
-/** The rows of the markdown table that follows `heading` (first cell, second cell). */
-function tableAfter(heading: string): [string, string][] {
+/** The rows of the markdown table that follows `heading`, every cell. */
+function cellsAfter(heading: string): string[][] {
   const at = doc.indexOf(heading);
   expect(at, `heading ${heading}`).toBeGreaterThanOrEqual(0);
   const lines = doc.slice(at).split('\n');
   const start = lines.findIndex((l) => l.startsWith('|'));
-  const rows: [string, string][] = [];
+  const rows: string[][] = [];
   for (const l of lines.slice(start + 2)) {
     if (!l.startsWith('|')) break;
-    const cells = l.split('|').slice(1, -1).map((c) => c.trim());
-    rows.push([cells[0] ?? '', cells[1] ?? '']);
+    rows.push(l.split('|').slice(1, -1).map((c) => c.trim()));
   }
   return rows;
+}
+
+/** The rows of the markdown table that follows `heading` (first cell, second cell). */
+function tableAfter(heading: string): [string, string][] {
+  return cellsAfter(heading).map((cells) => [cells[0] ?? '', cells[1] ?? '']);
+}
+
+/** The text of the Instance bullet that starts with `` - `field` ``, up to the next bullet. */
+function bullet(field: string): string {
+  const at = doc.indexOf(`\n- \`${field}\``);
+  expect(at, `bullet ${field}`).toBeGreaterThanOrEqual(0);
+  const end = doc.indexOf('\n- ', at + 1);
+  return doc.slice(at, end);
 }
 
 const ticks = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
@@ -68,6 +82,30 @@ describe('docs/format.md', () => {
     const rows = tableAfter('## Defaults chosen by the library');
     const listed = Object.fromEntries(rows.map(([f, v]) => [ticks(f)[0], Number.parseFloat(v)]));
     expect(listed).toEqual({ ...DEFAULT_DURATIONS });
+  });
+
+  it('documents the own durations of VMs and nodes with the fields the model and the schema have', () => {
+    const vmBullet = ticks(bullet('vms[].durations'));
+    for (const f of VM_DURATION_FIELDS) expect(vmBullet, f).toContain(f);
+    const nodeBullet = ticks(bullet('nodes[].durations'));
+    for (const f of NODE_DURATION_FIELDS) expect(nodeBullet, f).toContain(f);
+    expect(nodeBullet).toContain('bootNode');
+    expect(nodeBullet).toContain('shutdownNode');
+    // The defaults table says which own field overrides each default.
+    const vmOwn = new Set<string>();
+    const nodeOwn = new Set<string>();
+    for (const cells of cellsAfter('## Defaults chosen by the library')) {
+      const by = cells[3] ?? '';
+      const own = ticks(by).map((t) => t.replace(/^durations\./, ''));
+      expect(own.length, cells[0]).toBeGreaterThan(0);
+      for (const f of own) (by.startsWith("the VM's") ? vmOwn : nodeOwn).add(f);
+    }
+    expect([...vmOwn].sort()).toEqual([...VM_DURATION_FIELDS].sort());
+    expect([...nodeOwn].sort()).toEqual([...NODE_DURATION_FIELDS].sort());
+    const defs = schema['$defs'] as Record<string, { properties: Record<string, unknown> }>;
+    expect(Object.keys(defs['vmDurations']!.properties)).toEqual([...VM_DURATION_FIELDS, 'x']);
+    expect(Object.keys(defs['nodeDurations']!.properties)).toEqual([...NODE_DURATION_FIELDS, 'x']);
+    expect(doc).toContain('Nothing under `x` changes how long an action takes');
   });
 
   it('has an instance example whose only problem is the undeclared vm2, and a plan example that reads', () => {

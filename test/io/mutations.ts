@@ -70,9 +70,13 @@ export function instanceMutations(d: JsonDoc): Mutation[] {
   del('nodes');
   del('vms');
   inject();
-  (d['nodes'] as JsonDoc[]).forEach((_, i) => { del('nodes', i, 'id'); del('nodes', i, 'capacity'); inject('nodes', i); });
+  (d['nodes'] as JsonDoc[]).forEach((n, i) => {
+    del('nodes', i, 'id'); del('nodes', i, 'capacity'); inject('nodes', i);
+    if (n['durations']) inject('nodes', i, 'durations');
+  });
   (d['vms'] as JsonDoc[]).forEach((v, i) => {
     del('vms', i, 'id'); del('vms', i, 'demand'); del('vms', i, 'state'); inject('vms', i);
+    if (v['durations']) inject('vms', i, 'durations');
     if (v['state'] === 'running' || v['state'] === 'sleeping') del('vms', i, 'host');
   });
   ((d['vjobs'] as JsonDoc[] | undefined) ?? []).forEach((_, i) => { del('vjobs', i, 'id'); inject('vjobs', i); });

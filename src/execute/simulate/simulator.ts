@@ -302,6 +302,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       vjobs.push({ id: j.id, priority: j.priority, submitted: j.arrival, bestEffort: j.bestEffort });
       for (const id of alive) {
         const v = vms.get(id)!;
+        const own = base.vms.get(id)?.durations;
         vmInits.push({
           id,
           demand: v.demand,
@@ -309,6 +310,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
           ...(v.host !== undefined && (v.state === 'running' || v.state === 'sleeping') ? { host: v.host } : {}),
           vjob: j.id,
           ...(done ? { wants: 'terminated' as const } : {}),
+          ...(own !== undefined ? { durations: own } : {}),
         });
       }
     }
@@ -344,6 +346,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
         state: nodeOnline.get(n.id) && !failed.has(n.id) ? 'online' : 'offline',
         ...(n.site !== undefined ? { site: n.site } : {}),
         ...(n.labels.size > 0 ? { labels: Object.fromEntries(n.labels) } : {}),
+        ...(n.durations !== undefined ? { durations: n.durations } : {}),
       })),
       vms: vmInits,
       vjobs,

@@ -9,6 +9,8 @@ import type { JsonObject, JsonValue } from '../../model/ids.js';
 import type { Instance } from '../../model/instance.js';
 import type { Plan } from '../../plan/types.js';
 import type { Action } from '../../model/action.js';
+import { NODE_DURATION_FIELDS, type NodeDurations } from '../../model/node.js';
+import { VM_DURATION_FIELDS, type VmDurations } from '../../model/vm.js';
 
 /**
  * The BtrPlace numbers of an instance's VMs and nodes: `vm7` is 7 and `n3` is 3 (the ids
@@ -58,7 +60,10 @@ export function btrPlaceNumbering(instance: Instance): BtrPlaceNumbering {
  * The source model of an instance in BtrPlace's JSON (`mapping`, `attributes`, `views`). VMs
  * that are `terminated` do not exist for BtrPlace and are left out; `waiting` VMs are
  * `readyVMs`. Every resource is a `shareableResource` view with explicit values (defaults 0);
- * names kept under `x.name` come back as `ns` views.
+ * names kept under `x.name` come back as `ns` views; `attributes` are those kept under
+ * `x.attributes` plus each VM's and node's own `durations` (`migrate`, `suspend`, `resume`,
+ * `boot`, `shutdown`; a node's `boot`, `shutdown`), BtrPlace's per-element duration attributes.
+ * Nothing else under `x` is written.
  * @param instance - the instance
  * @param numbering - from {@link btrPlaceNumbering}
  * @returns the model JSON
@@ -92,21 +97,27 @@ export function btrPlaceModel(instance: Instance, numbering: BtrPlaceNumbering =
   const attributes = { nodes: {} as Record<string, JsonObject>, vms: {} as Record<string, JsonObject> };
   const vmNames: Record<string, number> = {};
   const nodeNames: Record<string, number> = {};
-  const carry = (x: JsonObject | undefined): JsonObject | undefined => {
-    if (x === undefined) return undefined;
-    const a = { ...(isObject(x['attributes']) ? x['attributes'] : {}), ...(isObject(x['durations']) ? x['durations'] : {}) };
+  // Attributes: those kept under `x.attributes`, then the element's own durations (FORMAT.md
+  // `durations`) as BtrPlace's duration attributes, the names the importer reads.
+  const carry = (x: JsonObject | undefined, d: VmDurations | NodeDurations | undefined, fields: readonly string[]): JsonObject | undefined => {
+    const a: Record<string, JsonValue> = { ...(isObject(x?.['attributes']) ? x['attributes'] : {}) };
+    const own = d as Readonly<Record<string, unknown>> | undefined;
+    for (const f of fields) {
+      const s = own?.[f];
+      if (typeof s === 'number') a[f] = s;
+    }
     return Object.keys(a).length > 0 ? a : undefined;
   };
   for (const n of instance.nodes.values()) {
     const k = numbering.node.get(n.id)!;
-    const a = carry(n.x);
+    const a = carry(n.x, n.durations, NODE_DURATION_FIELDS);
     if (a) attributes.nodes[String(k)] = a;
     if (typeof n.x?.['name'] === 'string') nodeNames[n.x['name']] = k;
   }
   for (const v of instance.vms.values()) {
     if (v.state === 'terminated') continue;
     const k = numbering.vm.get(v.id)!;
-    const a = carry(v.x);
+    const a = carry(v.x, v.durations, VM_DURATION_FIELDS);
     if (a) attributes.vms[String(k)] = a;
     if (typeof v.x?.['name'] === 'string') vmNames[v.x['name']] = k;
   }

@@ -4,14 +4,17 @@
  *
  * Ids: BtrPlace numbers its VMs and nodes; the VM `7` becomes `vm7`, the node `3` becomes `n3`
  * (the numbers come back on export). Names of a `ns` (naming service) view are kept as `x.name`.
- * Durations: the attributes `migrate`, `boot`, `shutdown`, `suspend`, `resume` (seconds, per VM;
- * `boot`, `shutdown` per node) become `x.durations` of that VM or node; everything else takes the
- * documented defaults of the TDSC 2013 evaluation ({@link BTRPLACE_DURATIONS}).
+ * Durations: the attributes `migrate`, `boot`, `shutdown`, `suspend`, `resume` (seconds > 0, per
+ * VM; `boot`, `shutdown` per node, its own bootNode / shutdownNode) become the `durations` field of
+ * that VM or node (FORMAT.md); everything else takes the documented defaults of the TDSC 2013
+ * evaluation ({@link BTRPLACE_DURATIONS}).
  */
 import { fail, ok, type Issue, type Result } from '../../errors.js';
 import type { Constraint } from '../../model/constraints.js';
 import type { JsonObject, JsonValue } from '../../model/ids.js';
 import type { Durations, Objective } from '../../model/objective.js';
+import type { NodeDurations } from '../../model/node.js';
+import type { VmDurations } from '../../model/vm.js';
 import type { InstanceJson, NodeJson, VmJson } from '../instance.js';
 
 /**
@@ -29,9 +32,13 @@ export const BTRPLACE_DURATIONS: Durations = {
   shutdownNode: 6,
 };
 
-/** One thing the conversion could not carry over exactly (`lossy`), or a remark (`info`). */
+/**
+ * One thing the conversion could not carry over exactly (`lossy`), input it ignored as BtrPlace
+ * does (`warning`: e.g. a `shareableResource` value for a VM or node absent from the mapping), or
+ * a remark (`info`). Only `lossy` notes fail an import under `--strict`.
+ */
 export interface ImportNote {
-  readonly kind: 'lossy' | 'info';
+  readonly kind: 'lossy' | 'warning' | 'info';
   /** Where, as a JSON path in the BtrPlace document (`constraints[12]`, `model.views[3]`). */
   readonly path: string;
   readonly message: string;
@@ -76,11 +83,16 @@ const PER_NODE = { online: 'online', offline: 'offline', quarantine: 'quarantine
  * Converts a decoded BtrPlace instance to an exchange-format v1 document. Never throws: a
  * document that is not a BtrPlace instance, or one whose references are broken (an unknown VM,
  * a VM on two nodes), gives every issue found with its path; what can be read but not carried
- * over exactly is a {@link ImportNote} (`lossy`; `info` for documented approximations).
+ * over exactly is a {@link ImportNote} (`lossy`; `info` for documented approximations; `warning`
+ * for input ignored as BtrPlace ignores it).
  *
  * Mapping: `onlineNodes` / `offlineNodes` → node states; `runningVMs` / `sleepingVMs` of a node →
  * running / sleeping VMs hosted there; `readyVMs` → waiting VMs. Each `shareableResource` view is
- * a resource (capacity and demand from its maps, else `defCapacity` / `defConsumption`).
+ * a resource (capacity and demand from its maps, else `defCapacity` / `defConsumption`); a value
+ * it gives for a VM or node absent from the mapping is ignored, as BtrPlace ignores it, and named
+ * in a `warning` note (the first 20 of a view's field, then a count). Duration attributes
+ * (`migrate`, `boot`, `shutdown`, `suspend`, `resume` of a VM; `boot`, `shutdown` of a node) become
+ * its `durations` field; other scalar attributes go to `x.attributes`, `ns` names to `x.name`.
  * `preserve` raises the VM's demand of `rc` to `amount`. Sleeping VMs without a state constraint
  * stay sleeping (`wants`), as BtrPlace keeps them. Constraints map to their namesakes (`killed` →
  * `terminated`, `ready` on a running VM → `terminated`); `minimizeMTTR` and `minimizeMigrations`
@@ -98,6 +110,7 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
   const notes: ImportNote[] = [];
   const lossy = (path: string, message: string): void => void notes.push({ kind: 'lossy', path, message });
   const info = (path: string, message: string): void => void notes.push({ kind: 'info', path, message });
+  const warn = (path: string, message: string): void => void notes.push({ kind: 'warning', path, message });
   const bad = (path: string, message: string): void => void issues.push({ path, message });
 
   if (!isObj(doc)) return fail([{ path: '$', message: 'a BtrPlace instance must be a JSON object with "model" and "constraints"' }]);
@@ -180,14 +193,19 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
             bad(`${path}.${field}`, `must be an object keyed by ${kind} number`);
             continue;
           }
+          // BtrPlace reads a value for an element the mapping lacks and ignores it (its testIssue171):
+          // so does switchyard, naming them in a note.
+          const absent: string[] = [];
           for (const [k, raw] of Object.entries(values)) {
             const e = intId(k);
             const amount = num(raw);
             const rec = e === undefined ? undefined : target.get(e);
-            if (rec === undefined) bad(`${path}.${field}.${k}`, `${kind} ${k} is not in the mapping`);
+            if (e === undefined) bad(`${path}.${field}.${k}`, `"${k}" is not a ${kind} number`);
             else if (amount === undefined || amount < 0) bad(`${path}.${field}.${k}`, `must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+            else if (rec === undefined) absent.push(k);
             else rec[rc] = amount;
           }
+          if (absent.length > 0) warn(`${path}.${field}`, absentMessage(kind, rc, absent));
         }
       } else if (id === 'ns') {
         const kind = view['type'] === 'node' ? 'node' : view['type'] === 'vm' ? 'vm' : undefined;
@@ -203,8 +221,8 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
     });
 
   // --- attributes ------------------------------------------------------------------------------
-  const vmX = new Map<number, { durations?: Record<string, number>; attributes?: Record<string, JsonValue> }>();
-  const nodeX = new Map<number, { durations?: Record<string, number>; attributes?: Record<string, JsonValue> }>();
+  const vmX = new Map<number, Attributes>();
+  const nodeX = new Map<number, Attributes>();
   const attrs = model['attributes'] ?? {};
   if (!isObj(attrs)) bad('model.attributes', 'must be an object with "nodes" and "vms"');
   else
@@ -228,11 +246,15 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
           bad(path, 'must be an object of attributes');
           continue;
         }
-        const x: { durations?: Record<string, number>; attributes?: Record<string, JsonValue> } = {};
+        const x: Attributes = {};
         for (const [name, value] of Object.entries(a)) {
           const d = num(value);
-          if ((keys as readonly string[]).includes(name) && d !== undefined && d >= 0) (x.durations ??= {})[name] = d;
-          else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') (x.attributes ??= {})[name] = value;
+          const isDuration = (keys as readonly string[]).includes(name) && d !== undefined;
+          if (isDuration && d > 0) (x.durations ??= {})[name] = d;
+          else {
+            if (isDuration) lossy(`${path}.${name}`, `duration ${JSON.stringify(value)} is not > 0: kept as an attribute, the default duration applies`);
+            if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') (x.attributes ??= {})[name] = value;
+          }
         }
         if (x.durations !== undefined || x.attributes !== undefined) xs.set(e, x);
       }
@@ -511,12 +533,20 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
   }
   const nodes: NodeJson[] = [];
   for (const [n, state] of nodeState) {
-    const x = xOf(nodeX.get(n), names.node.get(n));
-    nodes.push({ id: btrNodeId(n), capacity: capacity.get(n)!, state, ...(x ? { x } : {}) });
+    const a = nodeX.get(n);
+    const x = xOf(a, names.node.get(n));
+    nodes.push({
+      id: btrNodeId(n),
+      capacity: capacity.get(n)!,
+      state,
+      ...(a?.durations !== undefined ? { durations: a.durations as NodeDurations } : {}),
+      ...(x ? { x } : {}),
+    });
   }
   const vms: VmJson[] = [];
   for (const [v, s] of vmState) {
-    const x = xOf(vmX.get(v), names.vm.get(v));
+    const a = vmX.get(v);
+    const x = xOf(a, names.vm.get(v));
     // BtrPlace keeps a sleeping VM asleep unless a constraint says otherwise.
     const keepAsleep = s.state === 'sleeping' && !stateOf.has(v);
     vms.push({
@@ -525,6 +555,7 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
       state: s.state,
       ...(s.host !== undefined ? { host: btrNodeId(s.host) } : {}),
       ...(keepAsleep ? { wants: 'sleeping' as const } : {}),
+      ...(a?.durations !== undefined ? { durations: a.durations as VmDurations } : {}),
       ...(x ? { x } : {}),
     });
   }
@@ -540,14 +571,28 @@ export function importBtrPlace(doc: unknown): Result<BtrPlaceImport> {
   return ok({ instance, notes });
 }
 
-function xOf(
-  a: { durations?: Record<string, number>; attributes?: Record<string, JsonValue> } | undefined,
-  name: string | undefined,
-): JsonObject | undefined {
-  if (a === undefined && name === undefined) return undefined;
+/** How many absent elements a note names before it counts the rest. */
+const NAMED_MAX = 20;
+
+/** The note on `shareableResource` values given for elements absent from the mapping. */
+function absentMessage(kind: 'node' | 'VM', rc: string, absent: readonly string[]): string {
+  const n = absent.length;
+  const named = absent.slice(0, NAMED_MAX).join(', ');
+  const rest = n > NAMED_MAX ? ` and ${n - NAMED_MAX} more` : '';
+  return `"${rc}" values of ${n} ${kind}${n === 1 ? '' : 's'} not in the mapping ignored (as BtrPlace does): ${kind}${n === 1 ? '' : 's'} ${named}${rest}`;
+}
+
+/** The attributes of one BtrPlace element: its durations (> 0) and the other scalar attributes. */
+interface Attributes {
+  durations?: Record<string, number>;
+  attributes?: Record<string, JsonValue>;
+}
+
+/** The `x` of a converted VM or node: its `ns` name and its attributes other than durations. */
+function xOf(a: Attributes | undefined, name: string | undefined): JsonObject | undefined {
+  if (a?.attributes === undefined && name === undefined) return undefined;
   return {
     ...(name !== undefined ? { name } : {}),
-    ...(a?.durations !== undefined ? { durations: a.durations } : {}),
     ...(a?.attributes !== undefined ? { attributes: a.attributes } : {}),
   };
 }
