@@ -128,6 +128,8 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
         ...assembled.stats.x,
         solver: placed.solver,
         ...(placed.migrationLowerBound === undefined ? {} : { migrationLowerBound: placed.migrationLowerBound }),
+        // Why the placement returned when it did (docs/format.md, `stats.x.stop`).
+        ...(placed.stop === undefined ? {} : { stop: placed.stop }),
       },
     },
   };

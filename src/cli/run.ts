@@ -149,6 +149,17 @@ async function cmdVerify(io: CliIo, args: readonly string[]): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * The plan summary with, on its first line, why the placement returned (`stats.x.stop`:
+ * proved, stalled, time-limit, exhausted) and after how long.
+ */
+function withStopReason(summary: string, plan: Plan): string {
+  const stop = plan.stats?.x?.['stop'];
+  const at = summary.indexOf('\n');
+  if (typeof stop !== 'string' || at < 0) return summary;
+  return `${summary.slice(0, at)}; placement: ${stop} after ${((plan.stats?.solveMs ?? 0) / 1000).toFixed(1)} s${summary.slice(at)}`;
+}
+
 async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
   const { values, positionals: pos } = parseArgs({
     args: [...args],
@@ -202,7 +213,7 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
   if (out === undefined) io.stdout(json);
   else await io.writeFile(out, json);
   const say = out === undefined ? io.stderr : io.stdout;
-  if (!values.quiet) say(summarizePlan(plan, inst));
+  if (!values.quiet) say(withStopReason(summarizePlan(plan, inst), plan));
   if (out !== undefined && !values.quiet) say(`plan written to ${out}\n`);
   if (plan.status === 'infeasible') {
     for (const r of plan.reasons) io.stderr(`infeasible: ${r.message}\n`);

@@ -26,6 +26,25 @@ export interface SolveOptions {
   readonly decision?: Decision;
 }
 
+/**
+ * Why a placement solver returned when it did (`stop` of every answer of the built-in solvers,
+ * carried to the plan as `stats.x.stop`; docs/format.md, docs/decisions.md D-early-stop):
+ *
+ * - `proved`: the answer is proved optimal (status `optimal`), or infeasibility is proved:
+ *   nothing is left to search, so the solver returned as soon as the proof came.
+ * - `stalled`: the search stopped improving by the stall rule (consolidation: the node count
+ *   is at its proved lower bound, no exact model of the whole instance is expected to close the
+ *   migration gap, and `stallNeighbourhoods` neighbourhoods in a row lowered no migrated
+ *   memory): returned before the time limit, not proved.
+ * - `time-limit`: the time limit ended the search; more time might give a better answer.
+ * - `exhausted`: the method did all it does before the limit without a proof (a one-pass
+ *   heuristic, a search or iteration budget spent, every phase or partition done).
+ */
+export type StopReason = 'proved' | 'stalled' | 'time-limit' | 'exhausted';
+
+/** Every {@link StopReason}, in the order docs/format.md lists them. */
+export const STOP_REASONS: readonly StopReason[] = ['proved', 'stalled', 'time-limit', 'exhausted'];
+
 /** A target configuration found by a solver. */
 export interface PlacementFound {
   readonly status: 'optimal' | 'feasible';
@@ -42,6 +61,11 @@ export interface PlacementFound {
   readonly solver: string;
   /** `target` passed the core checkers (`checkConfiguration`) after it was built: callers need not check it again. */
   readonly checked?: true;
+  /**
+   * Why the solver returned when it did (`proved` exactly when `status` is `optimal`). Every
+   * built-in solver sets it; optional so that user solvers written before it still type-check.
+   */
+  readonly stop?: StopReason;
 }
 
 /** No configuration satisfies the instance: the reasons, naming resources, VMs, nodes, constraints. */
@@ -55,6 +79,8 @@ export interface PlacementInfeasible {
    * limit ran out first (another method, or more time, may still find one).
    */
   readonly unproved?: true;
+  /** Why the solver returned (`proved` when infeasibility is proved), when it says. */
+  readonly stop?: StopReason;
 }
 
 /** What a {@link PlacementSolver} answers. */
@@ -110,6 +136,22 @@ export const DEFAULTS = {
     startRequired: false,
     exactLimit: 250_000,
     mode: 'auto',
+    /**
+     * Stall rule (see {@link StopReason}): neighbourhoods in a row, at the proved node bound,
+     * without lowering migrated memory, after which the search stops (0: never).
+     */
+    stallNeighbourhoods: 40,
+    /**
+     * Time bound of the stall rule: a stretch at the node bound without improvement that lasts
+     * this share of the limit also stops the search, once it counts at least a quarter of
+     * `stallNeighbourhoods` (for neighbourhoods too slow to reach the count).
+     */
+    stallShare: 0.25,
+    /**
+     * The stall rule waits for the exact model beside the search except above this many usable
+     * nodes (the LNS's "large consolidation" size, where that model found nothing in the limit).
+     */
+    stallNodes: 2000,
   },
   partitioned: {
     name: 'partitioned',
