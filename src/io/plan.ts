@@ -7,7 +7,7 @@ import type { JsonObject } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { VM_STATES } from '../model/vm.js';
-import { type Plan, type PlanStats, type PlanStatus, type PlanTarget, type TargetVm } from '../plan/types.js';
+import { type Plan, type PlanPhases, type PlanStats, type PlanStatus, type PlanTarget, type TargetVm } from '../plan/types.js';
 import { ACTION_TYPES, type Action, type ActionType, type InfeasibleReason } from '../model/action.js';
 import { cloneX, formatJson, parseJsonWith } from './json.js';
 import {
@@ -66,8 +66,18 @@ const STAT_FIELDS = {
   makespan: true,
   solveMs: true,
   planMs: true,
-} as const satisfies { readonly [K in Exclude<keyof PlanStats, 'x'>]-?: true };
+} as const satisfies { readonly [K in Exclude<keyof PlanStats, 'x' | 'phases'>]-?: true };
 const STAT_NAMES = Object.keys(STAT_FIELDS) as (keyof typeof STAT_FIELDS)[];
+
+/** The phases of `stats.phases`, in FORMAT.md order (compiler-checked against {@link PlanPhases}). */
+const PHASE_FIELDS = {
+  read: true,
+  decide: true,
+  place: true,
+  plan: true,
+  verify: true,
+} as const satisfies { readonly [K in keyof PlanPhases]-?: true };
+const PHASE_NAMES = Object.keys(PHASE_FIELDS) as (keyof PlanPhases)[];
 
 const PLAN_FIELDS = ['version', 'status', 'actions', 'target', 'stats', 'reasons'] as const;
 const REASON_FIELDS = ['message', 'resource', 'vms', 'nodes', 'constraints'] as const satisfies readonly (keyof InfeasibleReason)[];
@@ -156,7 +166,7 @@ function readTarget(v: unknown, at: At): PlanTarget | undefined {
 
 function readStats(partial: boolean): Read<Partial<PlanStats>> {
   return (v, at) => {
-    const f = readObject(v, entity(at, 'stats'), STAT_NAMES);
+    const f = readObject(v, entity(at, 'stats'), [...STAT_NAMES, 'phases']);
     if (!f) return undefined;
     const out: Record<string, unknown> = {};
     for (const k of STAT_NAMES) {
@@ -164,11 +174,24 @@ function readStats(partial: boolean): Read<Partial<PlanStats>> {
       const n = partial ? f.optional(k, read) : f.required(k, read);
       if (n !== undefined) out[k] = n;
     }
+    const phases = f.optional('phases', readPhases);
+    if (phases !== undefined) out['phases'] = phases;
     const x = f.x();
     if (x !== undefined) out['x'] = x;
     return Object.freeze(out);
   };
 }
+
+const readPhases: Read<PlanPhases> = (v, at) => {
+  const f = readObject(v, at, PHASE_NAMES);
+  if (!f) return undefined;
+  const out: Record<string, number> = {};
+  for (const k of PHASE_NAMES) {
+    const n = f.optional(k, readNumber({ min: 0 }));
+    if (n !== undefined) out[k] = n;
+  }
+  return Object.freeze(out);
+};
 
 function readReason(v: unknown, at: At, index: number): InfeasibleReason | undefined {
   const f = readObject(v, entity(at, `reason #${index}`), REASON_FIELDS);
@@ -371,7 +394,10 @@ function serializeStats(s: Partial<PlanStats>): Partial<PlanStats> {
     const n = s[k];
     if (n !== undefined) out[k] = n;
   }
-  return { ...out, ...cloneX(s.x) };
+  const p = s.phases;
+  const phases: Record<string, number> = {};
+  if (p !== undefined) for (const k of PHASE_NAMES) if (p[k] !== undefined) phases[k] = p[k];
+  return { ...out, ...(p !== undefined ? { phases } : {}), ...cloneX(s.x) };
 }
 
 function serializeTarget(t: PlanTarget): PlanTarget {

@@ -32,7 +32,22 @@ export interface PlanStats {
   readonly solveMs: number;
   /** Milliseconds spent planning the actions. */
   readonly planMs: number;
+  /** Milliseconds of each phase of the call that made the plan (FORMAT.md `stats.phases`); timings only, no meaning. */
+  readonly phases?: PlanPhases;
   readonly x?: JsonObject;
+}
+
+/**
+ * Milliseconds of each phase of one `planInstance` call (FORMAT.md `stats.phases`): `decide`
+ * (which vjobs run), `place` (the target), `plan` (the actions), `verify` (the replay), and
+ * `read`, the time spent before the call within its budget (`startedAt`: reading the instance).
+ */
+export interface PlanPhases {
+  readonly read?: number;
+  readonly decide?: number;
+  readonly place?: number;
+  readonly plan?: number;
+  readonly verify?: number;
 }
 
 
