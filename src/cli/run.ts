@@ -150,11 +150,11 @@ async function cmdVerify(io: CliIo, args: readonly string[]): Promise<number> {
 }
 
 /**
- * The plan summary with, on its first line, why the placement returned (`stats.x.stop`:
+ * The plan summary with, on its first line, why the placement returned (`stats.stop`:
  * proved, stalled, time-limit, exhausted) and after how long.
  */
 function withStopReason(summary: string, plan: Plan): string {
-  const stop = plan.stats?.x?.['stop'];
+  const stop = plan.stats?.stop;
   const at = summary.indexOf('\n');
   if (typeof stop !== 'string' || at < 0) return summary;
   return `${summary.slice(0, at)}; placement: ${stop} after ${((plan.stats?.solveMs ?? 0) / 1000).toFixed(1)} s${summary.slice(at)}`;

@@ -3,6 +3,7 @@ import type { Configuration } from '../model/configuration.js';
 import type { Instance } from '../model/instance.js';
 import type { InfeasibleReason } from '../model/action.js';
 import type { ProgressCallback } from '../progress.js';
+import type { StopReason } from '../plan/types.js';
 
 /** Options shared by every placement solver. Validated and defaulted at the API boundary. */
 export interface SolveOptions {
@@ -26,24 +27,8 @@ export interface SolveOptions {
   readonly decision?: Decision;
 }
 
-/**
- * Why a placement solver returned when it did (`stop` of every answer of the built-in solvers,
- * carried to the plan as `stats.x.stop`; docs/format.md, docs/decisions.md D-early-stop):
- *
- * - `proved`: the answer is proved optimal (status `optimal`), or infeasibility is proved:
- *   nothing is left to search, so the solver returned as soon as the proof came.
- * - `stalled`: the search stopped improving by the stall rule (consolidation: the node count
- *   is at its proved lower bound, no exact model of the whole instance is expected to close the
- *   migration gap, and `stallNeighbourhoods` neighbourhoods in a row lowered no migrated
- *   memory): returned before the time limit, not proved.
- * - `time-limit`: the time limit ended the search; more time might give a better answer.
- * - `exhausted`: the method did all it does before the limit without a proof (a one-pass
- *   heuristic, a search or iteration budget spent, every phase or partition done).
- */
-export type StopReason = 'proved' | 'stalled' | 'time-limit' | 'exhausted';
-
-/** Every {@link StopReason}, in the order docs/format.md lists them. */
-export const STOP_REASONS: readonly StopReason[] = ['proved', 'stalled', 'time-limit', 'exhausted'];
+// The stop reasons are defined with the plan's `stats.stop`, which carries them (see `StopReason`).
+export { STOP_REASONS, type StopReason } from '../plan/types.js';
 
 /** A target configuration found by a solver. */
 export interface PlacementFound {
