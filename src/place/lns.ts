@@ -71,6 +71,12 @@ export interface LnsSolverOptions {
    */
   readonly stallNodes?: number;
   /**
+   * Large consolidations (more than 2,000 usable nodes): share of the neighbourhoods at the node
+   * bound that send VMs back to their source node while it is still used (default 0.5; see
+   * `LnsParams.homeShare`). Smaller ones keep the gain-drawn neighbourhoods alone.
+   */
+  readonly homeShare?: number;
+  /**
    * Called at every improvement of the best answer, with the time since the solve started and
    * its value (used nodes or peak ratio, then migrated memory, then migrations). For reports and benchmarks.
    */
@@ -78,8 +84,9 @@ export interface LnsSolverOptions {
 }
 
 /** {@link LnsSolverOptions} validated, with every default filled in (see `DEFAULTS.lns`). */
-export interface ResolvedLnsOptions extends Omit<LnsSolverOptions, 'backend' | 'name' | 'startShare' | 'startRequired' | 'exactLimit' | 'mode' | 'stallNeighbourhoods' | 'stallShare' | 'stallNodes'> {
+export interface ResolvedLnsOptions extends Omit<LnsSolverOptions, 'backend' | 'name' | 'startShare' | 'startRequired' | 'exactLimit' | 'mode' | 'stallNeighbourhoods' | 'stallShare' | 'stallNodes' | 'homeShare'> {
   readonly backend: BackendName;
+  readonly homeShare: number;
   readonly stallNeighbourhoods: number;
   readonly stallShare: number;
   readonly stallNodes: number;
@@ -115,6 +122,7 @@ export function resolveLnsOptions(options: LnsSolverOptions = {}): ResolvedLnsOp
     stallNeighbourhoods: checkCount('stallNeighbourhoods', options.stallNeighbourhoods ?? d.stallNeighbourhoods, true),
     stallShare: checkShare('stallShare', options.stallShare ?? d.stallShare),
     stallNodes: checkCount('stallNodes', options.stallNodes ?? d.stallNodes, true),
+    homeShare: options.homeShare === undefined ? d.homeShare : checkShare('homeShare', options.homeShare),
   };
 }
 
@@ -369,6 +377,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
             ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
             ...(opts.subTimeMs === undefined ? {} : { subTimeMs: opts.subTimeMs }),
             ...(stallable ? { stall: { atFirst: nodeBound, neighbourhoods: opts.stallNeighbourhoods, maxMs: opts.stallShare * solveOptions.timeLimitMs } } : {}),
+            ...(p.objective.kind === 'consolidate' && usableNodes(p) > LARGE_NODES ? { homeShare: opts.homeShare } : {}),
           },
           { hardLimitMs: remaining() + GRACE_MS, onAssignment: offer },
         );

@@ -137,6 +137,8 @@ export const DEFAULTS = {
      * nodes (the LNS's "large consolidation" size, where that model found nothing in the limit).
      */
     stallNodes: 2000,
+    /** Large consolidations: share of home neighbourhoods at the node bound (VMs sent back to a source node still used). */
+    homeShare: 0.5,
   },
   partitioned: {
     name: 'partitioned',

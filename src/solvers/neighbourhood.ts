@@ -67,6 +67,14 @@ export interface LnsParams {
   readonly countShare?: number;
   /** A node-count lower bound known to the caller (e.g. the keep-set bound): no count neighbourhoods at it. */
   readonly nodeBound?: number;
+  /**
+   * Consolidation at `nodeBound`: share of the other neighbourhoods that are *home*
+   * neighbourhoods (default 0): a VM that runs away from its source node while that node is still
+   * used (drawn by its memory), its node and its home, then the same for other such VMs, then
+   * nodes with room. Of what a node-bound answer migrates, only these VMs can come back without
+   * changing the used set; the gain-drawn neighbourhoods mostly hit VMs whose home is unused.
+   */
+  readonly homeShare?: number;
   /** The stall rule (default: none, the search runs to its limit): see {@link LnsStall}. */
   readonly stall?: LnsStall;
 }
@@ -276,10 +284,51 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     return [...chosen].sort((a, b) => a - b);
   };
 
+  // Home neighbourhoods (see `homeShare`).
+  const homeShare = p.objective.kind === 'consolidate' && params.nodeBound !== undefined ? (params.homeShare ?? 0) : 0;
+  const homeNeighbourhood = (): number[] | undefined => {
+    const away: number[] = [];
+    let total = 0;
+    for (let v = 0; v < p.nVms; v++) {
+      const n = assign[v]!;
+      const h = p.home[v]!;
+      if (n < 0 || h < 0 || h === n || !p.srcRunning[v] || on[h]!.size === 0 || p.target[v] !== RUNNING) continue;
+      away.push(v);
+      total += p.moveCost[v]!;
+    }
+    if (away.length === 0 || total <= 0) return undefined;
+    const { chosen, add } = collector(size, maxFree);
+    // Drawn by memory, without replacement, until most of the neighbourhood is taken.
+    const left = [...away];
+    let sum = total;
+    while (left.length > 0 && chosen.size < Math.ceil(size * 0.7)) {
+      let x = rnd.next() * sum;
+      let k = 0;
+      while (k < left.length - 1 && (x -= p.moveCost[left[k]!]!) > 0) k++;
+      const v = left[k]!;
+      left[k] = left[left.length - 1]!;
+      left.pop();
+      sum -= p.moveCost[v]!;
+      add(assign[v]!);
+      add(p.home[v]!);
+    }
+    // Room: used nodes with spare capacity, to take what has to leave a home.
+    for (let tries = 0; chosen.size < size && tries < 4 * size; tries++) {
+      const n = usable[rnd.int(usable.length)]!;
+      if (on[n]!.size === 0 || spare(n) < 0.05) continue;
+      add(n);
+    }
+    return [...chosen].sort((a, b) => a - b);
+  };
+
   let counting = false;
   const neighbourhood = (): number[] => {
     counting = value[0] > countTarget && rnd.next() < countShare;
     if (counting) return countNeighbourhood();
+    if (homeShare > 0 && value[0] <= params.nodeBound! && rnd.next() < homeShare) {
+      const home = homeNeighbourhood();
+      if (home !== undefined) return home;
+    }
     const { chosen, add } = collector(size, maxFree);
     const seed = chooseSeed();
     add(seed);

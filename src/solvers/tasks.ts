@@ -46,6 +46,8 @@ export interface LnsTask {
   readonly nodeBound?: number;
   /** The stall rule (see `LnsParams.stall`); default none. */
   readonly stall?: LnsStall;
+  /** Share of home neighbourhoods at the node bound (see `LnsParams.homeShare`); default 0. */
+  readonly homeShare?: number;
   /** Shared stop flag (see {@link stopFlag}). */
   readonly stop?: Int32Array;
 }
@@ -277,6 +279,7 @@ export const HANDLERS = {
       ...(task.maxIterations === undefined ? {} : { maxIterations: task.maxIterations }),
       ...(task.nodeBound === undefined ? {} : { nodeBound: task.nodeBound }),
       ...(task.stall === undefined ? {} : { stall: task.stall }),
+      ...(task.homeShare === undefined ? {} : { homeShare: task.homeShare }),
     });
     return { status: 'lns-done', ...out };
   },
