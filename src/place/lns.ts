@@ -73,7 +73,7 @@ export interface LnsSolverOptions {
   /**
    * Large consolidations (more than 2,000 usable nodes): share of the neighbourhoods at the node
    * bound that send VMs back to their source node while it is still used (default 0.5; see
-   * `LnsParams.homeShare`). Smaller ones keep the gain-drawn neighbourhoods alone.
+   * `LnsParams.homeShare`; 0 disables them). Smaller ones keep the gain-drawn neighbourhoods alone.
    */
   readonly homeShare?: number;
   /**
@@ -122,7 +122,7 @@ export function resolveLnsOptions(options: LnsSolverOptions = {}): ResolvedLnsOp
     stallNeighbourhoods: checkCount('stallNeighbourhoods', options.stallNeighbourhoods ?? d.stallNeighbourhoods, true),
     stallShare: checkShare('stallShare', options.stallShare ?? d.stallShare),
     stallNodes: checkCount('stallNodes', options.stallNodes ?? d.stallNodes, true),
-    homeShare: options.homeShare === undefined ? d.homeShare : checkShare('homeShare', options.homeShare),
+    homeShare: options.homeShare === undefined || options.homeShare === 0 ? (options.homeShare ?? d.homeShare) : checkShare('homeShare', options.homeShare),
   };
 }
 
