@@ -90,7 +90,7 @@ export function plainPacking(rule: 'first' | 'best'): PlacementSolver {
         used[chosen] = 1;
         for (let r = 0; r < R; r++) load[chosen * R + r]! += p.demand[v * R + r]!;
       }
-      return answerOf(instance, ix, p, assign, { proved: false, lowerBound: volumeNodeBound(p), solver: name });
+      return answerOf(instance, ix, p, assign, { proved: false, lowerBound: volumeNodeBound(p), solver: name, stop: 'exhausted' });
     },
   };
 }
@@ -118,7 +118,7 @@ export function keepBestFit(): PlacementSolver {
       const { ix, p } = built;
       const assign = bestFitAssign(p);
       if (assign === undefined) return { status: 'infeasible', solver: name, reasons: [{ message: `${name}: a VM fits no node` }] };
-      return answerOf(instance, ix, p, assign, { proved: false, lowerBound: volumeNodeBound(p), solver: name });
+      return answerOf(instance, ix, p, assign, { proved: false, lowerBound: volumeNodeBound(p), solver: name, stop: 'exhausted' });
     },
   };
 }

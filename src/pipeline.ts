@@ -137,7 +137,7 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
   const solveMs = ms(t1 - t0);
   if (placed.status === 'infeasible') {
     // `x.unproved`: no placement was found, but none was proved impossible (a budget ran out).
-    return { version: 1, status: 'infeasible', actions: [], reasons: placed.reasons, stats: { solveMs, phases }, ...(placed.unproved ? { x: { unproved: true } } : {}) };
+    return { version: 1, status: 'infeasible', actions: [], reasons: placed.reasons, stats: { solveMs, phases, ...(placed.stop === undefined ? {} : { stop: placed.stop }) }, ...(placed.unproved ? { x: { unproved: true } } : {}) };
   }
   // The plan is verified below, so the planner need not re-check the target first.
   const planned = buildPlan(instance, placed.target, { validateTarget: !o.verify, ...o.planner });
@@ -156,6 +156,8 @@ export async function planInstance(instance: Instance, options: PlanInstanceOpti
         solver: placed.solver,
         ...(placed.migrationLowerBound === undefined ? {} : { migrationLowerBound: placed.migrationLowerBound }),
       },
+      // Why the placement returned when it did (docs/format.md, `stats.stop`).
+      ...(placed.stop === undefined ? {} : { stop: placed.stop }),
     },
   };
   if (!o.verify) return withPhases(plan, { ...phases, plan: planMs });

@@ -149,6 +149,17 @@ async function cmdVerify(io: CliIo, args: readonly string[]): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * The plan summary with, on its first line, why the placement returned (`stats.stop`:
+ * proved, stalled, time-limit, exhausted) and after how long.
+ */
+function withStopReason(summary: string, plan: Plan): string {
+  const stop = plan.stats?.stop;
+  const at = summary.indexOf('\n');
+  if (typeof stop !== 'string' || at < 0) return summary;
+  return `${summary.slice(0, at)}; placement: ${stop} after ${((plan.stats?.solveMs ?? 0) / 1000).toFixed(1)} s${summary.slice(at)}`;
+}
+
 async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
   const { values, positionals: pos } = parseArgs({
     args: [...args],
@@ -206,7 +217,7 @@ async function cmdPlan(io: CliIo, args: readonly string[]): Promise<number> {
   else await io.writeFile(out, json);
   const tEnd = io.now();
   const say = out === undefined ? io.stderr : io.stdout;
-  if (!values.quiet) say(summarizePlan(plan, inst));
+  if (!values.quiet) say(withStopReason(summarizePlan(plan, inst), plan));
   if (!values.quiet) say(phasesLine(plan.stats?.phases, tEnd - tWrite, tEnd - startedAt, timeLimit * 1000));
   if (out !== undefined && !values.quiet) say(`plan written to ${out}\n`);
   if (plan.status === 'infeasible') {

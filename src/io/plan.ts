@@ -7,7 +7,7 @@ import type { JsonObject } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
 import type { NodeState } from '../model/node.js';
 import { VM_STATES } from '../model/vm.js';
-import { type Plan, type PlanPhases, type PlanStats, type PlanStatus, type PlanTarget, type TargetVm } from '../plan/types.js';
+import { STOP_REASONS, type Plan, type PlanPhases, type PlanStats, type PlanStatus, type PlanTarget, type TargetVm } from '../plan/types.js';
 import { ACTION_TYPES, type Action, type ActionType, type InfeasibleReason } from '../model/action.js';
 import { cloneJson, cloneX, formatJson, parseJsonWith } from './json.js';
 import {
@@ -66,7 +66,7 @@ const STAT_FIELDS = {
   makespan: true,
   solveMs: true,
   planMs: true,
-} as const satisfies { readonly [K in Exclude<keyof PlanStats, 'x' | 'phases'>]-?: true };
+} as const satisfies { readonly [K in Exclude<keyof PlanStats, 'x' | 'phases' | 'stop'>]-?: true };
 const STAT_NAMES = Object.keys(STAT_FIELDS) as (keyof typeof STAT_FIELDS)[];
 
 /** The phases of `stats.phases`, in FORMAT.md order (compiler-checked against {@link PlanPhases}). */
@@ -166,7 +166,7 @@ function readTarget(v: unknown, at: At): PlanTarget | undefined {
 
 function readStats(partial: boolean): Read<Partial<PlanStats>> {
   return (v, at) => {
-    const f = readObject(v, entity(at, 'stats'), [...STAT_NAMES, 'phases']);
+    const f = readObject(v, entity(at, 'stats'), [...STAT_NAMES, 'phases', 'stop']);
     if (!f) return undefined;
     const out: Record<string, unknown> = {};
     for (const k of STAT_NAMES) {
@@ -176,6 +176,8 @@ function readStats(partial: boolean): Read<Partial<PlanStats>> {
     }
     const phases = f.optional('phases', readPhases);
     if (phases !== undefined) out['phases'] = phases;
+    const stop = f.optional('stop', readEnum(STOP_REASONS, 'stop reason'));
+    if (stop !== undefined) out['stop'] = stop;
     const x = f.x();
     if (x !== undefined) out['x'] = x;
     return Object.freeze(out);
@@ -397,7 +399,7 @@ function serializeStats(s: Partial<PlanStats>): Partial<PlanStats> {
   const p = s.phases;
   const phases: Record<string, number> = {};
   if (p !== undefined) for (const k of PHASE_NAMES) if (p[k] !== undefined) phases[k] = p[k];
-  return { ...out, ...(p !== undefined ? { phases } : {}), ...cloneX(s.x) };
+  return { ...out, ...(p !== undefined ? { phases } : {}), ...(s.stop !== undefined ? { stop: s.stop } : {}), ...cloneX(s.x) };
 }
 
 function serializeTarget(t: PlanTarget): PlanTarget {

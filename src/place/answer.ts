@@ -8,7 +8,7 @@ import { SwitchyardError } from '../errors.js';
 import type { Configuration } from '../model/configuration.js';
 import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
-import type { PlacementFound, PlacementInfeasible } from './types.js';
+import type { PlacementFound, PlacementInfeasible, StopReason } from './types.js';
 import type { InfeasibleReason } from '../model/action.js';
 import type { EncodeConflict } from '../solvers/encode.js';
 import { onlyUnaryRules } from '../solvers/aggregate.js';
@@ -21,6 +21,8 @@ export interface AnswerFacts {
   readonly lowerBound: number;
   readonly migrationLowerBound?: number;
   readonly solver: string;
+  /** Why the search ended when the answer is not proved (a proved answer's reason is `proved`). */
+  readonly stop: Exclude<StopReason, 'proved'>;
   /** The caller has just checked this very assignment with the core checkers (skip a second pass). */
   readonly verified?: boolean;
 }
@@ -61,6 +63,7 @@ export function checkedAnswer(instance: Instance, ix: IndexedInstance, p: DenseP
       ...(migrationLowerBound === undefined ? {} : { migrationLowerBound: Math.max(0, migrationLowerBound) }),
       solver: facts.solver,
       checked: true,
+      stop: facts.proved ? 'proved' : facts.stop,
     },
   };
 }
@@ -116,6 +119,20 @@ export function isValidAssignment(instance: Instance, ix: IndexedInstance, p: De
 }
 
 /**
+ * An infeasible answer with its stop reason: one that names none (the decide stage's, for one)
+ * gets `proved` when its infeasibility is proved, else `exhausted` (a search budget ran out).
+ * @param r - the answer
+ * @returns the answer with `stop` set
+ * @example
+ * ```ts
+ * withStop({ status: 'infeasible', reasons: [], solver: 'decide' }).stop; // 'proved'
+ * ```
+ */
+export function withStop(r: PlacementInfeasible): PlacementInfeasible {
+  return r.stop !== undefined ? r : { ...r, stop: r.unproved ? 'exhausted' : 'proved' };
+}
+
+/**
  * The infeasible answer for conflicts found by the encoder.
  * @param ix - the dense index (names VMs and nodes)
  * @param conflicts - the conflicts
@@ -137,7 +154,7 @@ export function infeasibleOf(ix: IndexedInstance, conflicts: readonly (EncodeCon
       ...(c.constraint === undefined ? {} : { constraints: [c.constraint] }),
     };
   });
-  return { status: 'infeasible', reasons, solver, ...(lowerBound === undefined || !Number.isFinite(lowerBound) ? {} : { lowerBound }) };
+  return { status: 'infeasible', reasons, solver, ...(lowerBound === undefined || !Number.isFinite(lowerBound) ? {} : { lowerBound }), stop: 'proved' };
 }
 
 /**

@@ -7,6 +7,7 @@ import { mipSolver } from './mip.js';
 import { lazyRunner } from '../solvers/pool.js';
 import type { ValueKey } from '../solvers/neighbourhood.js';
 import { lnsSolver, resolveLnsOptions, type LnsSolverOptions } from './lns.js';
+import { withStop } from './answer.js';
 import { placeInstance } from './place.js';
 import { checkShare, DEFAULTS, type PlacementFound, type PlacementInfeasible, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
 
@@ -47,12 +48,17 @@ function better(instance: Instance, a: PlacementFound, b: PlacementFound): boole
   return a.status === 'optimal' && b.status !== 'optimal' ? c <= 0 : c < 0;
 }
 
-/** `b` when it is valid and better than `a`, else `a`. */
+/**
+ * `b` (the later stage's answer) when it is valid and better than `a`, else `a`. The stop reason
+ * is the later stage's (it ran last: its end is the solve's), `proved` when the answer is optimal.
+ */
 function keepBest(instance: Instance, a: PlacementFound, b: PlacementResult): PlacementFound {
   if (b.status === 'infeasible') return a;
   if (b.checked !== true && checkConfiguration(instance, b.target).length > 0) return a;
-  if (objectiveOf(instance).type === 'balance') return b.status === 'optimal' || a.status !== 'optimal' ? b : a;
-  return better(instance, b, a) ? { ...b, lowerBound: Math.max(a.lowerBound, b.lowerBound) } : { ...a, lowerBound: Math.max(a.lowerBound, b.lowerBound) };
+  const balance = objectiveOf(instance).type === 'balance';
+  const winner = balance ? (b.status === 'optimal' || a.status !== 'optimal' ? b : a) : better(instance, b, a) ? b : a;
+  const stop = winner.status === 'optimal' ? 'proved' : (b.stop ?? a.stop);
+  return { ...winner, ...(balance ? {} : { lowerBound: Math.max(a.lowerBound, b.lowerBound) }), ...(stop === undefined ? {} : { stop }) };
 }
 
 /**
@@ -88,7 +94,7 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
    */
   const exactFallback = async (instance: Instance, gaveUp: PlacementInfeasible, o: SolveOptions): Promise<PlacementResult> => {
     const exact = await mipSolver({ runner: poolOf() }).solve(instance, o);
-    return exact.status !== 'infeasible' && checkConfiguration(instance, exact.target).length === 0 ? exact : gaveUp;
+    return exact.status !== 'infeasible' && checkConfiguration(instance, exact.target).length === 0 ? exact : withStop(gaveUp);
   };
   return {
     name: 'default',
@@ -98,7 +104,7 @@ export function defaultSolver(options: DefaultSolverOptions = {}): PlacementSolv
       const decision = decisionFor(instance, given);
       if (decision.status === 'infeasible') {
         // The VMs that must run found no place, unproved: the exact model for the time left.
-        return decision.retry ? exactFallback(instance, decision, { ...given, timeLimitMs: Math.max(1, given.timeLimitMs - (given.now() - t0)), decision: decision.retry }) : decision;
+        return decision.retry ? exactFallback(instance, decision, { ...given, timeLimitMs: Math.max(1, given.timeLimitMs - (given.now() - t0)), decision: decision.retry }) : withStop(decision);
       }
       const o: SolveOptions = { ...given, decision };
       const left = (): SolveOptions => ({ ...o, timeLimitMs: Math.max(1, o.timeLimitMs - (o.now() - t0)) });

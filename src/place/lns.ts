@@ -12,13 +12,13 @@
 import { decisionFor } from '../decide/decide.js';
 import { VM_STATE_CODE } from '../model/indexed.js';
 import { objectiveOf, type Instance } from '../model/instance.js';
-import { answerOf, isValidAssignment } from './answer.js';
+import { answerOf, isValidAssignment, withStop } from './answer.js';
 import { aggregateModel, aggregateSize, canAggregate, canPack, onlyUnaryRules } from '../solvers/aggregate.js';
 import { memoryBound, type EncodePhase } from '../solvers/encode.js';
 import { aggregatedFormulation, balanceFormulation, balancePacking, perVmFormulation } from './mip.js';
 import { volumeNodeBound, type KeepSetBounds } from '../solvers/keep.js';
 import { improveByLns, keepSetBounds, solveMip } from '../solvers/client.js';
-import { better, valueKey, type ValueKey } from '../solvers/neighbourhood.js';
+import { better, valueKey, type LnsEnd, type ValueKey } from '../solvers/neighbourhood.js';
 import { lazyRunner, type TaskRunner } from '../solvers/pool.js';
 import { raiseStop, stopFlag } from '../solvers/tasks.js';
 import { assignmentStats, NodeMode, sourceAssignment, usableNodes, type DenseProblem } from '../problem/dense.js';
@@ -57,6 +57,26 @@ export interface LnsSolverOptions {
   /** Name reported in answers (default `lns`). */
   readonly name?: string;
   /**
+   * Stall rule of a consolidation (see `StopReason`): neighbourhoods in a row at the proved node
+   * bound without lowering migrated memory after which the search returns, `stalled` (default
+   * 40; 0: never).
+   */
+  readonly stallNeighbourhoods?: number;
+  /** Time bound of the stall rule, as a share of the limit (default 0.25; see `DEFAULTS.lns.stallShare`). */
+  readonly stallShare?: number;
+  /**
+   * The stall rule waits for the exact model of the whole instance (run beside the search) to
+   * finish, except on instances with more usable nodes than this (default 2,000: there it was
+   * measured to find nothing within the limit) or when no exact model runs.
+   */
+  readonly stallNodes?: number;
+  /**
+   * Large consolidations (more than 2,000 usable nodes): share of the neighbourhoods at the node
+   * bound that send VMs back to their source node while it is still used (default 0.5; see
+   * `LnsParams.homeShare`; 0 disables them). Smaller ones keep the gain-drawn neighbourhoods alone.
+   */
+  readonly homeShare?: number;
+  /**
    * Called at every improvement of the best answer, with the time since the solve started and
    * its value (used nodes or peak ratio, then migrated memory, then migrations). For reports and benchmarks.
    */
@@ -64,8 +84,12 @@ export interface LnsSolverOptions {
 }
 
 /** {@link LnsSolverOptions} validated, with every default filled in (see `DEFAULTS.lns`). */
-export interface ResolvedLnsOptions extends Omit<LnsSolverOptions, 'backend' | 'name' | 'startShare' | 'startRequired' | 'exactLimit' | 'mode'> {
+export interface ResolvedLnsOptions extends Omit<LnsSolverOptions, 'backend' | 'name' | 'startShare' | 'startRequired' | 'exactLimit' | 'mode' | 'stallNeighbourhoods' | 'stallShare' | 'stallNodes' | 'homeShare'> {
   readonly backend: BackendName;
+  readonly homeShare: number;
+  readonly stallNeighbourhoods: number;
+  readonly stallShare: number;
+  readonly stallNodes: number;
   readonly name: string;
   readonly startShare: number;
   readonly startRequired: boolean;
@@ -95,6 +119,10 @@ export function resolveLnsOptions(options: LnsSolverOptions = {}): ResolvedLnsOp
     startRequired: options.startRequired ?? d.startRequired,
     exactLimit: checkCount('exactLimit', options.exactLimit ?? d.exactLimit, true),
     mode: options.mode ?? d.mode,
+    stallNeighbourhoods: checkCount('stallNeighbourhoods', options.stallNeighbourhoods ?? d.stallNeighbourhoods, true),
+    stallShare: checkShare('stallShare', options.stallShare ?? d.stallShare),
+    stallNodes: checkCount('stallNodes', options.stallNodes ?? d.stallNodes, true),
+    homeShare: options.homeShare === undefined || options.homeShare === 0 ? (options.homeShare ?? d.homeShare) : checkShare('homeShare', options.homeShare),
   };
 }
 
@@ -145,7 +173,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
     async solve(instance: Instance, solveOptions: SolveOptions): Promise<PlacementResult> {
       const pool = poolOf();
       const decision = decisionFor(instance, solveOptions);
-      if (decision.status === 'infeasible') return decision;
+      if (decision.status === 'infeasible') return withStop(decision);
       const o = { ...solveOptions, decision };
       if (opts.mode === 'auto' && objectiveOf(instance).type === 'minMigrations') {
         return partitionedSolver({ backend, runner: pool, mode: 'repair', name }).solve(instance, o);
@@ -204,7 +232,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         if (early !== undefined) raiseStop(early.stop);
         return settled;
       }
-      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
+      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name, stop: 'proved' };
       const volume = volumeNodeBound(p);
 
       // Candidate starts: the given one, the source, and for consolidation the packing into the
@@ -224,7 +252,7 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         if (isValidAssignment(instance, ix, p, bounds.assign)) candidates.push(bounds.assign);
       }
       if (candidates.length === 0) {
-        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'LNS needs a valid start: the start solver found none and the source configuration breaks the instance' }], unproved: true };
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'LNS needs a valid start: the start solver found none and the source configuration breaks the instance' }], unproved: true, stop: 'exhausted' };
       }
       let best = candidates[0]!;
       let bestValue = valueKey(p, best);
@@ -236,16 +264,21 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
         }
       }
       if (earlyBest === undefined || better(bestValue, earlyBest.value)) opts.onImprove?.({ atMs: solveOptions.now() - t0, value: bestValue });
+      let nodeBound = Math.max(volume, bounds?.nodes ?? 0);
+      const stop = stopFlag();
+      // Proof by the bounds (consolidation): at the node bound, migrated memory at the keep-set
+      // migration bound computed for that count. Nothing is left to search: everything stops.
+      const atBounds = (v: ValueKey): boolean =>
+        p.objective.kind === 'consolidate' && bounds?.migration !== undefined && bounds.nodes === nodeBound && v[0] === nodeBound && v[1] <= bounds.migration + 1e-6 * Math.max(1, v[1]);
       const offer = (a: Int32Array): void => {
         const v = valueKey(p, a);
         if (better(v, bestValue)) {
           best = a;
           bestValue = v;
           opts.onImprove?.({ atMs: solveOptions.now() - t0, value: v });
+          if (atBounds(v)) raiseStop(stop);
         }
       };
-      let nodeBound = Math.max(volume, bounds?.nodes ?? 0);
-      const stop = stopFlag();
       const exactLimit = opts.exactLimit;
       const aggregated = canAggregate(p) && aggregateSize(p) <= AGGREGATE_LIMIT;
       // Balance with per-VM and per-node rules only: the aggregated model under scaled capacities.
@@ -261,6 +294,10 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       const parallel = pool.size >= 2;
       // With one thread, the exact model runs only when it is an aggregated one (the search otherwise).
       const runsExact = exactFormulation !== undefined && (parallel || aggregated || balanceAggregated);
+      // The stall rule (consolidation): only where no exact model runs beside the search, or
+      // where the instance is too large for it to finish (it would otherwise close the gap).
+      const stallable = p.objective.kind === 'consolidate' && opts.stallNeighbourhoods > 0 && (!runsExact || usableNodes(p) > opts.stallNodes);
+      let lnsEnded: LnsEnd | 'failed' | undefined;
 
       // Keep time for the tasks' grace and for checking and building the answer (about 12 µs
       // per VM: 0.3 s at 25,000 VMs), within a tenth of the limit.
@@ -339,10 +376,15 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
             stop,
             ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
             ...(opts.subTimeMs === undefined ? {} : { subTimeMs: opts.subTimeMs }),
+            ...(stallable ? { stall: { atFirst: nodeBound, neighbourhoods: opts.stallNeighbourhoods, maxMs: opts.stallShare * solveOptions.timeLimitMs } } : {}),
+            ...(p.objective.kind === 'consolidate' && usableNodes(p) > LARGE_NODES ? { homeShare: opts.homeShare } : {}),
           },
           { hardLimitMs: remaining() + GRACE_MS, onAssignment: offer },
         );
         if (run.status === 'lns-done') offer(run.assign);
+        lnsEnded = run.status === 'lns-done' ? run.ended : 'failed';
+        // Stalled: the exact model beside it (if any) is not waited for (see `stallable`).
+        if (lnsEnded === 'stalled') raiseStop(stop);
       };
       const packToBound = async (): Promise<void> => {
         if (p.objective.kind !== 'consolidate' || Atomics.load(stop, 0) !== 0) return;
@@ -378,9 +420,17 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
       };
 
       // At the deadline every task is told to stop (its best answer so far comes back); one that
-      // does not answer within GRACE_MS is cut off, its streamed answers kept.
-      const timer = setTimeout(() => raiseStop(stop), Math.max(1, deadline - solveOptions.now()));
-      const [ex] = await Promise.all([trackA(), trackB()]).finally(() => clearTimeout(timer));
+      // does not answer within GRACE_MS is cut off, its streamed answers kept. An answer already
+      // at both bounds (e.g. the best-fit) is returned at once.
+      let timedOut = false;
+      let ex: { outcome: MipOutcome; K?: number } | undefined;
+      if (!atBounds(bestValue)) {
+        const timer = setTimeout(() => {
+          timedOut = true;
+          raiseStop(stop);
+        }, Math.max(1, deadline - solveOptions.now()));
+        [ex] = await Promise.all([trackA(), trackB()]).finally(() => clearTimeout(timer));
+      }
 
       // Bounds and proof.
       const stats = assignmentStats(p, best);
@@ -396,16 +446,22 @@ export function lnsSolver(options: LnsSolverOptions = {}): PlacementSolver {
           if (b !== undefined) migrationLowerBound = Math.max(migrationLowerBound ?? 0, b);
           proved = ex.outcome.status === 'optimal' && stats.nodesUsed === nodeBound && stats.migratedMemory <= ex.outcome.objective + 1e-6;
         }
+        proved ||= atBounds(bestValue);
       } else if (ex !== undefined && p.objective.kind === 'minMigrations') {
         const b = boundOf(ex.outcome);
         if (b !== undefined) migrationLowerBound = memoryBound(p, b);
         proved = ex.outcome.status === 'optimal' && stats.migratedMemory <= ex.outcome.objective + 1e-6;
       }
+      // Why it returned: the proof, the stall rule, the limit (the timer, the search's own
+      // limit, or an exact solve cut at its limit), else every track ran to its end.
+      const exactHitLimit = ex !== undefined && (ex.outcome.status === 'feasible' || ex.outcome.status === 'timeout');
+      const ended = lnsEnded === 'stalled' ? 'stalled' : timedOut || lnsEnded === 'deadline' || lnsEnded === 'failed' || exactHitLimit ? 'time-limit' : 'exhausted';
       return answerOf(instance, ix, p, best, {
         proved,
         lowerBound,
         ...(migrationLowerBound === undefined ? {} : { migrationLowerBound }),
         solver: name,
+        stop: ended,
       });
     },
   };

@@ -17,7 +17,7 @@
 import { decisionFor } from '../decide/decide.js';
 import type { Instance } from '../model/instance.js';
 import { checkShare, DEFAULTS, type PlacementResult, type PlacementSolver, type SolveOptions } from './types.js';
-import { answerOf, isValidAssignment, infeasibleOf } from './answer.js';
+import { answerOf, isValidAssignment, infeasibleOf, withStop } from './answer.js';
 import { keepBestFit } from '../solvers/search/bestfit.js';
 import { startOf } from './start.js';
 import { aggregateModel, canAggregate } from '../solvers/aggregate.js';
@@ -208,11 +208,11 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
       const reserve = Math.min(solveOptions.timeLimitMs * 0.1, 400 + 0.012 * instance.vms.size);
       const left = (): number => solveOptions.timeLimitMs - reserve - (solveOptions.now() - t0);
       const decision = decisionFor(instance, solveOptions);
-      if (decision.status === 'infeasible') return decision;
+      if (decision.status === 'infeasible') return withStop(decision);
       const ix = decision.ix;
       const start = await startOf(decision, { ...solveOptions, decision }, opts.startSolver, opts.startShare);
       const { problem: p, reasons: conflicts } = decision.dense;
-      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
+      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name, stop: 'proved' };
       const f = opts.formulation !== 'per-vm' && canAggregate(p) ? aggregatedFormulation(p) : perVmFormulation(p);
       // A start counts only when it places every running VM and passes the checkers.
       const startValid = isValidAssignment(instance, ix, p, start.assign);
@@ -230,9 +230,13 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
           status: 'infeasible',
           solver: name,
           reasons: [{ message: 'the VMs to run need more of some resource than every usable node offers together' }],
+          stop: 'proved',
         };
       }
       const objective = p.objective;
+      // Not proved: the limit ended it when a phase was cut at its time limit or no time is left.
+      let hitLimit = false;
+      const ended = (): 'time-limit' | 'exhausted' => (hitLimit || left() <= 0 ? 'time-limit' : 'exhausted');
 
       if (objective.kind === 'consolidate') {
         // The keep-set bound (which nodes can cover every resource at once) is at least the
@@ -251,6 +255,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
             lb = K + 1;
             continue;
           }
+          if (o.status !== 'optimal') hitLimit = true;
           if (r.assign && (o.status === 'optimal' || o.status === 'feasible')) {
             best = { assign: r.assign, proved: o.status === 'optimal' && K === lb, ...(o.bound === undefined ? {} : { bound: o.bound }) };
           } else timedOut = true;
@@ -261,6 +266,7 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
           const r = await runPhase(f, { kind: 'cost', maxUsed: startUsed }, base, runner, backend, left());
           if ('conflicts' in r) return infeasibleOf(ix, r.conflicts, name, lb);
           const o = r.outcome;
+          if (o.status !== 'optimal' && o.status !== 'infeasible') hitLimit = true;
           if (r.assign && (o.status === 'optimal' || o.status === 'feasible')) {
             best = { assign: r.assign, proved: o.status === 'optimal' && startUsed === lb, ...(o.bound === undefined ? {} : { bound: o.bound }) };
           }
@@ -270,15 +276,16 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
           if (better(valueKey(p, base), valueKey(p, best.assign))) best = { assign: base, proved: false };
         }
         if (best === undefined) {
-          if (baseValid) return answerOf(instance, ix, p, base, { proved: false, lowerBound: lb, solver: name });
-          if (lb > p.nNodes) return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: 'no placement satisfies every constraint and capacity' }] };
-          return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }], unproved: true };
+          if (baseValid) return answerOf(instance, ix, p, base, { proved: false, lowerBound: lb, solver: name, stop: ended() });
+          if (lb > p.nNodes) return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: 'no placement satisfies every constraint and capacity' }], stop: 'proved' };
+          return { status: 'infeasible', solver: name, lowerBound: lb, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }], unproved: true, stop: ended() };
         }
         return answerOf(instance, ix, p, best.assign, {
           proved: best.proved,
           lowerBound: lb,
           ...(best.bound === undefined ? {} : { migrationLowerBound: best.bound }),
           solver: name,
+          stop: ended(),
         });
       }
 
@@ -295,8 +302,9 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
         if ('conflicts' in r) return infeasibleOf(ix, r.conflicts, name, volume);
         const o = r.outcome;
         if (o.status === 'infeasible') {
-          return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'no placement satisfies every constraint and capacity' }] };
+          return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'no placement satisfies every constraint and capacity' }], stop: 'proved' };
         }
+        if (o.status !== 'optimal') hitLimit = true;
         if (!r.assign || (o.status !== 'optimal' && o.status !== 'feasible')) {
           proved = false;
           break;
@@ -311,13 +319,14 @@ export function mipSolver(options: MipSolverOptions = {}): PlacementSolver {
       }
       if (phases.length === 2 && proved && bound === undefined) proved = false;
       if (!found) {
-        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }], unproved: true };
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: `no placement found within the time limit (${solveOptions.timeLimitMs} ms)` }], unproved: true, stop: ended() };
       }
       return answerOf(instance, ix, p, assign, {
         proved,
         lowerBound: volume,
         ...(bound === undefined ? {} : { migrationLowerBound: bound }),
         solver: name,
+        stop: ended(),
       });
     },
   };

@@ -15,7 +15,7 @@
 import { decisionFor } from '../decide/decide.js';
 import { VM_STATE_CODE, type IndexedInstance } from '../model/indexed.js';
 import type { Instance } from '../model/instance.js';
-import { answerOf, infeasibleOf, isValidAssignment, violationsOf } from './answer.js';
+import { answerOf, infeasibleOf, isValidAssignment, violationsOf, withStop } from './answer.js';
 import { encodeIndex, nodeLoads } from '../solvers/encode.js';
 import { looseContext, placeLooseGreedy, shedOverloadGreedy } from '../solvers/loose.js';
 import { canPack } from '../solvers/aggregate.js';
@@ -179,10 +179,10 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
       const deadline = t0 + solveOptions.timeLimitMs * 0.97 - Math.min(500, solveOptions.timeLimitMs * 0.1);
       const remaining = (): number => Math.max(1, deadline - solveOptions.now());
       const decision = decisionFor(instance, solveOptions);
-      if (decision.status === 'infeasible') return decision;
+      if (decision.status === 'infeasible') return withStop(decision);
       const ix = decision.ix;
       const { problem: p, reasons: conflicts } = decision.dense;
-      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name };
+      if (conflicts.length > 0) return { status: 'infeasible', reasons: conflicts, solver: name, stop: 'proved' };
       const repairMode = opts.mode === 'repair' || (opts.mode === 'auto' && p.objective.kind === 'minMigrations');
       // Improve mode starts from the start solver's answer (or the decision's placement); repair
       // mode from the source, that answer being the fallback.
@@ -255,7 +255,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         const bestFit = p.objective.kind === 'consolidate' ? keepBestFit(p) : undefined;
         const candidates = [start.assign, sourceAssignment(p), keep?.assign, bestFit].filter((a): a is Int32Array => isValidAssignment(instance, ix, p, a));
         if (candidates.length === 0) {
-          return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'improve mode needs a valid start: none found' }], unproved: true };
+          return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'improve mode needs a valid start: none found' }], unproved: true, stop: 'exhausted' };
         }
         base = candidates.reduce((a, b) => (better(valueKey(p, b), valueKey(p, a)) ? b : a));
       }
@@ -430,8 +430,10 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
           valid = true;
         }
       }
+      // Not proved: the limit ended it when no time is left (the passes' own "no time" test).
+      const ended = remaining() < 50 ? 'time-limit' : 'exhausted';
       if (!valid) {
-        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'the partitioned repair found no valid placement within the time limit' }], unproved: true };
+        return { status: 'infeasible', solver: name, lowerBound: volume, reasons: [{ message: 'the partitioned repair found no valid placement within the time limit' }], unproved: true, stop: ended };
       }
       return answerOf(instance, ix, p, answer, {
         proved: atBounds(answer),
@@ -439,6 +441,7 @@ export function partitionedSolver(options: PartitionedSolverOptions = {}): Place
         ...(migrationLowerBound === undefined ? {} : { migrationLowerBound }),
         solver: name,
         verified: true,
+        stop: ended,
       });
     },
   };

@@ -13,10 +13,10 @@ import { heuristicAssign, heuristicContext } from '../solvers/search/heuristic.j
 import { boundValue, compareValues, valueOf, type KnownBounds, type ObjectiveValue } from '../solvers/search/objective.js';
 import { type PlacementProblem } from '../problem/view.js';
 import { toConfiguration, type DenseProblem } from '../problem/dense.js';
-import { checkedAnswer } from './answer.js';
+import { checkedAnswer, withStop } from './answer.js';
 import { searchPlacement } from '../solvers/search/search.js';
 import { PlacementState } from '../solvers/search/state.js';
-import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions } from './types.js';
+import type { PlacementFound, PlacementInfeasible, PlacementResult, PlacementSolver, SolveOptions, StopReason } from './types.js';
 
 /** Options of {@link placeInstance}: the solver options plus the context switch policy and limits. */
 export interface PlaceOptions extends SolveOptions {
@@ -149,9 +149,10 @@ export function targetConfiguration(prepared: PreparedPlacement, assign: Int32Ar
  * @param assign - node per problem VM for the running VMs
  * @param proved - whether the objective's optimum was proved for this placement
  * @param solver - name reported
+ * @param stop - why the search ended when the answer is not proved (default `exhausted`: it ran to its end)
  * @returns the result, or undefined when the checkers reject the configuration
  */
-export function finishPlacement(prepared: PreparedPlacement, assign: Int32Array, proved: boolean, solver: string): PlacementFound | undefined {
+export function finishPlacement(prepared: PreparedPlacement, assign: Int32Array, proved: boolean, solver: string, stop: Exclude<StopReason, 'proved'> = 'exhausted'): PlacementFound | undefined {
   const { problem: p } = prepared;
   const s = new PlacementState(p);
   for (const k of prepared.running) {
@@ -166,6 +167,7 @@ export function finishPlacement(prepared: PreparedPlacement, assign: Int32Array,
     lowerBound: prepared.nodeBound,
     migrationLowerBound: optimal && p.objective.kind === 'minMigrations' ? s.migrated : prepared.migrationBound,
     solver,
+    stop,
   });
   return r.ok ? r.answer : undefined;
 }
@@ -197,7 +199,7 @@ export async function placeInstance(instance: Instance, options: PlaceOptions): 
 function placeSync(instance: Instance, options: PlaceOptions): PlacementResult {
   const deadline = options.now() + options.timeLimitMs;
   const prep = preparePlacement(instance, options);
-  if (prep.status === 'infeasible') return prep;
+  if (prep.status === 'infeasible') return withStop(prep);
   const prepared = prep.prepared;
   const p = prepared.problem;
   const running = [...prepared.running];
@@ -238,8 +240,10 @@ function placeSync(instance: Instance, options: PlaceOptions): PlacementResult {
   }
   // Best first; fall back on the others if the checkers reject one (never return a broken target).
   const order = [best, ...cands.filter((c) => c !== best).sort((a, b) => compareValues(a.value, b.value))];
+  // Not proved: the limit ended the heuristics or the search when the clock passed it.
+  const ended = options.now() >= deadline ? 'time-limit' : 'exhausted';
   for (const c of order) {
-    const found = finishPlacement(prepared, c.assign, c.proved, c.solver);
+    const found = finishPlacement(prepared, c.assign, c.proved, c.solver, ended);
     if (found) return found;
   }
   const target = targetConfiguration(prepared, best.assign);

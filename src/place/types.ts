@@ -3,6 +3,7 @@ import type { Configuration } from '../model/configuration.js';
 import type { Instance } from '../model/instance.js';
 import type { InfeasibleReason } from '../model/action.js';
 import type { ProgressCallback } from '../progress.js';
+import type { StopReason } from '../plan/types.js';
 
 /** Options shared by every placement solver. Validated and defaulted at the API boundary. */
 export interface SolveOptions {
@@ -26,6 +27,9 @@ export interface SolveOptions {
   readonly decision?: Decision;
 }
 
+// The stop reasons are defined with the plan's `stats.stop`, which carries them (see `StopReason`).
+export { STOP_REASONS, type StopReason } from '../plan/types.js';
+
 /** A target configuration found by a solver. */
 export interface PlacementFound {
   readonly status: 'optimal' | 'feasible';
@@ -42,6 +46,11 @@ export interface PlacementFound {
   readonly solver: string;
   /** `target` passed the core checkers (`checkConfiguration`) after it was built: callers need not check it again. */
   readonly checked?: true;
+  /**
+   * Why the solver returned when it did (`proved` exactly when `status` is `optimal`). Every
+   * built-in solver sets it; optional so that user solvers written before it still type-check.
+   */
+  readonly stop?: StopReason;
 }
 
 /** No configuration satisfies the instance: the reasons, naming resources, VMs, nodes, constraints. */
@@ -55,6 +64,8 @@ export interface PlacementInfeasible {
    * limit ran out first (another method, or more time, may still find one).
    */
   readonly unproved?: true;
+  /** Why the solver returned (`proved` when infeasibility is proved), when it says. */
+  readonly stop?: StopReason;
 }
 
 /** What a {@link PlacementSolver} answers. */
@@ -110,6 +121,24 @@ export const DEFAULTS = {
     startRequired: false,
     exactLimit: 250_000,
     mode: 'auto',
+    /**
+     * Stall rule (see {@link StopReason}): neighbourhoods in a row, at the proved node bound,
+     * without lowering migrated memory, after which the search stops (0: never).
+     */
+    stallNeighbourhoods: 40,
+    /**
+     * Time bound of the stall rule: a stretch at the node bound without improvement that lasts
+     * this share of the limit also stops the search, once it counts at least a quarter of
+     * `stallNeighbourhoods` (for neighbourhoods too slow to reach the count).
+     */
+    stallShare: 0.25,
+    /**
+     * The stall rule waits for the exact model beside the search except above this many usable
+     * nodes (the LNS's "large consolidation" size, where that model found nothing in the limit).
+     */
+    stallNodes: 2000,
+    /** Large consolidations: share of home neighbourhoods at the node bound (VMs sent back to a source node still used). */
+    homeShare: 0.5,
   },
   partitioned: {
     name: 'partitioned',

@@ -34,8 +34,29 @@ export interface PlanStats {
   readonly planMs: number;
   /** Milliseconds of each phase of the call that made the plan (FORMAT.md `stats.phases`); timings only, no meaning. */
   readonly phases?: PlanPhases;
+  /** Why the placement returned when it did (FORMAT.md `stats.stop`), when the solver said. */
+  readonly stop?: StopReason;
   readonly x?: JsonObject;
 }
+
+/**
+ * Why a placement solver returned when it did (`stop` of every answer of the built-in solvers,
+ * carried to the plan as `stats.stop`; docs/format.md, docs/decisions.md D-early-stop):
+ *
+ * - `proved`: the answer is proved optimal (status `optimal`), or infeasibility is proved:
+ *   nothing is left to search, so the solver returned as soon as the proof came.
+ * - `stalled`: the search stopped improving by the stall rule (consolidation: the node count
+ *   is at its proved lower bound, no exact model of the whole instance is expected to close the
+ *   migration gap, and `stallNeighbourhoods` neighbourhoods in a row lowered no migrated
+ *   memory): returned before the time limit, not proved.
+ * - `time-limit`: the time limit ended the search; more time might give a better answer.
+ * - `exhausted`: the method did all it does before the limit without a proof (a one-pass
+ *   heuristic, a search or iteration budget spent, every phase or partition done).
+ */
+export type StopReason = 'proved' | 'stalled' | 'time-limit' | 'exhausted';
+
+/** Every {@link StopReason}, in the order docs/format.md lists them. */
+export const STOP_REASONS: readonly StopReason[] = ['proved', 'stalled', 'time-limit', 'exhausted'];
 
 /**
  * Milliseconds of each phase of one `planInstance` call (FORMAT.md `stats.phases`): `decide`

@@ -67,13 +67,45 @@ export interface LnsParams {
   readonly countShare?: number;
   /** A node-count lower bound known to the caller (e.g. the keep-set bound): no count neighbourhoods at it. */
   readonly nodeBound?: number;
+  /**
+   * Consolidation at `nodeBound`: share of the other neighbourhoods that are *home*
+   * neighbourhoods (default 0): a VM that runs away from its source node while that node is still
+   * used (drawn by its memory), its node and its home, then the same for other such VMs, then
+   * nodes with room. Of what a node-bound answer migrates, only these VMs can come back without
+   * changing the used set; the gain-drawn neighbourhoods mostly hit VMs whose home is unused.
+   */
+  readonly homeShare?: number;
+  /** The stall rule (default: none, the search runs to its limit): see {@link LnsStall}. */
+  readonly stall?: LnsStall;
 }
+
+/**
+ * When the search gives up improving: once the first objective term (consolidation: the node
+ * count) is at `atFirst` or below, `neighbourhoods` neighbourhoods in a row that do not improve
+ * the value end it (deterministic for a seed when no sub-solve hits its time limit). The time
+ * bound `maxMs` (optional) ends such a stretch sooner when it lasts that long and already counts
+ * `minNeighbourhoods` (default a quarter of `neighbourhoods`): slow sub-solves still stall.
+ */
+export interface LnsStall {
+  readonly atFirst: number;
+  readonly neighbourhoods: number;
+  readonly maxMs?: number;
+  readonly minNeighbourhoods?: number;
+}
+
+/**
+ * Why {@link lnsImprove} returned: its time limit (`deadline`), the stall rule (`stalled`),
+ * `maxIterations` (`iterations`), `shouldStop` (`stopped`), or nothing to search (`empty`).
+ */
+export type LnsEnd = 'deadline' | 'stalled' | 'iterations' | 'stopped' | 'empty';
 
 /** What {@link lnsImprove} returns. */
 export interface LnsOutcome {
   readonly assign: Int32Array;
   readonly iterations: number;
   readonly improvements: number;
+  /** Why it returned. */
+  readonly ended: LnsEnd;
 }
 
 /** The objective value of an assignment: three terms compared lexicographically (lower is better). */
@@ -155,7 +187,7 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
   else for (let i = 0; i < params.universe.length; i++) inUniverse[params.universe[i]!] = 1;
   const usable: number[] = [];
   for (let n = 0; n < N; n++) if (p.nodeMode[n] !== NodeMode.Off && inUniverse[n]) usable.push(n);
-  if (usable.length === 0) return { assign, iterations: 0, improvements: 0 };
+  if (usable.length === 0) return { assign, iterations: 0, improvements: 0, ended: 'empty' };
   // Spare capacity of a node, normalised (the smallest share left over resources).
   const spare = (n: number): number => spareShare(p, load, n);
 
@@ -252,10 +284,51 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     return [...chosen].sort((a, b) => a - b);
   };
 
+  // Home neighbourhoods (see `homeShare`).
+  const homeShare = p.objective.kind === 'consolidate' && params.nodeBound !== undefined ? (params.homeShare ?? 0) : 0;
+  const homeNeighbourhood = (): number[] | undefined => {
+    const away: number[] = [];
+    let total = 0;
+    for (let v = 0; v < p.nVms; v++) {
+      const n = assign[v]!;
+      const h = p.home[v]!;
+      if (n < 0 || h < 0 || h === n || !p.srcRunning[v] || on[h]!.size === 0 || p.target[v] !== RUNNING) continue;
+      away.push(v);
+      total += p.moveCost[v]!;
+    }
+    if (away.length === 0 || total <= 0) return undefined;
+    const { chosen, add } = collector(size, maxFree);
+    // Drawn by memory, without replacement, until most of the neighbourhood is taken.
+    const left = [...away];
+    let sum = total;
+    while (left.length > 0 && chosen.size < Math.ceil(size * 0.7)) {
+      let x = rnd.next() * sum;
+      let k = 0;
+      while (k < left.length - 1 && (x -= p.moveCost[left[k]!]!) > 0) k++;
+      const v = left[k]!;
+      left[k] = left[left.length - 1]!;
+      left.pop();
+      sum -= p.moveCost[v]!;
+      add(assign[v]!);
+      add(p.home[v]!);
+    }
+    // Room: used nodes with spare capacity, to take what has to leave a home.
+    for (let tries = 0; chosen.size < size && tries < 4 * size; tries++) {
+      const n = usable[rnd.int(usable.length)]!;
+      if (on[n]!.size === 0 || spare(n) < 0.05) continue;
+      add(n);
+    }
+    return [...chosen].sort((a, b) => a - b);
+  };
+
   let counting = false;
   const neighbourhood = (): number[] => {
     counting = value[0] > countTarget && rnd.next() < countShare;
     if (counting) return countNeighbourhood();
+    if (homeShare > 0 && value[0] <= params.nodeBound! && rnd.next() < homeShare) {
+      const home = homeNeighbourhood();
+      if (home !== undefined) return home;
+    }
     const { chosen, add } = collector(size, maxFree);
     const seed = chooseSeed();
     add(seed);
@@ -332,8 +405,32 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
 
   let iterations = 0;
   let improvements = 0;
-  while (params.now() < deadline && (params.maxIterations === undefined || iterations < params.maxIterations) && !params.shouldStop?.()) {
+  let ended: LnsEnd = 'deadline';
+  // Stall rule: neighbourhoods in a row at the bound without an improvement, and since when.
+  const stall = params.stall;
+  const stallMin = stall === undefined ? 0 : Math.max(1, stall.minNeighbourhoods ?? Math.ceil(stall.neighbourhoods / 4));
+  let flat = 0;
+  let flatSince = t0;
+  for (;;) {
+    if (params.now() >= deadline) break;
+    if (params.maxIterations !== undefined && iterations >= params.maxIterations) {
+      ended = 'iterations';
+      break;
+    }
+    if (params.shouldStop?.()) {
+      ended = 'stopped';
+      break;
+    }
+    if (stall !== undefined && value[0] <= stall.atFirst) {
+      if (flat === 0) flatSince = params.now();
+      if (flat >= stall.neighbourhoods || (stall.maxMs !== undefined && flat >= stallMin && params.now() - flatSince >= stall.maxMs)) {
+        ended = 'stalled';
+        break;
+      }
+    }
     iterations++;
+    // Counted now, cleared below on an improvement: every neighbourhood tried at the bound counts.
+    if (stall !== undefined && value[0] <= stall.atFirst) flat++;
     const nodes = neighbourhood();
     const free: number[] = [];
     for (const n of nodes) for (const v of on[n]!) free.push(v);
@@ -369,8 +466,9 @@ export function lnsImprove(p: DenseProblem, start: Int32Array, params: LnsParams
     value = nextValue;
     if (improved) {
       improvements++;
+      flat = 0;
       params.onImprove?.(Int32Array.from(assign));
     }
   }
-  return { assign, iterations, improvements };
+  return { assign, iterations, improvements, ended };
 }

@@ -9,7 +9,7 @@
 import { loadBackend } from './backends.js';
 import { ModelBuilder, type MipModel } from './model.js';
 import { solveKeepSet, type KeepSetBounds } from './keep.js';
-import { lnsImprove } from './neighbourhood.js';
+import { lnsImprove, type LnsEnd, type LnsStall } from './neighbourhood.js';
 import type { EncodeIndex } from './encode.js';
 import type { DenseProblem } from '../problem/dense.js';
 import { solvePartition } from './repair.js';
@@ -44,6 +44,10 @@ export interface LnsTask {
   readonly maxIterations?: number;
   /** Node-count lower bound known to the caller (see `LnsParams.nodeBound`). */
   readonly nodeBound?: number;
+  /** The stall rule (see `LnsParams.stall`); default none. */
+  readonly stall?: LnsStall;
+  /** Share of home neighbourhoods at the node bound (see `LnsParams.homeShare`); default 0. */
+  readonly homeShare?: number;
   /** Shared stop flag (see {@link stopFlag}). */
   readonly stop?: Int32Array;
 }
@@ -79,6 +83,8 @@ export interface LnsDone {
   readonly assign: Int32Array;
   readonly iterations: number;
   readonly improvements: number;
+  /** Why the search returned (see `LnsEnd`). */
+  readonly ended: LnsEnd;
 }
 
 /**
@@ -272,6 +278,8 @@ export const HANDLERS = {
       ...(task.subTimeMs === undefined ? {} : { subTimeMs: task.subTimeMs }),
       ...(task.maxIterations === undefined ? {} : { maxIterations: task.maxIterations }),
       ...(task.nodeBound === undefined ? {} : { nodeBound: task.nodeBound }),
+      ...(task.stall === undefined ? {} : { stall: task.stall }),
+      ...(task.homeShare === undefined ? {} : { homeShare: task.homeShare }),
     });
     return { status: 'lns-done', ...out };
   },

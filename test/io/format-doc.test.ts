@@ -13,10 +13,14 @@ import { DEFAULT_DURATIONS } from '../../src/model/objective.js';
 import { ACTION_TYPES } from '../../src/model/action.js';
 import { NODE_DURATION_FIELDS } from '../../src/model/node.js';
 import { VM_DURATION_FIELDS } from '../../src/model/vm.js';
+import { STOP_REASONS } from '../../src/plan/types.js';
 import { FORMAT_CONSTRAINTS } from './arbitraries.js';
 
 const doc = readFileSync(new URL('../../docs/format.md', import.meta.url), 'utf8');
 const schema = JSON.parse(readFileSync(new URL('../../docs/schema/instance.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const planSchema = JSON.parse(readFileSync(new URL('../../docs/schema/plan.schema.json', import.meta.url), 'utf8')) as {
+  $defs: { stats: { properties: { stop: { enum: string[] } } } };
+};
 
 /** The rows of the markdown table that follows `heading`, every cell. */
 function cellsAfter(heading: string): string[][] {
@@ -71,6 +75,16 @@ describe('docs/format.md', () => {
     const sentence = doc.slice(doc.indexOf('also hold at every instant'), doc.indexOf('"continuous": true'));
     expect(ticks(sentence).sort()).toEqual([...flagged].sort());
     expect(JSON.stringify(schema)).toContain('continuous');
+  });
+
+  it('names the stop reasons of stats.stop that the library writes and the schema allows, in order', () => {
+    const sentence = doc.slice(doc.indexOf('`stop` (optional) says why'), doc.indexOf('A plan with a target is'));
+    const named = ticks(sentence).filter((t) => t !== 'stop');
+    expect(named).toEqual([...STOP_REASONS]);
+    expect(planSchema.$defs.stats.properties.stop.enum).toEqual([...STOP_REASONS]);
+    // The example plan carries one, and reads.
+    const plan = parsePlan(blocks[1]!);
+    expect(plan.ok && plan.value.status !== 'infeasible' ? plan.value.stats.stop : undefined).toBe('proved');
   });
 
   it('lists every action type of the plan', () => {
