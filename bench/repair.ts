@@ -29,6 +29,8 @@ export interface RepairBenchRow {
   readonly migratedMemory?: number;
   readonly migrationLowerBound?: number;
   readonly maxRssMB?: number;
+  /** Milliseconds per phase (`stats.phases` of the plan, and `write` from the CLI's phases line). */
+  readonly phases?: Readonly<Record<string, number>>;
   readonly note?: string;
 }
 
@@ -52,7 +54,11 @@ function timed(cmd: string, args: readonly string[], timeoutMs: number): { ms: n
  * @returns the rows
  */
 export function runRepairBench(quick = false, log: (line: string) => void = () => undefined): RepairBenchRow[] {
-  const [nodes, vms] = quick ? [1000, 6000] : [5000, 30000];
+  const sizes: [number, number][] = quick ? [[1000, 6000]] : [[5000, 30000], [10000, 60000], [20000, 120000]];
+  return sizes.flatMap(([nodes, vms], i) => runRepairSize(nodes, vms, i === 0, log));
+}
+
+function runRepairSize(nodes: number, vms: number, withPartitioned: boolean, log: (line: string) => void): RepairBenchRow[] {
   const workload = `${nodes} nodes x ${vms} VMs`;
   const w = repairWorkload({ nodes, vms, seed: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
@@ -62,6 +68,7 @@ export function runRepairBench(quick = false, log: (line: string) => void = () =
   const rows: RepairBenchRow[] = [];
   try {
     const e2e = join(root, 'dist', 'bench', 'e2e.js');
+    if (withPartitioned) {
     const run = timed(process.execPath, [e2e, file, join(dir, 'plan-partitioned.json'), '5', 'partitioned'], 120_000);
     const line = run.stdout.trim().split('\n').pop() ?? '';
     let parsed: Partial<RepairBenchRow> & { status?: string } = {};
@@ -84,10 +91,12 @@ export function runRepairBench(quick = false, log: (line: string) => void = () =
       ...(run.code === 0 ? {} : { note: run.stderr.split('\n').filter((l) => !l.startsWith('RSSKB')).slice(-2).join(' ').slice(0, 120) }),
     });
     log(`partitioned: ${JSON.stringify(rows[rows.length - 1])}`);
+    }
     const cli = join(root, 'dist', 'src', 'cli', 'main.js');
     const out = join(dir, 'plan-cli.json');
-    const c = timed(process.execPath, [cli, 'plan', file, '-o', out, '-q', '--time-limit', '5'], 180_000);
-    let stats: { solveMs?: number; planMs?: number; migrations?: number; migratedMemory?: number; x?: { migrationLowerBound?: number } } = {};
+    // Not quiet: the phases line gives the write time.
+    const c = timed(process.execPath, [cli, 'plan', file, '-o', out, '--time-limit', '5'], 180_000);
+    let stats: { solveMs?: number; planMs?: number; migrations?: number; migratedMemory?: number; phases?: Record<string, number>; x?: { migrationLowerBound?: number } } = {};
     let status = c.code === 0 ? 'plan written' : c.code === null ? 'killed (timeout 180 s)' : `exit ${c.code}`;
     if (c.code === 0 && existsSync(out)) {
       const plan = JSON.parse(readFileSync(out, 'utf8')) as { status: string; stats?: typeof stats };
@@ -105,6 +114,7 @@ export function runRepairBench(quick = false, log: (line: string) => void = () =
       ...(stats.migratedMemory === undefined ? {} : { migratedMemory: stats.migratedMemory }),
       ...(stats.x?.migrationLowerBound === undefined ? {} : { migrationLowerBound: stats.x.migrationLowerBound }),
       ...(c.rssMB === undefined ? {} : { maxRssMB: c.rssMB }),
+      ...(stats.phases === undefined ? {} : { phases: { ...stats.phases, ...writeOf(c.stdout) } }),
     });
     log(`cli: ${JSON.stringify(rows[rows.length - 1])}`);
   } finally {
@@ -113,14 +123,22 @@ export function runRepairBench(quick = false, log: (line: string) => void = () =
   return rows;
 }
 
+/** The `write` seconds of the CLI's phases line, in milliseconds. */
+function writeOf(stdout: string): { write?: number } {
+  const m = /^phases: .*write (\d+\.\d+) s/m.exec(stdout);
+  return m === null ? {} : { write: Math.round(Number(m[1]) * 1000) };
+}
+
 /**
  * Formats rows as a markdown table.
  * @param rows - the rows
  * @returns the markdown
  */
 export function formatRepairMarkdown(rows: readonly RepairBenchRow[]): string {
-  const head = '| workload | method | status | wall (s) | place (s) | plan (s) | migrations | migrated (GiB) | migration LB (GiB) | peak RSS (MiB) |';
-  const rule = '|---|---|---|--:|--:|--:|--:|--:|--:|--:|';
+  const head = '| workload | method | status | wall (s) | place (s) | plan (s) | migrations | migrated (GiB) | migration LB (GiB) | peak RSS (MiB) | phases: read / decide / place / plan / verify / write (s) |';
+  const rule = '|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|';
+  const ph = (p: Readonly<Record<string, number>> | undefined): string =>
+    p === undefined ? '-' : ['read', 'decide', 'place', 'plan', 'verify', 'write'].map((k) => (p[k] === undefined ? '-' : (p[k]! / 1000).toFixed(2))).join(' / ');
   const f = (ms: number | undefined): string => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
   const g = (mib: number | undefined): string => (mib === undefined ? '-' : (mib / 1024).toFixed(0));
   return [
@@ -128,7 +146,7 @@ export function formatRepairMarkdown(rows: readonly RepairBenchRow[]): string {
     rule,
     ...rows.map(
       (r) =>
-        `| ${r.workload} | ${r.method} | ${r.status} | ${f(r.wallMs)} | ${f(r.solveMs)} | ${f(r.planMs)} | ${r.migrations ?? '-'} | ${g(r.migratedMemory)} | ${g(r.migrationLowerBound)} | ${r.maxRssMB ?? '-'} |`,
+        `| ${r.workload} | ${r.method} | ${r.status} | ${f(r.wallMs)} | ${f(r.solveMs)} | ${f(r.planMs)} | ${r.migrations ?? '-'} | ${g(r.migratedMemory)} | ${g(r.migrationLowerBound)} | ${r.maxRssMB ?? '-'} | ${ph(r.phases)} |`,
     ),
   ].join('\n');
 }

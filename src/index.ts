@@ -17,6 +17,12 @@ export { VERSION } from './version.js';
 // model
 export type { JsonObject, JsonValue, NodeId, ResourceName, VjobId, VmId } from './model/ids.js';
 export { Node, makeNode, NODE_DURATION_FIELDS } from './model/node.js';
+export { ValueRecord } from './model/value.js';
+export type { ValueRecordClass, ValueRecordMethods } from './model/value.js';
+export { mapInterner } from './model/interner.js';
+export type { MapInterner } from './model/interner.js';
+export { VM_STATE_CODE, VM_STATE_OF_CODE } from './model/indexed.js';
+export type { IndexedInstance } from './model/indexed.js';
 export type { NodeDurations, NodeInit, NodeProps, NodeState } from './model/node.js';
 export { Vm, makeVm, VM_STATES, WANTED_STATES, VM_DURATION_FIELDS } from './model/vm.js';
 export type { VmDurations, VmInit, VmProps, VmState, WantedState } from './model/vm.js';
@@ -81,10 +87,10 @@ export type { CheckContext, ConstraintRegistry, ConstraintSpec, InstantView, Vio
 
 // plans
 export { ACTION_TYPES } from './model/action.js';
-export type { FeasiblePlan, InfeasiblePlan, Plan, PlanStats, PlanStatus, PlanTarget, TargetVm } from './plan/types.js';
+export type { FeasiblePlan, InfeasiblePlan, Plan, PlanPhases, PlanStats, PlanStatus, PlanTarget, StopReason, TargetVm } from './plan/types.js';
 export type { Action, ActionType, BootAction, BootNodeAction, InfeasibleReason, MigrateAction, NodeAction, ResumeAction, ShutdownAction, ShutdownNodeAction, SuspendAction, VmAction } from './model/action.js';
 export { verifyPlan } from './plan/verify.js';
-export type { Verification } from './plan/verify.js';
+export type { Verification, VerifyOptions } from './plan/verify.js';
 export { applyAction, applyActions } from './plan/replay.js';
 export { buildPlan } from './plan/planner.js';
 export type { PlannerOptions, PlannerResult, PlannedResult, UnplannableResult, PlannerStats } from './plan/planner.js';
@@ -127,7 +133,7 @@ export type { RenderSvgOptions } from './report/svg.js';
 
 // pipeline
 export type { PlanProgress, ProgressBest, ProgressCallback } from './progress.js';
-export { planInstance } from './pipeline.js';
+export { afterPlacementMs, planInstance } from './pipeline.js';
 export type { PlanInstanceOptions } from './pipeline.js';
 
 // execution: the engine, the executor contract, the simulated executor
