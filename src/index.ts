@@ -21,7 +21,6 @@ export { ValueRecord } from './model/value.js';
 export type { ValueRecordClass, ValueRecordMethods } from './model/value.js';
 export { mapInterner } from './model/interner.js';
 export type { MapInterner } from './model/interner.js';
-export { VM_STATE_CODE, VM_STATE_OF_CODE } from './model/indexed.js';
 export type { IndexedInstance } from './model/indexed.js';
 export type { NodeDurations, NodeInit, NodeProps, NodeState } from './model/node.js';
 export { Vm, makeVm, VM_STATES, WANTED_STATES, VM_DURATION_FIELDS } from './model/vm.js';

@@ -35,7 +35,7 @@ export interface IndexedInstance {
   readonly nodeOnline: Uint8Array;
   /** Site index per node, -1 when the node names no site. */
   readonly nodeSite: Int32Array;
-  /** {@link VM_STATE_CODE} per VM, in the source configuration. */
+  /** `VM_STATE_CODE` per VM, in the source configuration. */
   readonly vmState: Uint8Array;
   /** Host node index per VM (running or sleeping), -1 when none. */
   readonly vmHost: Int32Array;

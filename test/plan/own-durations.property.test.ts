@@ -213,7 +213,7 @@ const arbBogusDurations = fc.record(
 /** A plan's meaning: everything but the wall-clock figures. */
 function meaning(p: Plan): unknown {
   if (p.status === 'infeasible') return { status: p.status, reasons: p.reasons };
-  const { solveMs: _s, planMs: _p, ...stats } = p.stats;
+  const { solveMs: _s, planMs: _p, phases: _ph, ...stats } = p.stats;
   return { status: p.status, actions: p.actions, target: p.target, stats: { ...stats, x: undefined } };
 }
 
