@@ -16,7 +16,7 @@ import type { Clock } from '../execute/clock.js';
 import { builtinPolicy, SIM_POLICIES } from '../execute/simulate/policies.js';
 import { engineCarrier } from '../execute/simulate/carrier.js';
 import { simulateWorkload } from '../execute/simulate/simulator.js';
-import type { Executor, StepContext } from '../execute/types.js';
+import type { Executor, StepContext, StepOutcome } from '../execute/types.js';
 import { QemuExecutor } from '../execute/qemu/executor.js';
 import { counterBootSector } from '../execute/qemu/guest.js';
 import { libvirtExecutor, sessionDaemonsUnavailable, startSessionDaemons, tinyDomainXml, type LibvirtExecutor, type LibvirtVmRecord, type SessionDaemons } from '../execute/libvirt/index.js';
@@ -428,7 +428,7 @@ export function runReportJson(report: ControllerReport, extra: Readonly<Record<s
 
 /** An executor that can play a workload: it defines submitted VMs, fails and repairs nodes. */
 export interface WorkloadExecutor extends Executor {
-  define(vm: VmId): Promise<void>;
+  define(vm: { readonly id: VmId }): Promise<StepOutcome>;
   killNode(node: NodeId): Promise<void>;
   repairNode(node: NodeId): Promise<void>;
 }
@@ -499,7 +499,7 @@ export async function libvirtWorld(instance: Instance): Promise<RealWorld> {
     ex = executor;
     let id = 0;
     for (const v of instance.vms.values()) {
-      if (v.state === 'waiting') await executor.define(v.id);
+      if (v.state === 'waiting') await executor.define({ id: v.id });
       if (v.state !== 'running' && v.state !== 'sleeping') continue;
       const booted = await executor.execute({ id: id++, start: 0, end: 1, type: 'boot', vm: v.id, to: v.host! }, setupContext());
       if (!booted.ok) throw new Error(booted.error.message);

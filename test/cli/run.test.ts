@@ -66,7 +66,7 @@ function fakeExecutor(seen: Record<string, ReturnType<typeof placement>>): Workl
     name: 'fake',
     execute: () => Promise.resolve({ ok: true }),
     observe: () => Promise.resolve(config),
-    define: () => Promise.resolve(),
+    define: () => Promise.resolve({ ok: true }),
     killNode: () => Promise.resolve(),
     repairNode: () => Promise.resolve(),
   };

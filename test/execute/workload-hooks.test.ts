@@ -41,13 +41,13 @@ describe.skipIf(skipQemu)('QEMU executor: define, killNode, repairNode', () => {
     const ex = await QemuExecutor.create();
     try {
       await ex.provision(makeInstance({ nodes: [1, 2].map((i) => ({ id: `n${i}`, capacity: { cpu: 4, memory: 1024 } })), vms: [] }));
-      await ex.define(HOSTILE);
-      await ex.define(HOSTILE); // idempotent
+      expect(await ex.define({ id: HOSTILE })).toEqual({ ok: true });
+      expect(await ex.define({ id: HOSTILE })).toEqual({ ok: true }); // idempotent
       expect(plainConfiguration(await ex.observe()).vms).toEqual({ [HOSTILE]: 'waiting' });
       expect(ex.processes()).toEqual([]);
       expect(await ex.execute(act({ type: 'boot', vm: HOSTILE, to: 'n1' }), ctx())).toEqual({ ok: true });
       expect(plainConfiguration(await ex.observe()).vms).toEqual({ [HOSTILE]: 'running@n1' });
-      await ex.define(HOSTILE); // a running VM is left as it is
+      expect(await ex.define({ id: HOSTILE })).toEqual({ ok: true }); // a running VM is left as it is
       expect(plainConfiguration(await ex.observe()).vms).toEqual({ [HOSTILE]: 'running@n1' });
       await ex.killNode('n1');
       expect(plainConfiguration(await ex.observe())).toEqual({ nodes: { n1: 'offline', n2: 'online' }, vms: {} });
@@ -55,11 +55,11 @@ describe.skipIf(skipQemu)('QEMU executor: define, killNode, repairNode', () => {
       await ex.repairNode('n1');
       expect(plainConfiguration(await ex.observe()).nodes).toEqual({ n1: 'online', n2: 'online' });
       // the repaired node is empty: it may be shut down (the lost VM does not hold it)
-      await ex.define(HOSTILE);
+      expect(await ex.define({ id: HOSTILE })).toEqual({ ok: true });
       expect(plainConfiguration(await ex.observe()).vms).toEqual({ [HOSTILE]: 'waiting' });
       expect(await ex.execute(act({ type: 'boot', vm: HOSTILE, to: 'n1' }), ctx())).toEqual({ ok: true });
       expect(await ex.execute(act({ type: 'shutdown', vm: HOSTILE, from: 'n1' }), ctx())).toEqual({ ok: true });
-      await ex.define(HOSTILE); // a killed vjob's VM waits again
+      expect(await ex.define({ id: HOSTILE })).toEqual({ ok: true }); // a killed vjob's VM waits again
       expect(plainConfiguration(await ex.observe()).vms).toEqual({ [HOSTILE]: 'waiting' });
       expect(await ex.execute(act({ type: 'shutdownNode', node: 'n1' }), ctx())).toEqual({ ok: true });
     } finally {
@@ -92,7 +92,7 @@ describe.skipIf(skipLibvirt)('libvirt executor: define, killNode, repairNode (se
     const options = { nodes: d.nodes, imageDir: d.shareDir, domainXml: (vm: string) => tinyDomainXml({ name: vm, memoryMiB: 8, bootImage: boot }), shutdownGraceMs: 300 };
     const ex = libvirtExecutor(options);
     try {
-      await ex.define(HOSTILE);
+      expect(await ex.define({ id: HOSTILE })).toEqual({ ok: true });
       expect(await list('n1', true)).toEqual([HOSTILE]);
       expect(plainConfiguration(await ex.observe()).vms).toEqual({ [HOSTILE]: 'waiting' });
       // the definition outlives the executor: another one (a restarted process) sees the VM waiting
@@ -114,7 +114,7 @@ describe.skipIf(skipLibvirt)('libvirt executor: define, killNode, repairNode (se
       await ex.repairNode('n3');
       expect(plainConfiguration(await ex.observe()).nodes).toEqual({ n1: 'online', n2: 'online', n3: 'online' });
       expect(await list('n3', true)).toEqual([]);
-      await ex.define(HOSTILE);
+      expect(await ex.define({ id: HOSTILE })).toEqual({ ok: true });
       expect(plainConfiguration(await ex.observe()).vms).toEqual({ [HOSTILE]: 'waiting' });
       expect(await ex.execute(act({ type: 'boot', vm: HOSTILE, to: 'n3' }), ctx())).toEqual({ ok: true });
       expect(await ex.execute(act({ type: 'shutdown', vm: HOSTILE, from: 'n3' }), ctx())).toEqual({ ok: true });

@@ -393,38 +393,44 @@ export class LibvirtExecutor {
    * node, unless some online node already defines it (the definition outlives this process; a
    * later `boot` starts it, on that node or from that definition elsewhere). A VM shut down or
    * lost with its node becomes waiting again; a VM that runs or sleeps is left as it is.
-   * Never rejects: when the definition fails the VM is still recorded waiting, and `boot`
+   * Never rejects: when `virsh define` fails the VM is still recorded waiting, and `boot`
    * creates its domain from the XML.
-   * @param vm - the VM id (untrusted: it reaches virsh only as one argument, and the XML escaped)
+   * @param vm - the VM (its id is untrusted: it reaches virsh only as one argument, the XML escaped)
+   * @returns ok, or why not (cleaned up; no domainXml and no node defines it)
    * @example
    * ```ts
-   * await ex.define('b0v0');
+   * await ex.define({ id: 'b0v0', demand: { cpu: 4, memory: 16384 } });
    * await ex.execute({ id: 0, start: 0, end: 1, type: 'boot', vm: 'b0v0', to: 'n2' }, ctx);
    * ```
    */
-  define(vm: VmId): Promise<void> {
-    const next = this.defining.then(() => this.defineNow(vm));
-    this.defining = next.catch(() => undefined);
-    return next.catch(() => undefined);
+  define(vm: { readonly id: VmId }): Promise<StepOutcome> {
+    const next = this.defining.then(() => this.defineNow(vm.id));
+    this.defining = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next.catch((e: unknown) => this.fail('failed', `define vm ${JSON.stringify(vm.id)}: ${(e as Error)?.message ?? String(e)}`));
   }
 
-  private async defineNow(vm: VmId): Promise<void> {
-    if (this.closed) return;
+  private async defineNow(vm: VmId): Promise<StepOutcome> {
+    if (this.closed) return this.fail('failed', `define vm ${JSON.stringify(vm)}: the executor was cleaned up`);
     const { listings } = await this.snapshot();
-    if ([...listings.values()].some((l) => l.active.includes(vm))) return;
+    if ([...listings.values()].some((l) => l.active.includes(vm))) return STEP_OK;
     const rec = this.records.get(vm);
-    if (rec?.state === 'sleeping' && !this.lost.has(vm)) return;
+    if (rec?.state === 'sleeping' && !this.lost.has(vm)) return STEP_OK;
+    const definedSomewhere = [...listings.values()].some((l) => l.all.includes(vm));
+    if (!this.options.domainXml && !definedSomewhere) return this.fail('failed', `define vm ${JSON.stringify(vm)}: no node defines it and the executor has no domainXml`);
     this.lost.delete(vm);
     this.owned.add(vm);
     this.records.set(vm, { state: 'waiting' });
     this.definedVms.add(vm);
-    if (!this.options.domainXml || [...listings.values()].some((l) => l.all.includes(vm))) return;
     const home = Object.keys(this.options.nodes).find((n) => listings.has(n));
-    if (home === undefined) return;
+    if (definedSomewhere || home === undefined || !this.options.domainXml) return STEP_OK;
     const file = join(await this.tmpDir(), `${randomUUID()}.xml`);
     await writeFile(file, this.options.domainXml(vm, home), { mode: 0o644 });
-    await this.run(home, ['define', '--file', file], this.shortTimeout());
+    await this.run(home, ['define', '--file', file], this.shortTimeout()); // on failure boot creates it from the XML
     await rm(file, { force: true });
+    return STEP_OK;
   }
 
   /**
@@ -440,19 +446,22 @@ export class LibvirtExecutor {
    */
   async killNode(node: NodeId): Promise<void> {
     if (this.uri(node) === undefined || this.dead.has(node)) return;
+    // At once (before any await): the node is offline, the images on its disk are gone.
     this.dead.add(node);
-    const l = await this.listing(node);
     this.nodeStates.set(node, 'offline');
-    if (!('kind' in l)) {
-      for (const d of l.active) this.lost.add(d);
-      await Promise.all(l.active.map((d) => this.run(node, ['destroy', '--domain', d], this.shortTimeout())));
-    }
+    const images: string[] = [];
     for (const [vm, r] of [...this.records]) {
       if (r.state !== 'sleeping' || r.host !== node) continue;
       this.records.delete(vm);
       this.lost.add(vm);
-      await rm(r.image, { force: true }).catch(() => undefined);
+      images.push(r.image);
     }
+    const l = await this.listing(node);
+    if (!('kind' in l)) {
+      for (const d of l.active) this.lost.add(d);
+      await Promise.all(l.active.map((d) => this.run(node, ['destroy', '--domain', d], this.shortTimeout())));
+    }
+    await Promise.all(images.map((i) => rm(i, { force: true }).catch(() => undefined)));
   }
 
   /**

@@ -640,18 +640,23 @@ export class QemuExecutor implements Executor {
    * Makes a submitted VM known, waiting: no process yet (a later `boot` starts its guest). A VM
    * that was shut down or lost with its node becomes waiting again (its vjob runs again from its
    * last checkpoint); a VM that runs or sleeps, or already waits, is left as it is (idempotent).
-   * @param vm - the VM id (any string: it never reaches a shell or a path)
+   * @param vm - the VM (its id may be any string: it never reaches a shell or a path)
+   * @returns ok, or why not (the executor was cleaned up; an action holds the VM: retryable)
    * @example
    * ```ts
-   * await qemu.define('b0v0');
+   * await qemu.define({ id: 'b0v0', demand: { cpu: 4, memory: 16384 } });
    * await qemu.execute({ id: 0, start: 0, end: 1, type: 'boot', vm: 'b0v0', to: 'n1' }, ctx);
    * ```
    */
-  define(vm: VmId): Promise<void> {
-    const rec = this.vms.get(vm);
+  define(vm: { readonly id: VmId }): Promise<StepOutcome> {
+    const id = vm.id;
+    if (this.cleaned) return Promise.resolve(stepFailed('failed', `define ${q(id)}: the QEMU executor was cleaned up`));
+    const rec = this.vms.get(id);
     if (!rec) {
-      this.vms.set(vm, { id: vm, index: this.vms.size, state: 'waiting', host: undefined, process: undefined, image: undefined, checkpoint: undefined, lost: false, busy: false, generation: 0 });
-    } else if (!rec.busy && (rec.lost || rec.state === 'terminated')) {
+      this.vms.set(id, { id, index: this.vms.size, state: 'waiting', host: undefined, process: undefined, image: undefined, checkpoint: undefined, lost: false, busy: false, generation: 0 });
+    } else if (rec.busy) {
+      return Promise.resolve(stepFailed('precheck', `define ${q(id)}: another action is under way on vm ${q(id)}`, true));
+    } else if (rec.lost || rec.state === 'terminated') {
       rec.lost = false;
       rec.state = 'waiting';
       rec.host = undefined;
@@ -659,7 +664,7 @@ export class QemuExecutor implements Executor {
       rec.image = undefined;
       rec.checkpoint = undefined;
     }
-    return Promise.resolve();
+    return Promise.resolve(STEP_OK);
   }
 
   /**
