@@ -320,9 +320,10 @@ export function runViewLines(v: RunView, title: string, wallSeconds: number, wid
 // Where the controller says each guest is, and the check against the executor.
 
 /**
- * Where the controller says each VM is, followed from its events: the workload's VMs appear
- * waiting when their vjob is submitted, each succeeded action moves its VM, a node failure or an
- * abort sends the vjob's VMs back to waiting.
+ * Where the controller says each VM is: at each decision, the configuration the controller
+ * showed its policy ({@link ExpectedWorld.decided}, its own reconciled view); between decisions,
+ * followed from its events: the workload's VMs appear waiting when their vjob is submitted, each
+ * succeeded action moves its VM, a node failure or an abort sends the vjob's VMs back to waiting.
  */
 export class ExpectedWorld {
   private config: Configuration;
@@ -338,6 +339,16 @@ export class ExpectedWorld {
   /** The configuration the controller's events lead to so far. */
   get configuration(): Configuration {
     return this.config;
+  }
+
+  /**
+   * A decision: the controller showed its policy this instance (its view of the world now).
+   * VMs the view leaves out (of vjobs long finished) keep their last known place.
+   * @param view - the instance of the decision
+   */
+  decided(view: Instance): void {
+    const seen = sourceConfiguration(view);
+    this.config = new Configuration({ vms: this.config.vms.merge(seen.vms), nodes: this.config.nodes.merge(seen.nodes) });
   }
 
   /**
@@ -562,6 +573,8 @@ export interface RunSetup {
   readonly journal: string | undefined;
   /** Called on every controller event. */
   readonly onEvent: (e: ControllerEvent) => void;
+  /** Called at every decision with the instance the controller showed its policy. */
+  readonly onDecision: (view: Instance) => void;
   /** Aborted on SIGINT / SIGTERM: the player stops and resolves with the report so far. */
   readonly signal: AbortSignal;
 }
@@ -692,6 +705,7 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
       speed,
       journal: a.journal,
       signal: interrupt.signal,
+      onDecision: (view) => expected.decided(view),
       onEvent: (e) => {
         expected.apply(e);
         view = updateRunView(view, e);

@@ -21,6 +21,7 @@ import { formatWorkload, parseWorkload } from '../../src/io/workload.js';
 import { Configuration, placement } from '../../src/model/configuration.js';
 import { Map as IMap } from 'immutable';
 import { generateWorkload } from '../../src/workload/families.js';
+import { makeInstance } from '../../src/model/instance.js';
 import type { Action } from '../../src/model/action.js';
 import { runInMemory } from '../support/cli.js';
 
@@ -242,6 +243,10 @@ describe('switchyard run: the guest check and exit codes', () => {
     x.apply({ type: 'nodeFailed', time: 2, node: 'n0', lostVjobs: ['j'] });
     expect(x.configuration.vms.get('a')?.state).toBe('waiting');
     expect(x.configuration.nodes.get('n0')).toBe('offline');
+    // a decision: the controller's own view wins (it reconciled with the executor)
+    x.decided(makeInstance({ nodes: [{ id: 'n0', capacity: { cpu: 4, memory: 1024 } }], vms: [{ id: 'a', demand: { cpu: 1, memory: 16 }, state: 'running', host: 'n0' }] }));
+    expect(x.configuration.vms.get('a')?.host).toBe('n0');
+    expect(x.configuration.nodes.get('n0')).toBe('online');
   });
 });
 
