@@ -1,0 +1,103 @@
+/**
+ * `switchyard run` on real QEMU guests: the built binary plays a generated 8-node / 40-guest
+ * best-effort workload (arrivals, a reservation, a node failure and its repair) through the
+ * controller, time compressed, and checks every guest against where the controller says it is.
+ * Under CI=true it always runs (a missing QEMU fails it); without CI it skips, saying so.
+ *
+ * The workload's clock is shortened (event times, work and lead/tolerance divided by
+ * {@link SHRINK}) so that the run takes about a minute of wall time on two cores at a moderate
+ * `--speed` (real actions take real time: at a higher speed they would take far longer than
+ * the duration model says, in workload seconds).
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { findSwitchyardQemu } from '../../src/execute/qemu/process.js';
+import { formatWorkload } from '../../src/io/workload.js';
+import type { Workload, WorkloadEvent } from '../../src/model/workload.js';
+import { generateWorkload } from '../../src/workload/families.js';
+
+const CI = process.env.CI === 'true';
+const haveQemu =
+  spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0 &&
+  spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+const SKIP = !haveQemu && !CI ? 'qemu-system-x86_64 or setpriv not installed (CI=true requires them)' : false;
+if (SKIP) console.warn(`switchyard run on QEMU skipped: ${SKIP}`);
+
+/** The workload's times and work are divided by this. */
+const SHRINK = 10;
+/** Workload seconds per wall second. */
+const SPEED = 40;
+
+/**
+ * The workload with its clock shortened: event times, work, reservation windows, lead and
+ * tolerance divided by `k` (whole seconds, work at least 1 s).
+ */
+function shrink(w: Workload, k: number): Workload {
+  const t = (x: number): number => Math.round(x / k);
+  const events = w.events.map((e): WorkloadEvent => {
+    switch (e.type) {
+      case 'arrival':
+        return { ...e, time: t(e.time), job: { ...e.job, work: Math.max(1, t(e.job.work)) } };
+      case 'reservation': {
+        const start = Math.max(t(e.time), t(e.start));
+        const end = Math.max(start + 1, t(e.end));
+        return { ...e, time: t(e.time), start, end, job: { ...e.job, work: end - start } };
+      }
+      default:
+        return { ...e, time: t(e.time) };
+    }
+  });
+  return { ...w, events, lead: t(w.lead ?? 120), tolerance: Math.max(1, t(w.tolerance ?? 60)) };
+}
+
+describe.skipIf(SKIP !== false)('switchyard run on real QEMU guests', () => {
+  it('8 nodes, 40 guests: the workload is played to its end, every guest where the controller says, nothing left behind', { timeout: 240_000 }, async () => {
+    const bin = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+    expect(existsSync(bin), 'dist/src/cli/main.js is missing: run npm run build').toBe(true);
+    const w = shrink(generateWorkload('besteffort', { nodes: 8, vms: 40, seed: 1 }), SHRINK);
+    const guests = w.events.flatMap((e) => (e.type === 'arrival' || e.type === 'reservation' ? e.job.vms : [])).length;
+    expect(guests).toBeGreaterThanOrEqual(40);
+    expect(w.events.some((e) => e.type === 'failure')).toBe(true);
+    // A private temp dir: the run's guests and sockets live under it, so the scan below finds
+    // exactly this run's QEMU processes.
+    const tmp = await mkdtemp('/tmp/syrun-');
+    const file = join(tmp, 'w.json');
+    await writeFile(file, formatWorkload(w));
+    try {
+      const t0 = Date.now();
+      const r = await promisify(execFile)(process.execPath, [bin, 'run', file, '--executor', 'qemu', '--speed', String(SPEED), '--json'], {
+        env: { ...process.env, TMPDIR: tmp },
+        timeout: 220_000,
+        maxBuffer: 64 * 1024 * 1024,
+      }).then(
+        (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+      const wall = (Date.now() - t0) / 1000;
+      const lines = r.stdout.trim().split('\n');
+      const s = JSON.parse(lines[lines.length - 1]!) as {
+        policies: Record<string, { x: { unfinished: number; decisions: number } }>;
+        executor: string;
+        verified: boolean;
+        guests: { checked: number; misplaced: unknown[] };
+      };
+      console.log(`switchyard run on QEMU, 8 nodes / ${guests} guests at ×${SPEED}: wall ${wall.toFixed(1)} s; ${r.stderr.split('\n').filter((l) => l.includes('guests where the controller says')).join('')}`);
+      expect(r.code, r.stderr.slice(-4000)).toBe(0);
+      expect(s.executor).toBe('qemu');
+      expect(s.guests.misplaced).toEqual([]);
+      expect(s.guests.checked).toBe(guests);
+      expect(s.verified).toBe(true);
+      expect(s.policies['switch']!.x.unfinished).toBe(0);
+      expect(s.policies['switch']!.x.decisions).toBeGreaterThan(5);
+      expect(r.stderr).toContain('nodeFailed');
+      expect(await findSwitchyardQemu(tmp)).toEqual([]);
+      expect((await readdir(tmp)).filter((f) => f !== 'w.json')).toEqual([]); // the run removed its directory
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
