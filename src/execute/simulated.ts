@@ -15,6 +15,7 @@ import { sourceConfiguration, type Instance } from '../model/instance.js';
 import { defaultDurationModel, type DurationModel } from '../plan/durations.js';
 import { applyAction } from '../plan/replay.js';
 import type { Action } from '../model/action.js';
+import { makeVm, type VmDurations } from '../model/vm.js';
 import { createRandom } from '../util/random.js';
 import { describeAction, durationRequestOf, nodesOfAction } from './actions.js';
 import { VirtualClock } from './clock.js';
@@ -112,7 +113,7 @@ export class SimulatedExecutor implements Executor {
    * @param options - clock, durations, noise, seed, faults
    */
   constructor(
-    private readonly instance: Instance,
+    private instance: Instance,
     private readonly options: SimulatedExecutorOptions = {},
   ) {
     this.clock = options.clock ?? new VirtualClock();
@@ -173,6 +174,37 @@ export class SimulatedExecutor implements Executor {
     this.world = new Configuration({ vms, nodes: this.world.nodes.set(node, 'offline') });
     this.events.push({ type: 'nodeDied', time: this.clock.now(), node, lost, recovered });
     for (const f of this.flying) if (f.nodes.includes(node)) f.lost.abort();
+  }
+
+  /**
+   * Makes a VM known, `waiting` (a new VM, or one that was lost, shut down, or sleeps on an image
+   * that is discarded); idempotent for a VM that waits already. Its demand and own durations
+   * feed the duration model.
+   * @param vm - the VM's id, demand and own durations
+   * @returns ok, or a `precheck` error when the VM runs
+   */
+  define(vm: { readonly id: VmId; readonly demand: Readonly<Record<string, number>>; readonly durations?: VmDurations }): Promise<StepOutcome> {
+    const p = this.world.vms.get(vm.id);
+    if (p !== undefined && p.state === 'running') {
+      return Promise.resolve(stepFailed('precheck', `define ${vm.id}: the VM is ${p.state}${p.host === undefined ? '' : ` on ${p.host}`}`));
+    }
+    this.images.delete(vm.id);
+    const known = this.instance.vms.get(vm.id);
+    if (known === undefined) {
+      this.instance = this.instance.set('vms', this.instance.vms.set(vm.id, makeVm({ id: vm.id, demand: vm.demand, state: 'waiting', ...(vm.durations !== undefined ? { durations: vm.durations } : {}) })));
+    }
+    this.world = new Configuration({ vms: this.world.vms.set(vm.id, placement('waiting')), nodes: this.world.nodes });
+    return Promise.resolve(STEP_OK);
+  }
+
+  /**
+   * Brings a dead node back, online and empty.
+   * @param node - the node
+   */
+  repairNode(node: NodeId): void {
+    if (!this.world.nodes.has(node)) return;
+    this.dead.delete(node);
+    this.world = new Configuration({ vms: this.world.vms, nodes: this.world.nodes.set(node, 'online') });
   }
 
   /**

@@ -10,6 +10,7 @@ import type { Configuration } from '../model/configuration.js';
 import type { JsonObject, NodeId, VmId } from '../model/ids.js';
 import type { Clock } from './clock.js';
 import type { Action } from '../model/action.js';
+import type { VmDurations } from '../model/vm.js';
 
 /**
  * Why an action did not succeed, as a literal code to branch on:
@@ -74,6 +75,12 @@ export interface Executor {
   execute(action: Action, context: StepContext): Promise<StepOutcome>;
   /** The actual configuration now: VM states and hosts, node states. */
   observe(): Promise<Configuration>;
+  /**
+   * Optional: makes a VM known to the executor, `waiting` (its demand and own durations), so that
+   * a later boot can start it; idempotent. A controller defines every VM it submits before the
+   * plan that boots it, and defines again a VM that was lost or shut down before it reboots it.
+   */
+  define?(vm: { readonly id: VmId; readonly demand: Readonly<Record<string, number>>; readonly durations?: VmDurations }): Promise<StepOutcome>;
   /** Releases what the executor holds (processes, sockets, files). Idempotent. */
   cleanup?(): Promise<void>;
   /**
