@@ -14,8 +14,11 @@ import { join } from 'node:path';
 import type { ControllerEvent, ControllerReport } from '../execute/controller/types.js';
 import type { Clock } from '../execute/clock.js';
 import { builtinPolicy, SIM_POLICIES } from '../execute/simulate/policies.js';
-import { engineCarrier } from '../execute/simulate/carrier.js';
-import { simulateWorkload } from '../execute/simulate/simulator.js';
+import type { SimStep } from '../execute/simulate/types.js';
+import { createController } from '../execute/controller/controller.js';
+import { playWorkload } from '../execute/controller/feed.js';
+import { VirtualClock } from '../execute/clock.js';
+import { simulatedExecutor } from '../execute/simulated.js';
 import type { Executor, StepContext, StepOutcome } from '../execute/types.js';
 import { QemuExecutor } from '../execute/qemu/executor.js';
 import { counterBootSector } from '../execute/qemu/guest.js';
@@ -23,7 +26,7 @@ import { libvirtExecutor, sessionDaemonsUnavailable, startSessionDaemons, tinyDo
 import { Configuration, placement } from '../model/configuration.js';
 import type { NodeId, VjobId, VmId } from '../model/ids.js';
 import { sourceConfiguration, vjobOf, type Instance } from '../model/instance.js';
-import type { Workload } from '../model/workload.js';
+import { DEFAULT_LEAD, DEFAULT_TOLERANCE, type Workload } from '../model/workload.js';
 import type { Action } from '../model/action.js';
 import { applyAction } from '../plan/replay.js';
 import { parseWorkload } from '../io/workload.js';
@@ -697,7 +700,9 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
     let view = EMPTY_RUN_VIEW;
     const live = liveView(say, env.tty, title);
     const world: RunWorld = real ? { kind: 'real', executor: real.executor } : { kind: 'simulated' };
-    const outcome = await env.player({
+    let outcome: RunOutcome;
+    try {
+      outcome = await env.player({
       workload,
       world,
       policy: a.policy,
@@ -712,6 +717,11 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
         live.event(view, e);
       },
     });
+    } catch (e) {
+      if (!(e instanceof RunRefused)) throw e;
+      io.stderr(`switchyard: ${e.message}\nRun "switchyard run --help" for usage.\n`);
+      return 2;
+    }
     live.finish(view);
     if (interrupt.signal.aborted) return EXIT_INTERRUPTED;
     const executor = real?.executor ?? outcome.executor;
@@ -740,21 +750,94 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
   }
 }
 
+/** Pending world operations (a node's plug pulled, a node repaired): every executor call waits for them. */
+class WorldOps {
+  private readonly pending = new Set<Promise<unknown>>();
+  add(p: Promise<unknown>): void {
+    const q = p.catch(() => undefined);
+    this.pending.add(q);
+    void q.then(() => this.pending.delete(q));
+  }
+  async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+}
+
+/** The executor, each call after the pending world operations have settled. */
+function settling(ex: WorkloadExecutor, ops: WorldOps): Executor {
+  const out: Executor = {
+    name: ex.name,
+    execute: async (a, c) => (await ops.settle(), ex.execute(a, c)),
+    observe: async () => (await ops.settle(), ex.observe()),
+    define: async (vm) => (await ops.settle(), ex.define(vm)),
+    ...(ex.check ? { check: async (a: Action, c: StepContext) => (await ops.settle(), ex.check!(a, c)) } : {}),
+    ...(ex.checkpoint ? { checkpoint: async (vm: VmId, c: StepContext) => (await ops.settle(), ex.checkpoint!(vm, c)) } : {}),
+  };
+  return out;
+}
+
+/** Wall seconds a real action may take beyond its modelled duration before it times out. */
+const REAL_ACTION_SLACK_WALL_SECONDS = 60;
+
 /**
- * The player of `switchyard run` until the controller drives it: `--executor simulated` on a
- * virtual clock through the simulator (the report of `switchyard simulate`); anything else is
- * refused.
+ * The player of `switchyard run`: the controller ({@link createController}) fed by the
+ * workload ({@link playWorkload}). `--executor simulated` without `--speed` builds exactly what
+ * `simulateWorkload` builds (the simulated executor on a virtual clock, the same seeds), so its
+ * report is that of `switchyard simulate`. On a real world the clock is the wall clock
+ * compressed by the speed, a failure event pulls the node's plug and a repair brings it back
+ * (every executor call waits until that is done), and an action gets its modelled time plus a
+ * minute of wall time before it times out.
  * @param setup - the run
- * @returns the report
+ * @returns the controller's report and the executor it played on
  * @example
  * ```ts
- * await cmdRun(io, ['w.json'], { tty: false, player: defaultRunPlayer });
+ * await cmdRun(io, ['w.json', '--executor', 'qemu', '--speed', '40'], { tty: false, player: controllerPlayer });
  * ```
  */
-export async function defaultRunPlayer(setup: RunSetup): Promise<RunOutcome> {
+export async function controllerPlayer(setup: RunSetup): Promise<RunOutcome> {
   const policy = builtinPolicy(setup.policy);
   if (!policy) throw new Error(`unknown policy ${JSON.stringify(setup.policy)}`);
-  if (setup.world.kind !== 'simulated' || setup.speed !== undefined || setup.journal !== undefined) throw new Error('this build plays workloads only on the simulated executor in virtual time');
-  const r = await simulateWorkload(setup.workload, policy, { seed: setup.seed, carrier: engineCarrier({ noise: 0, seed: setup.seed }) });
-  return { report: { policy: r.policy, metrics: r.metrics, jobs: r.jobs } };
+  const w = setup.workload;
+  const common = {
+    instance: w.instance,
+    policy,
+    seed: setup.seed,
+    lead: w.lead ?? DEFAULT_LEAD,
+    tolerance: w.tolerance ?? DEFAULT_TOLERANCE,
+    work: w.work,
+    ...(w.horizon !== undefined ? { horizon: w.horizon } : {}),
+    onEvent: setup.onEvent,
+    onStep: (step: SimStep) => setup.onDecision(step.view),
+  };
+  if (setup.world.kind === 'simulated') {
+    if (setup.speed !== undefined) throw new RunRefused('--speed with --executor simulated needs the wall-clock simulated executor, not in this build: leave --speed out (virtual time)');
+    if (setup.journal !== undefined) throw new RunRefused('--journal is not in this build yet');
+    // What simulateWorkload builds: the same clock, the same seeds, the same report.
+    const clock = new VirtualClock();
+    const sim = simulatedExecutor(w.instance, { clock, seed: Math.imul(setup.seed, 0x9e3779b1) | 0 });
+    const controller = createController({ ...common, executor: sim, clock });
+    playWorkload(controller, w, { failNode: (n) => sim.killNode(n), repairNode: (n) => sim.repairNode(n) });
+    try {
+      return { report: await controller.run({ untilIdle: true, signal: setup.signal }), executor: sim };
+    } finally {
+      await sim.cleanup();
+    }
+  }
+  if (setup.journal !== undefined) throw new RunRefused('--journal is not in this build yet');
+  const real = setup.world.executor;
+  const speed = setup.speed ?? 1;
+  const ops = new WorldOps();
+  const controller = createController({
+    ...common,
+    executor: settling(real, ops),
+    clock: compressedClock(speed),
+    execution: { timeout: (_a, expected) => expected * 3 + 10 + REAL_ACTION_SLACK_WALL_SECONDS * speed },
+  });
+  playWorkload(controller, w, { failNode: (n) => ops.add(real.killNode(n)), repairNode: (n) => ops.add(real.repairNode(n)) });
+  const report = await controller.run({ untilIdle: true, signal: setup.signal });
+  await ops.settle();
+  return { report, executor: real };
 }
+
+/** A run this build cannot do (a usage error: exit 2). */
+export class RunRefused extends Error {}

@@ -15,7 +15,7 @@ import { APPLY_HELP, cmdApply } from './apply.js';
 import { cmdRender, RENDER_HELP } from './render.js';
 import { cmdGenerate, GENERATE_HELP } from './generate.js';
 import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
-import { cmdRun, defaultRunPlayer, RUN_HELP } from './play.js';
+import { cmdRun, controllerPlayer, RUN_HELP } from './play.js';
 import { UsageError } from './usage.js';
 import { cmdExport, EXPORT_HELP } from './export.js';
 import { cmdImport, IMPORT_HELP } from './import.js';
@@ -297,7 +297,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'simulate':
         return await cmdSimulate(io, rest);
       case 'run':
-        return await cmdRun(io, rest, { tty: (rest.includes('--json') ? process.stderr.isTTY : process.stdout.isTTY) === true, player: defaultRunPlayer });
+        return await cmdRun(io, rest, { tty: (rest.includes('--json') ? process.stderr.isTTY : process.stdout.isTTY) === true, player: controllerPlayer });
       case 'import':
         return await cmdImport(io, rest);
       case 'export':

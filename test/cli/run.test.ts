@@ -259,6 +259,7 @@ describe('switchyard run --executor simulated and switchyard simulate', () => {
     expect(run.code, run.err).toBe(0);
     const last = (s: string): Record<string, unknown> => JSON.parse(s.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(last(run.out)['policies']).toEqual(last(sim.out)['policies']);
+    expect(last(run.out)).toMatchObject({ executor: 'simulated', speed: null, verified: true, guests: { misplaced: [] } });
     // and the same table
     expect(run.out).toContain(sim.out.split('\n').slice(0, 2).join('\n'));
   });

@@ -369,7 +369,7 @@ class LoopController implements Controller {
         this.wake();
       }
     };
-    this.inFlight = executePlan(decision.instance, decision.plan, this.o.executor, { clock: this.clock, stop: stop.signal, onProgress }).then(
+    this.inFlight = executePlan(decision.instance, decision.plan, this.o.executor, { ...this.o.execution, clock: this.clock, stop: stop.signal, onProgress }).then(
       (report) => {
         this.inFlight = undefined;
         this.stopLaunching = undefined;
