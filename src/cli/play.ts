@@ -703,20 +703,20 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
     let outcome: RunOutcome;
     try {
       outcome = await env.player({
-      workload,
-      world,
-      policy: a.policy,
-      seed: a.seed,
-      speed,
-      journal: a.journal,
-      signal: interrupt.signal,
-      onDecision: (view) => expected.decided(view),
-      onEvent: (e) => {
-        expected.apply(e);
-        view = updateRunView(view, e);
-        live.event(view, e);
-      },
-    });
+        workload,
+        world,
+        policy: a.policy,
+        seed: a.seed,
+        speed,
+        journal: a.journal,
+        signal: interrupt.signal,
+        onDecision: (view) => expected.decided(view),
+        onEvent: (e) => {
+          expected.apply(e);
+          view = updateRunView(view, e);
+          live.event(view, e);
+        },
+      });
     } catch (e) {
       if (!(e instanceof RunRefused)) throw e;
       io.stderr(`switchyard: ${e.message}\nRun "switchyard run --help" for usage.\n`);
@@ -738,7 +738,12 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
         executor: a.executor,
         speed: speed ?? null,
         verified: executor !== undefined && misplaced.length === 0,
-        guests: { checked: executor ? checked : 0, misplaced },
+        guests: {
+          checked: executor ? checked : 0,
+          running: executor ? expected.configuration.vms.filter((p) => p.state === 'running').size : 0,
+          sleeping: executor ? expected.configuration.vms.filter((p) => p.state === 'sleeping').size : 0,
+          misplaced,
+        },
         wallSeconds: Math.round(wallSeconds * 1000) / 1000,
       };
       io.stdout(`${JSON.stringify(runReportJson(report, extra))}\n`);

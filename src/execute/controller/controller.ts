@@ -351,7 +351,12 @@ class LoopController implements Controller {
     if (this.stopped) stop.abort();
     const started = new Set<number>();
     const onProgress = (e: ProgressEvent): void => {
-      if (this.closed) return;
+      if (this.closed) {
+        // The books are closed (the horizon): nothing is accounted, but listeners still learn
+        // how the actions in flight ended (where their VMs are).
+        if (e.type === 'ended' && started.has(e.action.id)) this.emit({ type: 'actionEnded', time: this.ledger.now, decision: k, action: e.action, status: e.status, ...(e.error ? { error: e.error } : {}) });
+        return;
+      }
       if (e.type === 'started' && e.attempt === 1) {
         started.add(e.action.id);
         this.tick();
