@@ -378,9 +378,10 @@ export class LibvirtExecutor {
   /** The XML of `vm` as another online node defines it (with its UUID), or undefined. */
   private async definitionElsewhere(vm: VmId, to: NodeId, signal: AbortSignal): Promise<string | undefined> {
     const t = this.shortTimeout();
-    for (const n of Object.keys(this.options.nodes)) {
-      if (n === to || this.nodeStates.get(n) !== 'online') continue;
-      const all = await this.run(n, ['list', '--all', '--name'], t, signal);
+    const others = Object.keys(this.options.nodes).filter((n) => n !== to && this.nodeStates.get(n) === 'online');
+    const lists = await Promise.all(others.map((n) => this.run(n, ['list', '--all', '--name'], t, signal)));
+    for (const [i, n] of others.entries()) {
+      const all = lists[i]!;
       if (!all.ok || !names(all.stdout).includes(vm)) continue;
       const xml = await this.run(n, ['dumpxml', '--inactive', '--domain', vm], t, signal);
       if (xml.ok && xml.stdout.includes('<domain')) return xml.stdout;
