@@ -17,7 +17,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { findSwitchyardQemu } from '../../src/execute/qemu/process.js';
 import { formatWorkload } from '../../src/io/workload.js';
-import type { Workload, WorkloadEvent } from '../../src/model/workload.js';
+import type { Workload } from '../../src/model/workload.js';
+import { shrink } from '../support/workload.js';
 import { generateWorkload } from '../../src/workload/families.js';
 
 const CI = process.env.CI === 'true';
@@ -31,28 +32,6 @@ if (SKIP) console.warn(`switchyard run on QEMU skipped: ${SKIP}`);
 const SHRINK = 10;
 /** Workload seconds per wall second. */
 const SPEED = 40;
-
-/**
- * The workload with its clock shortened: event times, work, reservation windows, lead and
- * tolerance divided by `k` (whole seconds, work at least 1 s).
- */
-function shrink(w: Workload, k: number): Workload {
-  const t = (x: number): number => Math.round(x / k);
-  const events = w.events.map((e): WorkloadEvent => {
-    switch (e.type) {
-      case 'arrival':
-        return { ...e, time: t(e.time), job: { ...e.job, work: Math.max(1, t(e.job.work)) } };
-      case 'reservation': {
-        const start = Math.max(t(e.time), t(e.start));
-        const end = Math.max(start + 1, t(e.end));
-        return { ...e, time: t(e.time), start, end, job: { ...e.job, work: end - start } };
-      }
-      default:
-        return { ...e, time: t(e.time) };
-    }
-  });
-  return { ...w, events, lead: t(w.lead ?? 120), tolerance: Math.max(1, t(w.tolerance ?? 60)) };
-}
 
 interface RunJson {
   policies: Record<string, { x: { unfinished: number; decisions: number } }>;
