@@ -498,18 +498,20 @@ export class Ledger {
         const v = this.vms.get(a.vm);
         if (!v) return undefined;
         this.close(v, a.from);
+        const j = this.jobs.get(v.job)!;
         if (v.resetting) {
           v.state = 'waiting';
           v.host = undefined;
           v.stopping = false;
           v.resetting = false;
           v.stale = true;
+          // The vjob is down as a whole now: the policy may start it again.
+          if (j.vms.every((id) => !this.vms.get(id)!.resetting)) this.killedSinceDecision = true;
           return undefined;
         }
         v.state = 'terminated';
         v.host = undefined;
         v.stopping = false;
-        const j = this.jobs.get(v.job)!;
         if (j.finished === undefined && j.vms.every((id) => this.vms.get(id)!.state === 'terminated')) {
           this.kills++;
           this.killedSinceDecision = true;
