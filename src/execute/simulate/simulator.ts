@@ -27,6 +27,7 @@ import type { VmInit, VmState } from '../../model/vm.js';
 import { DEFAULT_LEAD, DEFAULT_TOLERANCE, type Workload, type WorkloadJob } from '../../model/workload.js';
 import type { FeasiblePlan } from '../../plan/types.js';
 import type { Action } from '../../model/action.js';
+import { rehomeClaims, type RehomeReservation } from './rehome.js';
 import type {
   CarriedAction,
   Occupancy,
@@ -52,6 +53,11 @@ export interface SimulateOptions {
   readonly trace?: boolean;
   /** At most this many decisions (default 100,000): a guard against a policy that never settles. */
   readonly maxDecisions?: number;
+  /**
+   * Re-home a claimed reservation's failed node on a spare of the same capacity (default true;
+   * docs/format.md, "Re-homing"). False: a failed node is not replaced (the reservation waits for it).
+   */
+  readonly rehome?: boolean;
 }
 
 /**
@@ -151,6 +157,11 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
   const claimed = new Set<VjobId>();
   /** Reservations that start while one of their nodes is down. */
   const blockedByFailure = new Set<VjobId>();
+  // ---- re-homing hook (logic in ./rehome.ts): each reservation's nodes now, its window, its substitutions
+  const homes = new Map<VjobId, readonly NodeId[]>();
+  const windows = new Map<VjobId, { readonly announced: number; readonly from: number; readonly to: number }>();
+  const rehomed = new Map<VjobId, { time: number; from: NodeId; to: NodeId }[]>();
+  const homeOf = (j: JobRec): readonly NodeId[] => homes.get(j.id) ?? j.reservation?.nodes ?? [];
   const trace: Occupancy[] = [];
 
   const addJob = (j: WorkloadJob, arrival: number, reservation: SimClaim | undefined, arrived: boolean): void => {
@@ -207,6 +218,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       timeline.push({ time: e.time, kind: 'arrival', job: e.job.id });
     } else if (e.type === 'reservation') {
       addJob(e.job, e.start, { vjob: e.job.id, nodes: e.nodes, start: e.start, end: e.end }, false);
+      windows.set(e.job.id, { announced: e.time, from: Math.max(e.time, e.start - lead), to: e.end + tolerance });
       timeline.push({ time: Math.max(e.time, e.start - lead), kind: 'claim', job: e.job.id });
       timeline.push({ time: e.start, kind: 'arrival', job: e.job.id });
       timeline.push({ time: e.end + tolerance, kind: 'expire', job: e.job.id });
@@ -257,7 +269,8 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
 
   const checkpointOf = (j: JobRec): number => {
     const period = policy.checkpointPeriod;
-    return period !== undefined && period > 0 && j.bestEffort ? Math.floor((j.progress + EPS) / period) * period : 0;
+    const scoped = j.bestEffort || policy.checkpointScope === 'all';
+    return period !== undefined && period > 0 && scoped ? Math.floor((j.progress + EPS) / period) * period : 0;
   };
   /** The vjob is killed or lost: back to its last checkpoint, every VM waiting again. */
   const abort = (j: JobRec, t: number): void => {
@@ -276,6 +289,28 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       v.state = 'waiting';
       v.host = undefined;
       v.stopping = false;
+    }
+  };
+
+  // ---- re-homing hook: claimed reservations holding a failed node get a spare (./rehome.ts)
+  const rehomeNow = (t: number): void => {
+    if (options.rehome === false || (failed.size === 0 && rehomed.size === 0)) return;
+    const window = (j: JobRec): RehomeReservation => ({ vjob: j.id, nodes: homeOf(j), from: windows.get(j.id)!.from, to: windows.get(j.id)!.to, original: j.reservation!.nodes });
+    const resv = [...jobs.values()].filter((j) => j.reservation !== undefined && j.finished === undefined);
+    const claims = resv.filter((j) => claimed.has(j.id)).map(window);
+    const load = new Map<NodeId, number>();
+    for (const v of vms.values()) if (v.state === 'running' && v.host !== undefined) load.set(v.host, (load.get(v.host) ?? 0) + (v.demand['memory'] ?? 0));
+    const r = rehomeClaims({
+      claims,
+      others: resv.filter((j) => !claimed.has(j.id) && windows.get(j.id)!.announced <= t + EPS).map(window),
+      nodes: [...base.nodes.values()].map((n) => ({ id: n.id, capacity: n.capacity, online: nodeOnline.get(n.id) === true, load: load.get(n.id) ?? 0 })),
+      failed,
+    });
+    for (const s of r.substitutions) {
+      homes.set(s.vjob, r.nodes.get(s.vjob)!);
+      const list = rehomed.get(s.vjob) ?? [];
+      list.push({ time: t, from: s.from, to: s.to });
+      rehomed.set(s.vjob, list);
     }
   };
 
@@ -331,12 +366,13 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
     for (const j of active) {
       const id = j.id;
       if (j.reservation === undefined) continue;
-      claims.push(j.reservation);
-      const mineNodes = j.reservation.nodes.filter((n) => !taken.has(n));
-      for (const n of j.reservation.nodes) taken.add(n);
+      const home = homeOf(j); // re-homing hook: the reservation's nodes after substitutions
+      claims.push(home === j.reservation.nodes ? j.reservation : { ...j.reservation, nodes: home });
+      const mineNodes = home.filter((n) => !taken.has(n));
+      for (const n of home) taken.add(n);
       if (mineNodes.length > 0) constraints.push({ type: 'reserved', nodes: mineNodes, vjob: id });
       const mine = j.vms.filter((v) => present.has(v));
-      if (j.arrived && mine.length > 0) constraints.push({ type: 'fence', vms: mine, nodes: j.reservation.nodes });
+      if (j.arrived && mine.length > 0) constraints.push({ type: 'fence', vms: mine, nodes: home });
     }
     if (failed.size > 0) constraints.push({ type: 'offline', nodes: [...failed] });
     const instance = makeInstance({
@@ -486,6 +522,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       needDecision = false;
       killedSinceDecision = false;
       if (++decisions > maxDecisions) break;
+      rehomeNow(t); // re-homing hook
       const view = buildView(t);
       const decision = await policy.plan({ time: t, instance: view.instance, jobs: view.views, claims: view.claims, failed: new Set(failed), seed: (seed * 7919 + decisions) | 0 });
       const plan = decision.plan;
@@ -556,7 +593,8 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       if (e.kind === 'arrival') {
         const j = jobs.get(e.job)!;
         j.arrived = true;
-        if (j.reservation !== undefined && j.reservation.nodes.some((n) => failed.has(n) || pendingNode.some((p) => p.kind === 'failure' && p.node === n))) {
+        if (j.reservation !== undefined) rehomeNow(t); // re-homing hook
+        if (j.reservation !== undefined && homeOf(j).some((n) => failed.has(n) || pendingNode.some((p) => p.kind === 'failure' && p.node === n))) {
           blockedByFailure.add(j.id);
         }
       } else if (e.kind === 'claim') claimed.add(e.job);
@@ -593,6 +631,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
     discarded: j.discarded,
     aborts: j.aborts,
     ...(j.firstRun !== undefined ? { firstRun: j.firstRun } : {}),
+    ...(rehomed.has(j.id) ? { rehomed: rehomed.get(j.id)!, nodes: homeOf(j) } : {}),
   }));
   const finite = [...jobs.values()].filter((j) => Number.isFinite(j.work));
   const completion = (j: JobRec): number => j.finished! - j.arrival;
@@ -631,6 +670,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
       p95CompletionBestEffort: percentile(be, 0.95),
       reservations: resv.length,
       reservationsLateNodeDown: lateFailure,
+      rehomes: [...rehomed.values()].reduce((a, l) => a + l.length, 0),
       reservationDelay: delay,
       unfinished: finite.filter((j) => j.finished === undefined).length,
       decisions,
