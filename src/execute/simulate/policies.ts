@@ -189,8 +189,13 @@ export function killPolicy(): SimPolicy {
 
 /** Options of {@link switchPolicy}. */
 export interface SwitchPolicyOptions {
-  /** Seconds of progress between checkpoints of best-effort vjobs (default 1800; 0: none). */
+  /** Seconds of progress between checkpoints (default 1800; 0: none). */
   readonly checkpointPeriod?: number;
+  /**
+   * Which vjobs are checkpointed: `all` vjobs with finite work (the default: reservations and
+   * queued vjobs too), or `best-effort` ones only (VMdeploy's scope). See docs/decisions.md, D-rehome.
+   */
+  readonly checkpointScope?: 'best-effort' | 'all';
   /** The admission policy (default {@link priorityPolicy}). */
   readonly admission?: AdmissionPolicy;
 }
@@ -208,9 +213,10 @@ export interface SwitchPolicyOptions {
  */
 export function switchPolicy(options: SwitchPolicyOptions = {}): SimPolicy {
   const period = options.checkpointPeriod ?? 1800;
+  const scope = options.checkpointScope ?? 'all';
   return {
     name: 'switch',
-    ...(period > 0 ? { checkpointPeriod: period } : {}),
+    ...(period > 0 ? { checkpointPeriod: period, checkpointScope: scope } : {}),
     plan: (view) => decide(view.instance, view.seed, options.admission),
   };
 }
