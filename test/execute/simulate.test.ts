@@ -278,7 +278,9 @@ describe('reservations survive failures (re-homing, docs/format.md "Re-homing")'
     close(job(beOnly, 'r0').discarded, 190);
   });
 
-  it('on a generated grid, switch loses at least 10x less compute than kill, all work included, and no reservation is late', async () => {
+  // The issue grid (64 nodes, 400 VMs, seed 11: 19.3x) takes ~25 s here; this one (25.9x; 8.3x
+  // with best-effort checkpoints only, so it tells the two apart) ~5 s. docs/decisions.md, D-rehome.
+  it('on a generated grid (32 nodes, 200 VMs, seed 3), switch loses at least 10x less compute than kill, all work included, and no reservation is late', async () => {
     const grid = besteffortWorkload({ nodes: 32, vms: 200, seed: 3 });
     const kill = await simulateWorkload(grid, killPolicy());
     const sw = await simulateWorkload(grid, switchPolicy());
