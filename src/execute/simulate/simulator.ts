@@ -15,7 +15,9 @@
  *   one); its vjob is submitted at `start` and its lease ends at `end + tolerance` at the latest
  *   (done or not); it is on time when all its VMs run by `start + tolerance`;
  * - a node failure strikes once the actions in flight have ended: the vjobs with a VM or an image
- *   on it are lost (their other VMs stop at once); a repair brings the node back online, empty.
+ *   on it are lost (their other VMs stop at once); a repair brings the node back online, empty;
+ * - before every decision, a claimed reservation holding a failed node is re-homed on a spare of
+ *   the same capacity when one exists (`rehomeClaims`, ./rehome.ts; docs/format.md, "Re-homing").
  *
  * Pure and deterministic: no clock, no I/O; the same workload, policy and seed give the same result.
  */

@@ -75,8 +75,8 @@ export interface SimDecision {
 export interface SimPolicy {
   readonly name: string;
   /**
-   * Seconds of progress between checkpoints of best-effort vjobs (VMdeploy): a best-effort vjob
-   * killed or lost goes back to its last checkpoint instead of to zero. Undefined: no checkpoints.
+   * Seconds of progress between checkpoints (VMdeploy) of the vjobs of `checkpointScope`: such a
+   * vjob killed or lost goes back to its last checkpoint instead of to zero. Undefined: no checkpoints.
    */
   readonly checkpointPeriod?: number;
   /**
