@@ -27,6 +27,7 @@ export interface SimJobView {
 /** A reservation whose nodes are claimed now: only its vjob may run there. */
 export interface SimClaim {
   readonly vjob: VjobId;
+  /** Its nodes now: the workload's, with each failed node re-homed on its spare (docs/format.md, "Re-homing"). */
   readonly nodes: readonly NodeId[];
   readonly start: number;
   readonly end: number;
