@@ -289,5 +289,15 @@ describe('reservations survive failures (re-homing, docs/format.md "Re-homing")'
     expect(sw.metrics.lostComputeSeconds * 10).toBeLessThanOrEqual(kill.metrics.lostComputeSeconds);
     expect(sw.metrics.reservationsLate).toBe(0);
     expect(kill.metrics.reservationsLate).toBe(0);
+    // Spares have the failed node's capacity, and no two reservations overlapping in time share a node.
+    const resv = grid.events.flatMap((e) => (e.type === 'reservation' ? [e] : []));
+    for (const r of [kill, sw]) {
+      const nodesOf = (id: string): readonly string[] => job(r, id).nodes ?? resv.find((q) => q.job.id === id)!.nodes;
+      for (const o of r.jobs) for (const s of o.rehomed ?? []) expect(grid.instance.nodes.get(s.to)!.capacity.equals(grid.instance.nodes.get(s.from)!.capacity)).toBe(true);
+      for (const a of resv)
+        for (const b of resv)
+          if (a !== b && a.start - grid.lead! < b.end + grid.tolerance! && b.start - grid.lead! < a.end + grid.tolerance!)
+            expect(nodesOf(a.job.id).filter((n) => nodesOf(b.job.id).includes(n)), `${a.job.id} ${b.job.id}`).toEqual([]);
+    }
   }, 60_000);
 });
