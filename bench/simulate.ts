@@ -5,7 +5,7 @@
  * the lost compute, completion times, migrations, suspends, node-hours and late reservations;
  * the kill/switch ratio of lost compute per seed; a completion-time CDF of best-effort vjobs per
  * policy as SVG (median over seeds of each quantile, min–max band). Plans are carried out by the
- * execution engine on the simulated executor (virtual clock, duration model): `engineCarrier`.
+ * execution engine on the simulated executor (virtual clock, duration model): the controller.
  *
  * Run after `npm run build`: `node dist/bench/run.js --only simulate [--quick]`.
  */

@@ -206,3 +206,5 @@ export type {
   CarriedAction,
   Occupancy,
 } from './execute/simulate/types.js';
+export { rehomeClaims, sameCapacity } from './execute/simulate/rehome.js';
+export type { RehomeInput, RehomeNode, RehomeReservation, RehomeResult, Substitution } from './execute/simulate/rehome.js';

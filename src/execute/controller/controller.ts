@@ -68,6 +68,8 @@ class LoopController implements Controller {
     this.ledger = new Ledger(o.instance, {
       ...(o.work !== undefined ? { work: o.work } : {}),
       ...(this.policy.checkpointPeriod !== undefined ? { checkpointPeriod: this.policy.checkpointPeriod } : {}),
+      ...(this.policy.checkpointScope !== undefined ? { checkpointScope: this.policy.checkpointScope } : {}),
+      ...(o.rehome === false ? { rehome: false } : {}),
       tolerance: this.tolerance,
       ...(o.trace ? { trace: true } : {}),
     });
@@ -148,6 +150,7 @@ class LoopController implements Controller {
       }
       if (e.kind === 'claim') this.ledger.claim(e.job);
       else if (e.kind === 'arrival') {
+        this.rehome();
         this.ledger.arrive(e.job);
         this.emit({ type: 'submitted', time: this.ledger.now, vjob: e.job });
       } else this.ledger.expire(e.job);
@@ -182,7 +185,9 @@ class LoopController implements Controller {
     this.journal({ type: 'reserve', time: this.ledger.now, reservation: r, ...(meta?.key !== undefined ? { key: meta.key } : {}) });
     this.remember(meta);
     this.ledger.addJob(r.job, r.start, { vjob: r.job.id, nodes: r.nodes, start: r.start, end: r.end }, false);
-    this.addTimer(Math.max(r.time ?? this.ledger.now, r.start - this.lead), 'claim', r.job.id);
+    const claimAt = Math.max(r.time ?? this.ledger.now, r.start - this.lead);
+    this.ledger.setWindow(r.job.id, { announced: r.time ?? this.ledger.now, from: claimAt, to: r.end + this.tolerance });
+    this.addTimer(claimAt, 'claim', r.job.id);
     this.addTimer(r.start, 'arrival', r.job.id);
     this.addTimer(r.end + this.tolerance, 'expire', r.job.id);
     this.wake();
@@ -241,6 +246,11 @@ class LoopController implements Controller {
 
   report(final = false): ControllerReport {
     return { policy: this.policy.name, ...this.ledger.report(final) };
+  }
+
+  /** Re-homes reservations holding a failed node (docs/format.md, "Re-homing"). */
+  private rehome(): void {
+    for (const sub of this.ledger.rehome()) this.emit({ type: 'rehomed', time: this.ledger.now, vjob: sub.vjob, from: sub.from, to: sub.to });
   }
 
   // ---- recovery
@@ -321,6 +331,7 @@ class LoopController implements Controller {
     const lost = this.ledger.reconcile(observed);
     for (const l of lost) this.emit({ type: 'aborted', time: this.ledger.now, vjob: l.vjob, discarded: l.discarded });
     this.inDoubt = [];
+    this.rehome();
     const define = this.o.executor.define?.bind(this.o.executor);
     if (define) {
       for (const w of this.ledger.waitingVms()) {

@@ -20,6 +20,7 @@ import { makeInstance, type Instance } from '../../model/instance.js';
 import type { VmDurations, VmInit, VmState } from '../../model/vm.js';
 import type { Action } from '../../model/action.js';
 import type { Occupancy, SimClaim, SimJobOutcome, SimJobView, SimMetrics, SimView } from '../simulate/types.js';
+import { rehomeClaims, type RehomeReservation, type Substitution } from '../simulate/rehome.js';
 import type { VjobSubmission } from './types.js';
 
 const EPS = 1e-6;
@@ -48,6 +49,10 @@ interface JobRec {
   readonly bestEffort: boolean;
   readonly priority: number;
   reservation: SimClaim | undefined;
+  /** A reservation's window (claim to end of lease), announcement, and nodes as first given. */
+  window: { readonly announced: number; readonly from: number; readonly to: number; readonly original: readonly NodeId[] } | undefined;
+  /** A reservation's substitutions of failed nodes by spares. */
+  rehomed: { time: number; from: NodeId; to: NodeId }[];
   arrival: number;
   arrived: boolean;
   progress: number;
@@ -71,8 +76,12 @@ const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce
 export interface LedgerOptions {
   /** Work of the instance's own vjobs (default: Infinity, services). */
   readonly work?: Readonly<Record<VjobId, number>>;
-  /** Seconds between checkpoints of best-effort vjobs' progress (undefined: none). */
+  /** Seconds between checkpoints of progress (undefined: none). */
   readonly checkpointPeriod?: number;
+  /** Which vjobs are checkpointed: best-effort ones (default) or all with finite work. */
+  readonly checkpointScope?: 'best-effort' | 'all';
+  /** Re-home a claimed reservation's failed node on a spare (default true; docs/format.md, "Re-homing"). */
+  readonly rehome?: boolean;
   /** Reservations on time when all their VMs run by `start + tolerance`. */
   readonly tolerance: number;
   /** Record the occupancy trace. */
@@ -138,7 +147,7 @@ export class Ledger {
   }
 
   private newJob(id: VjobId, work: number, bestEffort: boolean, priority: number, arrival: number, reservation: SimClaim | undefined, arrived: boolean): JobRec {
-    return { id, vms: [], work, bestEffort, priority, reservation, arrival, arrived, progress: 0, computed: 0, discarded: 0, aborts: 0, finished: undefined, cancelled: false, firstRun: undefined };
+    return { id, vms: [], work, bestEffort, priority, reservation, window: undefined, rehomed: [], arrival, arrived, progress: 0, computed: 0, discarded: 0, aborts: 0, finished: undefined, cancelled: false, firstRun: undefined };
   }
 
   /** The time the ledger has accounted up to. */
@@ -267,7 +276,8 @@ export class Ledger {
 
   private checkpointOf(j: JobRec): number {
     const period = this.options.checkpointPeriod;
-    return period !== undefined && period > 0 && j.bestEffort ? Math.floor((j.progress + EPS) / period) * period : 0;
+    const scoped = j.bestEffort || this.options.checkpointScope === 'all';
+    return period !== undefined && period > 0 && scoped ? Math.floor((j.progress + EPS) / period) * period : 0;
   }
 
   /**
@@ -303,7 +313,7 @@ export class Ledger {
     return discarded;
   }
 
-  /** A reservation's vjob is submitted (its `start`). */
+  /** A reservation's vjob is submitted (its `start`); it is re-homed first. */
   arrive(job: VjobId): void {
     const j = this.jobs.get(job);
     if (j === undefined) return;
@@ -321,10 +331,39 @@ export class Ledger {
     return this.jobs.get(job)?.reservation;
   }
 
-  /** Replaces a reservation's nodes (re-homing). */
-  setClaimNodes(job: VjobId, nodes: readonly NodeId[]): void {
+  /**
+   * Sets a reservation's window: it is announced at `announced`, claims its nodes over
+   * [`from`, `to`) (claim to end of lease).
+   */
+  setWindow(job: VjobId, window: { readonly announced: number; readonly from: number; readonly to: number }): void {
     const j = this.jobs.get(job);
-    if (j?.reservation !== undefined) j.reservation = { ...j.reservation, nodes };
+    if (j?.reservation !== undefined) j.window = { ...window, original: j.reservation.nodes };
+  }
+
+  /**
+   * Re-homes every claimed reservation that holds a failed node on a spare of the same capacity
+   * (`rehomeClaims`, docs/format.md, "Re-homing"); a substitution is final.
+   * @returns the substitutions made now
+   */
+  rehome(): readonly Substitution[] {
+    if (this.options.rehome === false) return [];
+    const resv = [...this.jobs.values()].filter((j) => j.reservation !== undefined && j.window !== undefined && j.finished === undefined);
+    if (this.failed.size === 0 && !resv.some((j) => j.rehomed.length > 0)) return [];
+    const window = (j: JobRec): RehomeReservation => ({ vjob: j.id, nodes: j.reservation!.nodes, from: j.window!.from, to: j.window!.to, original: j.window!.original });
+    const load = new Map<NodeId, number>();
+    for (const v of this.vms.values()) if (v.state === 'running' && v.host !== undefined) load.set(v.host, (load.get(v.host) ?? 0) + (v.demand['memory'] ?? 0));
+    const r = rehomeClaims({
+      claims: resv.filter((j) => this.claimed.has(j.id)).map(window),
+      others: resv.filter((j) => !this.claimed.has(j.id) && j.window!.announced <= this.t + EPS).map(window),
+      nodes: [...this.base.nodes.values()].map((n) => ({ id: n.id, capacity: n.capacity, online: this.nodeOnline.get(n.id) === true, load: load.get(n.id) ?? 0 })),
+      failed: this.failed,
+    });
+    for (const sub of r.substitutions) {
+      const j = this.jobs.get(sub.vjob)!;
+      j.reservation = { ...j.reservation!, nodes: r.nodes.get(sub.vjob)! };
+      j.rehomed.push({ time: this.t, from: sub.from, to: sub.to });
+    }
+    return r.substitutions;
   }
 
   /** The reservations known (claimed or not yet), earliest start first. */
@@ -498,18 +537,20 @@ export class Ledger {
         const v = this.vms.get(a.vm);
         if (!v) return undefined;
         this.close(v, a.from);
+        const j = this.jobs.get(v.job)!;
         if (v.resetting) {
           v.state = 'waiting';
           v.host = undefined;
           v.stopping = false;
           v.resetting = false;
           v.stale = true;
+          // The vjob is down as a whole now: the policy may start it again.
+          if (j.vms.every((id) => !this.vms.get(id)!.resetting)) this.killedSinceDecision = true;
           return undefined;
         }
         v.state = 'terminated';
         v.host = undefined;
         v.stopping = false;
-        const j = this.jobs.get(v.job)!;
         if (j.finished === undefined && j.vms.every((id) => this.vms.get(id)!.state === 'terminated')) {
           this.kills++;
           this.killedSinceDecision = true;
@@ -675,6 +716,7 @@ export class Ledger {
       discarded: j.discarded,
       aborts: j.aborts,
       ...(j.firstRun !== undefined ? { firstRun: j.firstRun } : {}),
+      ...(j.rehomed.length > 0 ? { rehomed: j.rehomed.map((x) => ({ ...x })), nodes: j.reservation!.nodes } : {}),
     }));
     const finite = jobs.filter((j) => Number.isFinite(j.work) && !j.cancelled);
     const completion = (j: JobRec): number => j.finished! - j.arrival;
@@ -714,6 +756,7 @@ export class Ledger {
         p95CompletionBestEffort: percentile(be, 0.95),
         reservations: resv.length,
         reservationsLateNodeDown: lateFailure,
+        rehomes: jobs.reduce((a, j) => a + j.rehomed.length, 0),
         reservationDelay: delay,
         unfinished: finite.filter((j) => j.finished === undefined).length,
         decisions: this.decisions,

@@ -128,6 +128,11 @@ export interface ControllerOptions {
   readonly horizon?: number;
   /** At most this many decisions (default 100,000): a guard against a policy that never settles. */
   readonly maxDecisions?: number;
+  /**
+   * Re-home a claimed reservation's failed node on a spare of the same capacity (default true;
+   * docs/format.md, "Re-homing"). False: a failed node is not replaced.
+   */
+  readonly rehome?: boolean;
   /** Record the occupancy of every node in the report (default false). */
   readonly trace?: boolean;
   /** Called with every decision (instance and plan), e.g. to verify each plan. */

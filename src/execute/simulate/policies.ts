@@ -6,8 +6,8 @@
  * - `kill`: the same, except that a best-effort vjob with a VM on the nodes a reservation
  *   claims is killed (shut down) and restarts from scratch: the Grid'5000 behaviour;
  * - `switch`: switchyard's context switch: vjobs admitted by priority, best-effort ones give way
- *   by suspension or migration, and best-effort vjobs are checkpointed (every 30 minutes of
- *   progress by default) so that a loss costs at most the work since the last checkpoint.
+ *   by suspension or migration, and every vjob with finite work is checkpointed (every 30 minutes
+ *   of progress by default) so that a loss costs at most the work since the last checkpoint.
  * A user policy is any {@link SimPolicy}; {@link contextSwitchPlan} is the building block.
  */
 import type { Constraint } from '../../model/constraints.js';
@@ -189,8 +189,13 @@ export function killPolicy(): SimPolicy {
 
 /** Options of {@link switchPolicy}. */
 export interface SwitchPolicyOptions {
-  /** Seconds of progress between checkpoints of best-effort vjobs (default 1800; 0: none). */
+  /** Seconds of progress between checkpoints (default 1800; 0: none). */
   readonly checkpointPeriod?: number;
+  /**
+   * Which vjobs are checkpointed: `all` vjobs with finite work (the default: reservations and
+   * queued vjobs too), or `best-effort` ones only (VMdeploy's scope). See docs/decisions.md, D-rehome.
+   */
+  readonly checkpointScope?: 'best-effort' | 'all';
   /** The admission policy (default {@link priorityPolicy}). */
   readonly admission?: AdmissionPolicy;
 }
@@ -198,8 +203,8 @@ export interface SwitchPolicyOptions {
 /**
  * The `switch` policy: switchyard's cluster-wide context switch at every event: vjobs admitted
  * by priority (reservations first), best-effort vjobs suspended, migrated and resumed instead of
- * killed, and checkpointed periodically.
- * @param options - checkpoint period, admission policy
+ * killed, and every vjob with finite work checkpointed periodically (docs/decisions.md, D-rehome).
+ * @param options - checkpoint period and scope, admission policy
  * @returns the policy
  * @example
  * ```ts
@@ -208,9 +213,12 @@ export interface SwitchPolicyOptions {
  */
 export function switchPolicy(options: SwitchPolicyOptions = {}): SimPolicy {
   const period = options.checkpointPeriod ?? 1800;
+  // Every vjob with finite work, reservations included: their loss at a node failure is progress
+  // times their node count (docs/decisions.md, D-rehome).
+  const scope = options.checkpointScope ?? 'all';
   return {
     name: 'switch',
-    ...(period > 0 ? { checkpointPeriod: period } : {}),
+    ...(period > 0 ? { checkpointPeriod: period, checkpointScope: scope } : {}),
     plan: (view) => decide(view.instance, view.seed, options.admission),
   };
 }

@@ -43,6 +43,11 @@ export interface SimulateOptions {
   readonly trace?: boolean;
   /** At most this many decisions (default 100,000): a guard against a policy that never settles. */
   readonly maxDecisions?: number;
+  /**
+   * Re-home a claimed reservation's failed node on a spare of the same capacity (default true;
+   * docs/format.md, "Re-homing"). False: a failed node is not replaced (the reservation waits for it).
+   */
+  readonly rehome?: boolean;
 }
 
 /**
@@ -83,6 +88,7 @@ export async function simulateWorkload(workload: Workload, policy: SimPolicy, op
     ...(workload.horizon !== undefined ? { horizon: workload.horizon } : {}),
     ...(options.maxDecisions !== undefined ? { maxDecisions: options.maxDecisions } : {}),
     ...(options.trace ? { trace: true } : {}),
+    ...(options.rehome === false ? { rehome: false } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });

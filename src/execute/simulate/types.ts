@@ -27,6 +27,7 @@ export interface SimJobView {
 /** A reservation whose nodes are claimed now: only its vjob may run there. */
 export interface SimClaim {
   readonly vjob: VjobId;
+  /** Its nodes now: the workload's, with each failed node re-homed on its spare (docs/format.md, "Re-homing"). */
   readonly nodes: readonly NodeId[];
   readonly start: number;
   readonly end: number;
@@ -75,10 +76,15 @@ export interface SimDecision {
 export interface SimPolicy {
   readonly name: string;
   /**
-   * Seconds of progress between checkpoints of best-effort vjobs (VMdeploy): a best-effort vjob
-   * killed or lost goes back to its last checkpoint instead of to zero. Undefined: no checkpoints.
+   * Seconds of progress between checkpoints (VMdeploy) of the vjobs of `checkpointScope`: such a
+   * vjob killed or lost goes back to its last checkpoint instead of to zero. Undefined: no checkpoints.
    */
   readonly checkpointPeriod?: number;
+  /**
+   * Which vjobs are checkpointed every `checkpointPeriod`: `best-effort` ones only (the default,
+   * VMdeploy's scope), or `all` vjobs with finite work (reservations and queued vjobs too).
+   */
+  readonly checkpointScope?: 'best-effort' | 'all';
   /** The plan to carry out now (an infeasible plan does nothing). */
   plan(view: SimView): Promise<SimDecision>;
 }
@@ -134,6 +140,10 @@ export interface SimJobOutcome {
   readonly aborts: number;
   /** For a reservation: when all its VMs first ran together. */
   readonly firstRun?: number;
+  /** For a re-homed reservation: each substitution (when, the failed node, its spare), in order. */
+  readonly rehomed?: readonly { readonly time: number; readonly from: NodeId; readonly to: NodeId }[];
+  /** For a re-homed reservation: its nodes at the end (the workload's, substitutions made). */
+  readonly nodes?: readonly NodeId[];
 }
 
 /**
@@ -168,8 +178,10 @@ export interface SimMetrics {
     readonly kills: number;
     readonly p95CompletionBestEffort: number;
     readonly reservations: number;
-    /** Late reservations that started while one of their nodes was down (failed, not repaired yet). */
+    /** Late reservations that started while one of their nodes was down (failed, not repaired yet, no spare). */
     readonly reservationsLateNodeDown: number;
+    /** Substitutions of a reservation's failed node by a spare (docs/format.md, "Re-homing"). */
+    readonly rehomes: number;
     readonly reservationDelay: number;
     readonly unfinished: number;
     readonly decisions: number;
