@@ -55,7 +55,7 @@ const METRICS: ControllerReport['metrics'] = {
   resumes: 0,
   nodeHours: 1,
   reservationsLate: 0,
-  x: { lostBestEffortSeconds: 0, migratedMemory: 0, suspendedMemory: 0, resumedMemory: 0, kills: 0, p95CompletionBestEffort: 10, reservations: 0, reservationsLateNodeDown: 0, reservationDelay: 0, unfinished: 0, decisions: 1, infeasibleDecisions: 0, end: 10 },
+  x: { lostBestEffortSeconds: 0, migratedMemory: 0, suspendedMemory: 0, resumedMemory: 0, kills: 0, p95CompletionBestEffort: 10, reservations: 0, reservationsLateNodeDown: 0, rehomes: 0, reservationDelay: 0, unfinished: 0, decisions: 1, infeasibleDecisions: 0, end: 10 },
 };
 
 const boot = (vm: string, to: string, id = 0): Action => ({ id, start: 0, end: 1, type: 'boot', vm, to });
