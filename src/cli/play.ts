@@ -649,7 +649,7 @@ function liveView(say: (t: string) => void, tty: boolean, title: string): { read
  * @returns the exit code: 0 played and verified, 4 a guest misplaced, 1 bad workload or setup, 2 usage, 130 interrupted
  * @example
  * ```ts
- * const code = await cmdRun(io, ['w.json', '--executor', 'qemu', '--speed', '500', '--json'], { tty: false, player: defaultPlayer });
+ * const code = await cmdRun(io, ['w.json', '--executor', 'qemu', '--speed', '500', '--json'], { tty: false, player: controllerPlayer });
  * ```
  */
 export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnvironment): Promise<number> {
@@ -674,8 +674,7 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
 
   const interrupt = new AbortController();
   let real: RealWorld | undefined;
-  let unsubscribe = (): void => undefined;
-  unsubscribe = (env.onInterrupt ?? processInterrupts)((sig) => {
+  const unsubscribe = (env.onInterrupt ?? processInterrupts)((sig) => {
     if (interrupt.signal.aborted) return;
     io.stderr(`\nswitchyard run: ${sig}: stopping every guest\n`);
     interrupt.abort();
