@@ -156,6 +156,8 @@ export interface RunView {
   readonly replans: number;
   readonly actionsSucceeded: number;
   readonly actionsFailed: number;
+  /** Actions cancelled or skipped (not launched after a re-plan, or their dependencies failed). */
+  readonly actionsNotLaunched: number;
   /** Actions under way: `decision/action id` → label. */
   readonly inFlight: ReadonlyMap<string, string>;
   /** Nodes failed and not repaired yet. */
@@ -176,6 +178,7 @@ export const EMPTY_RUN_VIEW: RunView = {
   replans: 0,
   actionsSucceeded: 0,
   actionsFailed: 0,
+  actionsNotLaunched: 0,
   inFlight: new Map(),
   failedNodes: [],
   last: '',
@@ -287,7 +290,9 @@ export function updateRunView(v: RunView, e: ControllerEvent): RunView {
     case 'actionEnded': {
       const inFlight = new Map(v.inFlight);
       inFlight.delete(`${e.decision}/${e.action.id}`);
-      return e.status === 'succeeded' ? { ...next, inFlight, actionsSucceeded: v.actionsSucceeded + 1 } : { ...next, inFlight, actionsFailed: v.actionsFailed + (e.status === 'skipped' ? 0 : 1) };
+      if (e.status === 'succeeded') return { ...next, inFlight, actionsSucceeded: v.actionsSucceeded + 1 };
+      if (e.status === 'failed') return { ...next, inFlight, actionsFailed: v.actionsFailed + 1 };
+      return { ...next, inFlight, actionsNotLaunched: v.actionsNotLaunched + 1 };
     }
     default:
       return next;
@@ -313,7 +318,7 @@ export function runViewLines(v: RunView, title: string, wallSeconds: number, wid
   return [
     `${title}  t=${v.time.toFixed(0)} s, wall ${wallSeconds.toFixed(1)} s${v.idle ? ' (idle)' : ''}`,
     `  vjobs    ${v.submitted} submitted, ${v.finished} finished, ${v.cancelled} cancelled, ${v.aborted} aborted`,
-    `  actions  ${v.actionsSucceeded} done, ${v.actionsFailed} failed, ${flying.length} under way${flying.length > 0 ? `: ${shown}` : ''}`,
+    `  actions  ${v.actionsSucceeded} done, ${v.actionsFailed} failed, ${v.actionsNotLaunched} not launched, ${flying.length} under way${flying.length > 0 ? `: ${shown}` : ''}`,
     `  plans    ${v.decisions} decisions, ${v.replans} re-plans${v.failedNodes.length > 0 ? `; down: ${v.failedNodes.join(', ')}` : ''}`,
     `  last     ${v.last}`,
   ].map(cut);
@@ -528,6 +533,9 @@ export async function libvirtWorld(instance: Instance): Promise<RealWorld> {
   }
 }
 
+/** The longest delay `setTimeout` keeps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * A wall clock whose seconds are `speed` times shorter: `now()` is wall seconds × speed since it
  * was made, `sleep(s)` waits s / speed wall seconds.
@@ -546,15 +554,25 @@ export function compressedClock(speed: number): Clock {
     sleep: (seconds, signal) =>
       new Promise<boolean>((resolve) => {
         if (signal?.aborted) return resolve(false);
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const onAbort = (): void => {
           clearTimeout(timer);
           resolve(false);
         };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(true);
-        }, Math.max(0, (seconds * 1000) / speed));
         signal?.addEventListener('abort', onAbort, { once: true });
+        // Forever (or longer than setTimeout keeps): only the signal, or a step at a time.
+        const until = performance.now() + (seconds * 1000) / speed;
+        const step = (): void => {
+          const left = until - performance.now();
+          if (left <= 0) {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(true);
+            return;
+          }
+          timer = setTimeout(step, Math.min(left, MAX_TIMEOUT_MS));
+        };
+        if (until === Infinity) return;
+        step();
       }),
   };
 }
@@ -731,7 +749,7 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
     const report = outcome.report;
     io.stdout(metricsTable([[report.policy, report.metrics]]));
     const wallSeconds = (performance.now() - t0) / 1000;
-    say(`${executor ? `${checked - misplaced.length}/${checked} guests where the controller says` : 'guests not checked'}; ${view.decisions} decisions, ${view.actionsSucceeded} actions carried out, ${view.actionsFailed} failed; wall ${wallSeconds.toFixed(2)} s\n`);
+    say(`${executor ? `${checked - misplaced.length}/${checked} guests where the controller says` : 'guests not checked'}; ${view.decisions} decisions, ${view.actionsSucceeded} actions carried out, ${view.actionsFailed} failed, ${view.actionsNotLaunched} not launched; wall ${wallSeconds.toFixed(2)} s\n`);
     if (a.json) {
       const extra = {
         executor: a.executor,

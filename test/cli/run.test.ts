@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cmdRun,
+  compressedClock,
   EMPTY_RUN_VIEW,
   ExpectedWorld,
   misplacedGuests,
@@ -262,5 +263,19 @@ describe('switchyard run --executor simulated and switchyard simulate', () => {
     expect(last(run.out)).toMatchObject({ executor: 'simulated', speed: null, verified: true, guests: { misplaced: [] } });
     // and the same table
     expect(run.out).toContain(sim.out.split('\n').slice(0, 2).join('\n'));
+  });
+});
+
+describe('compressedClock', () => {
+  it('compresses time, and a sleep of Infinity waits for its signal only (no timer storm)', async () => {
+    const clock = compressedClock(1000);
+    const t0 = clock.now();
+    expect(await clock.sleep(50)).toBe(true); // 50 ms of wall time
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(45);
+    const c = new AbortController();
+    const forever = clock.sleep(Infinity, c.signal);
+    setTimeout(() => c.abort(), 30);
+    expect(await forever).toBe(false);
+    expect(await clock.sleep(1, AbortSignal.abort())).toBe(false);
   });
 });
