@@ -10,6 +10,7 @@ import type { Configuration } from '../model/configuration.js';
 import type { JsonObject, NodeId, VmId } from '../model/ids.js';
 import type { Clock } from './clock.js';
 import type { Action } from '../model/action.js';
+import type { VmDurations } from '../model/vm.js';
 
 /**
  * Why an action did not succeed, as a literal code to branch on:
@@ -42,6 +43,15 @@ export type StepOutcome = { readonly ok: true } | { readonly ok: false; readonly
 export type CheckpointOutcome =
   | { readonly ok: true; readonly image: NodeId }
   | { readonly ok: false; readonly error: ExecutorError };
+
+/** A VM handed to {@link Executor.define}: its id, its demand per resource, its own action durations. */
+export interface VmDefinition {
+  readonly id: VmId;
+  /** Resource demand (`cpu`, `memory`, ...). */
+  readonly demand: Readonly<Record<string, number>>;
+  /** Its own action durations (docs/format.md, `vms[].durations`). */
+  readonly durations?: VmDurations;
+}
 
 /** What the engine passes to each call. */
 export interface StepContext {
@@ -82,6 +92,13 @@ export interface Executor {
    * plan resumes it there) instead of losing it.
    */
   checkpoint?(vm: VmId, context: StepContext): Promise<CheckpointOutcome>;
+  /**
+   * Optional: makes a VM known to the executor, `waiting` (not placed anywhere yet), with its
+   * demand and its own durations. Idempotent: a VM the executor already has stays as it is. A VM
+   * the controller submits is defined before its boot (a boot of a VM the executor does not know
+   * is a `precheck` error).
+   */
+  define?(vm: VmDefinition): Promise<StepOutcome>;
   /**
    * Optional: the clock the executor's actions take time on. A simulation exposes its virtual
    * clock here, and the engine then measures timeouts and back-off on it.
