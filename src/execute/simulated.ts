@@ -208,11 +208,12 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
   }
 
   /**
-   * Makes a VM known, `waiting`: with its demand and own durations, which its actions' durations
-   * and checkpoints then use. Idempotent: a VM the world has (in any state) stays as it is; a VM
-   * that was lost with its node is waiting again (to be booted anew).
+   * Makes a VM known, `waiting`: a new VM (with its demand and own durations, which its actions'
+   * durations and checkpoints then use), or one that was lost with its node, shut down, or sleeps
+   * on an image that is given up (its checkpoint image too). Idempotent: a VM that waits already
+   * stays as it is; a VM known already keeps the demand it was first known with.
    * @param vm - id, demand, own durations
-   * @returns ok; `failed` for a demand that is not finite numbers ≥ 0, or that differs from the demand the VM is known with
+   * @returns ok; `precheck` for a VM that runs (or is busy with an action); `failed` for a demand that is not finite numbers ≥ 0
    * @example
    * ```ts
    * await sim.define({ id: 'vm9', demand: { cpu: 2, memory: 2048 }, durations: { boot: 4 } });
@@ -221,16 +222,14 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
    */
   define(vm: VmDefinition): Promise<StepOutcome> {
     const what = `define ${JSON.stringify(vm.id)}`;
-    const entries = Object.entries(vm.demand);
-    const bad = entries.find(([, v]) => typeof v !== 'number' || !Number.isFinite(v) || v < 0);
+    const bad = Object.entries(vm.demand).find(([, v]) => typeof v !== 'number' || !Number.isFinite(v) || v < 0);
     if (bad !== undefined) return Promise.resolve(stepFailed('failed', `${what}: demand ${JSON.stringify(bad[0])} is ${String(bad[1])}, not a finite number ≥ 0`));
-    const known = this.known.vms.get(vm.id);
-    if (known !== undefined) {
-      const same = known.demand.size === entries.length && entries.every(([r, v]) => known.demand.get(r) === v);
-      if (!same) return Promise.resolve(stepFailed('failed', `${what}: already known with another demand`));
-    }
-    if (this.world.vms.has(vm.id)) return Promise.resolve(STEP_OK);
+    const p = this.world.vms.get(vm.id);
+    if (p?.state === 'running') return Promise.resolve(stepFailed('precheck', `${what}: the VM is running on ${p.host ?? '?'}`));
+    if (this.busy.has(`vm:${vm.id}`)) return Promise.resolve(stepFailed('precheck', `${what}: the VM is busy with another action`));
+    if (p?.state === 'waiting') return Promise.resolve(STEP_OK);
     this.remember(vm);
+    this.images.delete(vm.id);
     this.world = this.world.set('vms', this.world.vms.set(vm.id, placement('waiting')));
     this.events.push({ type: 'defined', time: this.clock.now(), vm: vm.id });
     this.save();
@@ -247,7 +246,7 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
 
   /**
    * Brings a dead node back: online, empty (its VMs and images were lost when it died), no longer
-   * dead. Does nothing to a node that is not dead.
+   * dead. An offline node that is not dead just comes online; an unknown or online one is left alone.
    * @param node - the node
    * @example
    * ```ts
@@ -256,7 +255,7 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
    * ```
    */
   repairNode(node: NodeId): void {
-    if (!this.dead.has(node)) return;
+    if (!this.world.nodes.has(node) || (!this.dead.has(node) && this.world.nodes.get(node) === 'online')) return;
     this.dead.delete(node);
     this.world = this.world.set('nodes', this.world.nodes.set(node, 'online'));
     this.events.push({ type: 'nodeRepaired', time: this.clock.now(), node });

@@ -93,10 +93,11 @@ export interface Executor {
    */
   checkpoint?(vm: VmId, context: StepContext): Promise<CheckpointOutcome>;
   /**
-   * Optional: makes a VM known to the executor, `waiting` (not placed anywhere yet), with its
-   * demand and its own durations. Idempotent: a VM the executor already has stays as it is. A VM
-   * the controller submits is defined before its boot (a boot of a VM the executor does not know
-   * is a `precheck` error).
+   * Optional: makes a VM known to the executor, `waiting`, with its demand and its own durations;
+   * idempotent (a VM that waits already stays as it is). A VM the controller submits is defined
+   * before its boot (a boot of a VM the executor does not know is a `precheck` error), and
+   * defined again when it was lost or shut down, before it is booted anew. A running VM cannot be
+   * defined (`precheck`).
    */
   define?(vm: VmDefinition): Promise<StepOutcome>;
   /**

@@ -64,21 +64,37 @@ describe('define', () => {
     expect(plainConfiguration(await sim.observe()).vms['v']).toBe('running@n2');
   });
 
-  it('is idempotent: a VM the world has stays as it is; another demand or a bad one fails', async () => {
+  it('is idempotent for a waiting VM; refuses a running one; makes a shut-down or sleeping one wait again (image given up)', async () => {
     const sim = simulatedExecutor(instance);
     const v = { id: 'v', demand: { cpu: 1, memory: 500 } };
     await sim.define(v);
-    await sim.execute(boot('v', 'n3'), ctx());
+    const events = sim.log.length;
     expect(await sim.define(v)).toEqual({ ok: true });
+    expect(sim.log.length).toBe(events); // nothing changed
+    await sim.execute(boot('v', 'n3'), ctx());
+    const running = await sim.define(v);
+    expect(!running.ok && running.error).toMatchObject({ code: 'precheck', message: expect.stringMatching(/running on n3/) });
+    expect(plainConfiguration(await sim.observe()).vms['v']).toBe('running@n3');
+    // busy: a migration of a under way
+    const moving = sim.execute(migrate('a', 'n1', 'n2'), ctx());
+    expect((await sim.define({ id: 'a', demand: { cpu: 1, memory: 1000 } })).ok).toBe(false);
+    await moving;
+    // shut down, then defined again: waiting, bootable
+    await sim.execute({ id: 1, type: 'shutdown', vm: 'v', from: 'n3', start: 0, end: 1 }, ctx());
+    expect((await sim.observe()).vms.get('v')?.state).toBe('terminated');
+    expect(await sim.define(v)).toEqual({ ok: true });
+    expect((await sim.observe()).vms.get('v')?.state).toBe('waiting');
+    // sleeping with a checkpoint image: defined again, it waits and the image is given up
+    expect((await sim.checkpoint('a', ctx())).ok).toBe(true);
+    await sim.execute({ id: 2, type: 'suspend', vm: 'a', from: 'n2', start: 0, end: 1 }, ctx());
+    expect(sim.imageOf('a')).toBeDefined();
     expect(await sim.define({ id: 'a', demand: { cpu: 1, memory: 1000 } })).toEqual({ ok: true });
-    const c = plainConfiguration(await sim.observe()).vms;
-    expect([c['v'], c['a']]).toEqual(['running@n3', 'running@n1']);
-    const other = await sim.define({ id: 'v', demand: { cpu: 2, memory: 500 } });
-    expect(!other.ok && other.error).toMatchObject({ code: 'failed', message: expect.stringMatching(/another demand/) });
-    const fewer = await sim.define({ id: 'a', demand: { cpu: 1 } });
-    expect(fewer.ok).toBe(false);
+    expect((await sim.observe()).vms.get('a')?.state).toBe('waiting');
+    expect(sim.imageOf('a')).toBeUndefined();
+    // a bad demand
     const bad = await sim.define({ id: 'w', demand: { cpu: -1 } });
     expect(!bad.ok && bad.error.code).toBe('failed');
+    expect(!bad.ok && bad.error.message).toMatch(/"cpu" is -1/);
     expect((await sim.observe()).vms.has('w')).toBe(false);
   });
 
@@ -89,6 +105,9 @@ describe('define', () => {
     expect(await sim.define({ id: 'a', demand: { cpu: 1, memory: 1000 } })).toEqual({ ok: true });
     expect((await sim.observe()).vms.get('a')?.state).toBe('waiting');
     expect((await sim.execute(boot('a', 'n2'), ctx())).ok).toBe(true);
+    sim.killNode('n2');
+    expect(await sim.define({ id: 'a', demand: { cpu: 1, memory: 9000 } })).toEqual({ ok: true });
+    expect(sim.durationOf(migrate('a', 'n1', 'n3'))).toBe(1); // it keeps the demand it was first known with
   });
 });
 
@@ -111,6 +130,14 @@ describe('repairNode', () => {
     sim.repairNode('nowhere');
     expect(sim.log.length).toBe(events);
     expect((await sim.observe()).nodes.get('n2')).toBe('online');
+    expect((await sim.observe()).nodes.has('nowhere')).toBe(false);
+  });
+
+  it('an offline node that is not dead comes online', async () => {
+    const off = makeInstance({ nodes: [{ id: 'n1', capacity: cap }, { id: 'n9', capacity: cap, state: 'offline' }], vms: [] });
+    const sim = simulatedExecutor(off);
+    sim.repairNode('n9');
+    expect((await sim.observe()).nodes.get('n9')).toBe('online');
   });
 });
 
