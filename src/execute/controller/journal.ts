@@ -112,6 +112,10 @@ function envelopeOf(record: JournalRecord): string {
  * One journal line for a record, newline included.
  * @param record - the record
  * @returns `crc32hex json\n`
+ * @example
+ * ```ts
+ * journalLine({ type: 'stop', time: 12 }); // '1c2b9f0e {"r":{"type":"stop","time":12}}\n' (checksum varies with the text)
+ * ```
  */
 export function journalLine(record: JournalRecord): string {
   const json = envelopeOf(record);
@@ -176,6 +180,11 @@ const RECORD_SHAPES = {
  * Reads one complete journal line (without its newline).
  * @param line - the text
  * @returns the record, or why the line is not one
+ * @example
+ * ```ts
+ * const r = parseJournalLine(journalLine({ type: 'stop', time: 12 }).slice(0, -1));
+ * if (r.ok) r.record.type; // 'stop'
+ * ```
  */
 export function parseJournalLine(line: string): { readonly ok: true; readonly record: JournalRecord } | { readonly ok: false; readonly why: string } {
   const m = /^([0-9a-f]{8}) (.*)$/s.exec(line);
