@@ -11,7 +11,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { builtinPolicy, SIM_POLICIES } from '../src/execute/simulate/policies.js';
-import { engineCarrier } from '../src/execute/simulate/carrier.js';
 import { simulateWorkload } from '../src/execute/simulate/simulator.js';
 import type { SimMetrics } from '../src/execute/simulate/types.js';
 import { besteffortWorkload } from '../src/workload/families.js';
@@ -50,7 +49,7 @@ export async function runSimulateBench(o: { quick: boolean; log: (line: string) 
       const w = besteffortWorkload({ nodes: s.nodes, vms: s.vms, seed });
       for (const name of SIM_POLICIES) {
         const t0 = performance.now();
-        const r = await simulateWorkload(w, builtinPolicy(name)!, { seed, carrier: engineCarrier({ seed }) });
+        const r = await simulateWorkload(w, builtinPolicy(name)!, { seed });
         const wallMs = performance.now() - t0;
         const completionsBestEffort = r.jobs.filter((j) => j.bestEffort && j.finished !== undefined).map((j) => j.finished! - j.arrival).sort((a, b) => a - b);
         rows.push({ size: `${s.nodes} x ${s.vms}`, nodes: s.nodes, vms: s.vms, seed, policy: name, metrics: r.metrics, completionsBestEffort, wallMs });

@@ -158,8 +158,6 @@ export type { VmDefinition } from './execute/types.js';
 // the controller's durable journal
 export { openJournal, memoryJournal } from './execute/controller/journal.js';
 export type { FileJournal, JournalError, JournalErrorCode, JournalOpening, MemoryJournal, TornTail } from './execute/controller/journal.js';
-// The records a journal holds (main's controller exports, which list these too, replace this line on merge).
-export type { Journal, JournalRecord, ReservationSubmission, VjobSubmission, VmSubmission } from './execute/controller/types.js';
 export { describeAction, nodesOfAction, durationRequestOf } from './execute/actions.js';
 export { QemuExecutor } from './execute/qemu/executor.js';
 export type { MigrationRecord, QemuExecutorOptions } from './execute/qemu/executor.js';
@@ -186,9 +184,15 @@ export type {
 export { WORKLOAD_EVENT_TYPES } from './model/workload.js';
 export { parseWorkload, validateWorkload, serializeWorkload, formatWorkload } from './io/workload.js';
 export type { WorkloadJson } from './io/workload.js';
-export { simulateWorkload, replayPlanTiming } from './execute/simulate/simulator.js';
+export { simulateWorkload } from './execute/simulate/simulator.js';
 export type { SimulateOptions } from './execute/simulate/simulator.js';
-export { engineCarrier } from './execute/simulate/carrier.js';
+export { engineCarrier, replayPlanTiming } from './execute/simulate/carrier.js';
+export { createController } from './execute/controller/controller.js';
+export { Ledger } from './execute/controller/ledger.js';
+export type { LedgerOptions } from './execute/controller/ledger.js';
+export { playWorkload, submissionOf } from './execute/controller/feed.js';
+export type { WorkloadWorld } from './execute/controller/feed.js';
+export type { Controller, ControllerEvent, ControllerOptions, ControllerReport, InputMeta, Journal, JournalRecord, ReservationSubmission, VjobSubmission, VmSubmission } from './execute/controller/types.js';
 export type { EngineCarrierOptions } from './execute/simulate/carrier.js';
 export { staticPolicy, killPolicy, switchPolicy, builtinPolicy, contextSwitchPlan, SIM_POLICIES } from './execute/simulate/policies.js';
 export type { SwitchPolicyOptions, SimPolicyName } from './execute/simulate/policies.js';

@@ -5,19 +5,19 @@
 import { parseArgs } from 'node:util';
 import { parseWorkload } from '../io/workload.js';
 import { builtinPolicy, SIM_POLICIES } from '../execute/simulate/policies.js';
-import { engineCarrier } from '../execute/simulate/carrier.js';
-import { replayPlanTiming, simulateWorkload } from '../execute/simulate/simulator.js';
-import type { PlanCarrier, SimMetrics } from '../execute/simulate/types.js';
+import { simulateWorkload } from '../execute/simulate/simulator.js';
+import type { SimMetrics } from '../execute/simulate/types.js';
 import { printIssues, readInput } from './files.js';
 import type { CliIo } from './run.js';
 import { UsageError } from './usage.js';
 
 /** Help text of `switchyard simulate`. */
-export const SIMULATE_HELP = `Usage: switchyard simulate WORKLOAD [--policy P ...] [--seed S] [--carrier C] [--noise X] [--json]
+export const SIMULATE_HELP = `Usage: switchyard simulate WORKLOAD [--policy P ...] [--seed S] [--noise X] [--json]
 
 Plays WORKLOAD (docs/format.md, "Workload over time"; '-' reads standard input) in virtual
-time under each policy: at every event the policy gives a plan, carried out by the execution
-engine on the simulated executor with the duration model (on a virtual clock). Prints one row
+time under each policy: the controller of \`switchyard run\` on the simulated executor and a
+virtual clock; at every event the policy gives a plan, carried out by the execution engine
+with the duration model. Prints one row
 per policy: lost compute (VM-seconds discarded by kills and node losses), mean and p95
 completion time of the vjobs that are not best-effort, mean completion of best-effort vjobs,
 utilization, migrations / suspends / resumes, node-hours online, late reservations.
@@ -25,9 +25,7 @@ utilization, migrations / suspends / resumes, node-hours online, late reservatio
 Options:
   -p, --policy P   ${SIM_POLICIES.join(', ')} (repeatable; default: all three)
   -s, --seed S     seed of the decisions and of the noise (default 1)
-      --carrier C  engine (default: executePlan on the simulated executor) or timing (replay
-                   each plan's own timing)
-      --noise X    engine only: relative noise on action durations, in [0, 1) (default 0)
+      --noise X    relative noise on action durations, in [0, 1) (default 0)
       --json       also print, as the last line, {"policies": {"<name>": {...metrics}}}
 
 Exit codes: 0 simulated, 1 unreadable or invalid workload, 2 usage error.
@@ -82,7 +80,6 @@ export async function cmdSimulate(io: CliIo, args: readonly string[]): Promise<n
     options: {
       policy: { type: 'string', short: 'p', multiple: true },
       seed: { type: 'string', short: 's' },
-      carrier: { type: 'string' },
       noise: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -97,13 +94,8 @@ export async function cmdSimulate(io: CliIo, args: readonly string[]): Promise<n
   if (new Set(names).size !== names.length) throw new UsageError('each --policy may be given once');
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
-  const carrierName = values.carrier ?? 'engine';
-  if (carrierName !== 'engine' && carrierName !== 'timing') throw new UsageError(`--carrier must be engine or timing, got "${carrierName}"`);
   const noise = values.noise === undefined ? 0 : Number(values.noise);
   if (!(Number.isFinite(noise) && noise >= 0 && noise < 1)) throw new UsageError(`--noise must be a number in [0, 1), got "${values.noise}"`);
-  if (noise > 0 && carrierName === 'timing') throw new UsageError('--noise needs --carrier engine');
-  // A fresh engine carrier per policy: its noise is seeded by the rank of each plan in the run.
-  const carrierFor = (): PlanCarrier => (carrierName === 'timing' ? replayPlanTiming : engineCarrier({ noise, seed }));
   const file = positionals[0]!;
   const text = await readInput(io, file);
   if (text === undefined) return 1;
@@ -115,7 +107,7 @@ export async function cmdSimulate(io: CliIo, args: readonly string[]): Promise<n
   }
   const rows: [string, SimMetrics][] = [];
   for (const p of policies) {
-    const r = await simulateWorkload(parsed.value, p, { seed, carrier: carrierFor() });
+    const r = await simulateWorkload(parsed.value, p, { seed, ...(noise > 0 ? { noise } : {}) });
     rows.push([p.name, r.metrics]);
   }
   io.stdout(metricsTable(rows));

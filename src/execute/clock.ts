@@ -16,6 +16,11 @@ export interface Clock {
    * `false` as soon as `signal` aborts (it never rejects).
    */
   sleep(seconds: number, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Optional: runs `work` with time standing still (a virtual clock does not jump ahead while a
+   * decision is computed, whatever the decision awaits). A real clock has no such method.
+   */
+  hold?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -137,6 +142,7 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private sleepers = 0;
   private pumping = false;
+  private holds = 0;
   private readonly heap = new Heap<Timer>(before);
 
   /** @param start - the time it shows at first (default 0) */
@@ -190,6 +196,22 @@ export class VirtualClock implements Clock {
     };
   }
 
+  /**
+   * Runs `work` with time standing still: timers due now still fire, later ones wait until
+   * `work` has settled, whatever it awaits (real I/O, worker threads).
+   * @param work - the work
+   * @returns what `work` resolves with
+   */
+  async hold<T>(work: () => Promise<T>): Promise<T> {
+    this.holds++;
+    try {
+      return await work();
+    } finally {
+      this.holds--;
+      this.schedule();
+    }
+  }
+
   /** Whether timers (sleepers or callbacks) are pending. */
   get pending(): number {
     return this.heap.values().filter((x) => !x.cancelled).length;
@@ -215,7 +237,7 @@ export class VirtualClock implements Clock {
     // A callback due now fires even with no sleeper; later ones wait for one.
     while (this.heap.first()?.cancelled === true) this.heap.take();
     const top = this.heap.first();
-    if (top === undefined || (top.at > this.t && this.sleepers === 0)) return;
+    if (top === undefined || (top.at > this.t && (this.sleepers === 0 || this.holds > 0))) return;
     this.heap.take();
     this.t = Math.max(this.t, top.at);
     if (top.sleeper) this.sleepers--;

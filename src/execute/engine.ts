@@ -162,6 +162,11 @@ export interface ExecuteOptions {
   readonly limits?: Limits;
   /** Cancels the run: nothing new starts, running steps are aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * Stops launching: nothing new starts (the actions not started end `cancelled`), the running
+   * steps run to their end. A controller uses it when the world changes mid-switch.
+   */
+  readonly stop?: AbortSignal;
   /** Called on every progress event (must not throw; errors are ignored). */
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Periodic checkpoints of best-effort VMs (needs `executor.checkpoint`). */
@@ -192,6 +197,7 @@ interface Resolved {
   readonly precheck: boolean;
   readonly limits: Limits | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly stop: AbortSignal | undefined;
   readonly emit: (e: ProgressEvent) => void;
   readonly checkpoints: Required<CheckpointPolicy> | undefined;
   readonly maxReplans: number;
@@ -233,6 +239,7 @@ function resolveOptions(executor: Executor, o: ExecuteOptions): Resolved {
     precheck: o.precheck ?? true,
     limits: o.limits,
     signal: o.signal,
+    stop: o.stop,
     emit: (e) => {
       try {
         onProgress?.(e);
@@ -422,8 +429,8 @@ export async function executePlan(instance: Instance, plan: Plan, executor: Exec
       if (now?.state === 'sleeping' && img !== undefined && now.host === img.node) recovered.push({ vm, lostNode: p.host, image: img.node, checkpointAt: img.at });
     }
     if (report.round.reachedTarget && report.round.counts.succeeded === report.round.actions.length) break;
-    if (o.signal?.aborted) {
-      if (o.maxReplans > 0) replanStopped = 'cancelled';
+    if (o.signal?.aborted || o.stop?.aborted) {
+      if (o.maxReplans > 0) replanStopped = o.signal?.aborted ? 'cancelled' : 'stopped';
       break;
     }
     if (round > o.maxReplans) {
@@ -517,6 +524,7 @@ async function runRound(
   };
   const onCancel = (): void => notify();
   o.signal?.addEventListener('abort', onCancel);
+  o.stop?.addEventListener('abort', onCancel);
 
   const finish = (i: number, r: ActionReport): void => {
     state[i] = r.status;
@@ -576,11 +584,12 @@ async function runRound(
         changed = true;
       }
     }
-    if (o.signal?.aborted) {
+    if (o.signal?.aborted || o.stop?.aborted) {
+      const why = o.signal?.aborted ? 'the run was cancelled' : 'the run was stopped';
       for (const i of order) {
         if (state[i] !== 'pending') continue;
         const a = actions[i]!;
-        finish(i, { id: a.id, action: a, status: 'cancelled', error: { code: 'cancelled', message: `${describeAction(a)}: not started: the run was cancelled`, retryable: false }, attempts: 0 });
+        finish(i, { id: a.id, action: a, status: 'cancelled', error: { code: 'cancelled', message: `${describeAction(a)}: not started: ${why}`, retryable: false }, attempts: 0 });
       }
     } else {
       for (const i of order) {
@@ -631,6 +640,7 @@ async function runRound(
     completions.length = 0;
   }
   o.signal?.removeEventListener('abort', onCancel);
+  o.stop?.removeEventListener('abort', onCancel);
   stopCheckpoints.abort();
   await checkpointLoop;
   const seen = await observeSafely(executor, o, expected);

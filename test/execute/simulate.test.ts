@@ -6,6 +6,7 @@ import { contextSwitchPlan, killPolicy, staticPolicy, switchPolicy } from '../..
 import { simulateWorkload } from '../../src/execute/simulate/simulator.js';
 import type { SimPolicy, SimulationResult } from '../../src/execute/simulate/types.js';
 import { verifyPlan } from '../../src/plan/verify.js';
+import { defaultDurationModel } from '../../src/plan/durations.js';
 import { besteffortWorkload } from '../../src/workload/families.js';
 
 const GiB = 1024;
@@ -61,9 +62,9 @@ describe('simulator semantics on a hand-checked workload', () => {
     expect(r.metrics.lostComputeSeconds).toBe(0);
   });
 
-  it('carries plans out through a swappable carrier (here: every action twice as long)', async () => {
+  it("carries plans out with the executor's own durations (here: every action twice as long)", async () => {
     const r = await simulateWorkload(tiny, switchPolicy(), {
-      carrier: async (_i, plan) => plan.actions.map((action) => ({ action, start: 2 * action.start, end: 2 * action.end })),
+      durationModel: (request, instance) => 2 * defaultDurationModel(instance)(request, instance),
     });
     // Boot 0..20, 380 s done at the claim, suspend 400..465.536, r0 runs 520..720, shut down by 730,
     // resume 730..795.536, then the 620 s left.

@@ -14,7 +14,7 @@ import type { Plan } from '../../plan/types.js';
 import type { Clock } from '../clock.js';
 import type { ActionStatus } from '../engine.js';
 import type { Executor, ExecutorError } from '../types.js';
-import type { SimJobOutcome, SimMetrics, SimPolicy } from '../simulate/types.js';
+import type { Occupancy, SimJobOutcome, SimMetrics, SimPolicy, SimStep } from '../simulate/types.js';
 import type { VmDurations } from '../../model/vm.js';
 
 /** A VM of a submitted vjob. */
@@ -39,6 +39,8 @@ export interface VjobSubmission {
 /** An advance reservation handed to {@link Controller.reserve}. */
 export interface ReservationSubmission {
   readonly job: VjobSubmission;
+  /** Controller seconds when it was announced (default: when it is handed over). */
+  readonly time?: number;
   /** Controller seconds when its VMs must run. */
   readonly start: number;
   /** Controller seconds when its lease ends. */
@@ -64,12 +66,12 @@ export interface Journal {
 /** One line of the journal. `time` is controller seconds (the clock's). */
 export type JournalRecord =
   | { readonly type: 'start'; readonly time: number; readonly seed: number; readonly x?: JsonObject }
-  | { readonly type: 'submit'; readonly time: number; readonly job: VjobSubmission }
-  | { readonly type: 'reserve'; readonly time: number; readonly reservation: ReservationSubmission }
-  | { readonly type: 'cancel'; readonly time: number; readonly vjob: VjobId }
-  | { readonly type: 'drain'; readonly time: number; readonly node: NodeId }
-  | { readonly type: 'nodeFailed'; readonly time: number; readonly node: NodeId }
-  | { readonly type: 'nodeRepaired'; readonly time: number; readonly node: NodeId }
+  | { readonly type: 'submit'; readonly time: number; readonly job: VjobSubmission; readonly key?: string }
+  | { readonly type: 'reserve'; readonly time: number; readonly reservation: ReservationSubmission; readonly key?: string }
+  | { readonly type: 'cancel'; readonly time: number; readonly vjob: VjobId; readonly key?: string }
+  | { readonly type: 'drain'; readonly time: number; readonly node: NodeId; readonly key?: string }
+  | { readonly type: 'nodeFailed'; readonly time: number; readonly node: NodeId; readonly key?: string }
+  | { readonly type: 'nodeRepaired'; readonly time: number; readonly node: NodeId; readonly key?: string }
   /** A plan about to be carried out (its actions, numbered as in the plan). */
   | { readonly type: 'plan'; readonly time: number; readonly decision: number; readonly actions: readonly Action[] }
   /** Written before the executor is asked to carry the action out (write-ahead). */
@@ -120,6 +122,21 @@ export interface ControllerOptions {
   readonly tolerance?: number;
   /** Called on every event (must not throw). */
   readonly onEvent?: (event: ControllerEvent) => void;
+  /** Seconds of work of the instance's own vjobs (default: Infinity, services). */
+  readonly work?: Readonly<Record<VjobId, number>>;
+  /** The loop ends at this controller time (default: never). */
+  readonly horizon?: number;
+  /** At most this many decisions (default 100,000): a guard against a policy that never settles. */
+  readonly maxDecisions?: number;
+  /** Record the occupancy of every node in the report (default false). */
+  readonly trace?: boolean;
+  /** Called with every decision (instance and plan), e.g. to verify each plan. */
+  readonly onStep?: (step: SimStep) => void;
+}
+
+/** Where an input comes from: a key the journal keeps, so a restarted feeder does not give it twice. */
+export interface InputMeta {
+  readonly key?: string;
 }
 
 /** The report of a controller run: the figures of `switchyard simulate`, per vjob outcomes. */
@@ -127,6 +144,8 @@ export interface ControllerReport {
   readonly policy: string;
   readonly metrics: SimMetrics;
   readonly jobs: readonly SimJobOutcome[];
+  /** Occupancy intervals (with `trace: true`). */
+  readonly trace?: readonly Occupancy[];
 }
 
 /**
@@ -134,16 +153,29 @@ export interface ControllerReport {
  * journaled before it takes effect.
  */
 export interface Controller {
-  submit(job: VjobSubmission): void;
-  reserve(reservation: ReservationSubmission): void;
+  /** Queues a vjob (ignored when its id is known already). */
+  submit(job: VjobSubmission, meta?: InputMeta): void;
+  /** Books an advance reservation (ignored when its vjob's id is known already). */
+  reserve(reservation: ReservationSubmission, meta?: InputMeta): void;
   /** Cancels a vjob: its VMs are shut down, it is not run again. False when unknown or done. */
-  cancel(vjob: VjobId): boolean;
+  cancel(vjob: VjobId, meta?: InputMeta): boolean;
   /** Moves every VM off the node and keeps it empty (a `ban` for every VM). */
-  drain(node: NodeId): void;
+  drain(node: NodeId, meta?: InputMeta): void;
   /** The node died: its vjobs go back to their last checkpoint; reservations on it are re-homed. */
-  nodeFailed(node: NodeId): void;
+  nodeFailed(node: NodeId, meta?: InputMeta): void;
   /** The node is back, online and empty. */
-  nodeRepaired(node: NodeId): void;
+  nodeRepaired(node: NodeId, meta?: InputMeta): void;
+  /**
+   * Calls `fire` (which gives inputs) when the controller's clock reaches `time`, inside the loop:
+   * before the decision of that instant. At equal times lower `rank` first (failures 0, repairs 1,
+   * lease ends 2, claims 3, arrivals 4: the default), then in the order scheduled. A feeder uses
+   * it to play a workload's events; scheduled calls are not journaled (the inputs they give are).
+   */
+  schedule(time: number, fire: () => void, rank?: number): void;
+  /** Whether an input with this key was taken (also before a restart: it is journaled). */
+  delivered(key: string): boolean;
+  /** The controller's time now (its clock's). */
+  now(): number;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: (event: ControllerEvent) => void): () => void;
   /**

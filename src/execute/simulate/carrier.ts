@@ -17,6 +17,20 @@ import { executePlan } from '../engine.js';
 import { simulatedExecutor } from '../simulated.js';
 import type { CarriedAction, PlanCarrier } from './types.js';
 
+/**
+ * The trivial {@link PlanCarrier}: every action runs exactly when the plan says.
+ * @param _instance - the instance the plan was made for
+ * @param plan - the plan
+ * @returns its actions with their own start and end
+ * @example
+ * ```ts
+ * const carried = replayPlanTiming(instance, plan);
+ * ```
+ */
+export function replayPlanTiming(_instance: Instance, plan: FeasiblePlan): readonly CarriedAction[] {
+  return plan.actions.map((action) => ({ action, start: action.start, end: action.end }));
+}
+
 /** Options of {@link engineCarrier}; all optional. */
 export interface EngineCarrierOptions {
   /** Relative noise on durations: each takes model × (1 + noise × u), u uniform in [−1, 1] (default 0). */
