@@ -146,6 +146,8 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
   private readonly defined = new Map<VmId, VmDefinition>();
   /** Node deaths of `killNode` faults that fired (so that a reload does not kill a repaired node again). */
   private readonly fired = new Set<string>();
+  /** Boots that succeeded, per VM (saved with the world). */
+  private readonly boots = new Map<VmId, number>();
   private readonly dead = new Set<NodeId>();
   /** VM → node holding its last checkpoint image, and when it was taken. */
   private readonly images = new Map<VmId, { node: NodeId; at: number }>();
@@ -416,7 +418,7 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
     } else if (!done) out = stepFailed('cancelled', `${describeAction(action)}: aborted after ${(this.clock.now() - t0).toFixed(3)} s, rolled back`);
     else if (fate.kind === 'fail') out = stepFailed('failed', `${describeAction(action)}: injected ${fate.retryable ? 'transient ' : ''}failure`, fate.retryable);
     else {
-      this.world = applyAction(this.world, action);
+      this.apply(action);
       out = STEP_OK;
     }
     this.events.push({ type: 'end', time: this.clock.now(), action, attempt: context.attempt, outcome: out });
@@ -471,6 +473,21 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
     return { ok: true, image: store };
   }
 
+  private apply(action: Action): void {
+    this.world = applyAction(this.world, action);
+    if (action.type === 'boot') this.boots.set(action.vm, (this.boots.get(action.vm) ?? 0) + 1);
+  }
+
+  /**
+   * How many times `vm` was booted (successful boots, over every reload of the state file): a
+   * crash-safe controller boots each VM once unless it was lost or shut down and submitted anew.
+   * @param vm - the VM
+   * @returns the count
+   */
+  bootsOf(vm: VmId): number {
+    return this.boots.get(vm) ?? 0;
+  }
+
   /** The last checkpoint of `vm`, if any: the node holding it and when it was taken. */
   imageOf(vm: VmId): { readonly node: NodeId; readonly at: number } | undefined {
     return this.images.get(vm);
@@ -503,6 +520,7 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
       images: [...this.images].map(([vm, i]) => [vm, i.node, i.at]),
       defined: [...this.defined.values()],
       fired: [...this.fired],
+      boots: [...this.boots],
       flights: [...this.flying].map((f) =>
         f.checkpoint !== undefined
           ? { kind: 'checkpoint', vm: f.checkpoint.vm, host: f.checkpoint.host, store: f.checkpoint.store, start: f.start, end: finiteOrNull(f.end) }
@@ -522,6 +540,7 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
     for (const n of saved.dead) this.dead.add(n);
     for (const [vm, node, at] of saved.images) this.images.set(vm, { node, at });
     for (const k of saved.fired) this.fired.add(k);
+    for (const [vm, k] of saved.boots ?? []) this.boots.set(vm, k);
     const now = this.clock.now();
     const applied: Action[] = [];
     const rolledBack: Action[] = [];
@@ -533,7 +552,7 @@ export class SimulatedExecutor<C extends Clock = VirtualClock> implements Execut
         continue;
       }
       if (over && f.applies && this.legality(f.action).ok) {
-        this.world = applyAction(this.world, f.action);
+        this.apply(f.action);
         applied.push(f.action);
       } else rolledBack.push(f.action);
     }
@@ -558,6 +577,8 @@ interface SavedState {
   readonly images: readonly (readonly [VmId, NodeId, number])[];
   readonly defined: readonly VmDefinition[];
   readonly fired: readonly string[];
+  /** Successful boots per VM (absent in files of an older build: none counted). */
+  readonly boots?: readonly (readonly [VmId, number])[];
   readonly flights: readonly SavedFlight[];
 }
 
@@ -628,6 +649,7 @@ function readState(file: string): SavedState | undefined {
     ['images', arrayOf(v['images'], (x) => tuple(x, isStr, isStr, isNum))],
     ['defined', arrayOf(v['defined'], (d) => isRec(d) && isStr(d['id']) && isRec(d['demand']) && Object.values(d['demand']).every(isNum))],
     ['fired', arrayOf(v['fired'], isStr)],
+    ['boots', v['boots'] === undefined || arrayOf(v['boots'], (x) => tuple(x, isStr, isNum))],
     ['flights', arrayOf(v['flights'], isSavedFlight)],
   ];
   const wrong = checks.filter(([, good]) => !good).map(([k]) => k);

@@ -246,6 +246,19 @@ describe('stateFile', () => {
     expect(later.deadNodes.has('n3')).toBe(true);
   });
 
+  it('counts the boots of each VM across reloads, a boot applied on reload included', async () => {
+    const file = fresh();
+    const sim = simulatedExecutor(instance, { stateFile: file });
+    await sim.define({ id: 'v', demand: { cpu: 1 } });
+    await sim.define({ id: 'w', demand: { cpu: 1 } });
+    expect((await sim.execute(boot('v', 'n1'), ctx())).ok).toBe(true);
+    expect(sim.bootsOf('v')).toBe(1);
+    void sim.execute(boot('w', 'n2'), ctx()); // 10 s, in flight when "killed"
+    await sim.cleanup();
+    const again = simulatedExecutor(instance, { stateFile: file, clock: new VirtualClock(sim.clock.now() + 20) });
+    expect([again.bootsOf('v'), again.bootsOf('w'), again.bootsOf('a')]).toEqual([1, 1, 0]);
+  });
+
   it('refuses a file that is not a saved world', () => {
     const file = fresh();
     writeFileSync(file, '{"version":1,"time":0,"vms":[["a","flying",null]]}');
