@@ -150,10 +150,14 @@ export type {
 } from './execute/engine.js';
 export { STEP_OK, stepFailed } from './execute/types.js';
 export type { CheckpointOutcome, Executor, ExecutorError, ExecutorErrorCode, StepContext, StepOutcome } from './execute/types.js';
-export { systemClock, VirtualClock } from './execute/clock.js';
-export type { Clock } from './execute/clock.js';
+export { systemClock, VirtualClock, wallClock } from './execute/clock.js';
+export type { Clock, WallClock, WallClockOptions } from './execute/clock.js';
 export { SimulatedExecutor, simulatedExecutor } from './execute/simulated.js';
-export type { ActionMatcher, SimulatedEvent, SimulatedExecutorOptions, SimulatedFault } from './execute/simulated.js';
+export type { ActionMatcher, SimulatedEvent, SimulatedExecutorOptions, SimulatedFault, SimulatedRestore } from './execute/simulated.js';
+export type { VmDefinition } from './execute/types.js';
+// the controller's durable journal
+export { openJournal, memoryJournal } from './execute/controller/journal.js';
+export type { FileJournal, JournalError, JournalErrorCode, JournalOpening, MemoryJournal, TornTail } from './execute/controller/journal.js';
 export { describeAction, nodesOfAction, durationRequestOf } from './execute/actions.js';
 export { QemuExecutor } from './execute/qemu/executor.js';
 export type { MigrationRecord, QemuExecutorOptions } from './execute/qemu/executor.js';

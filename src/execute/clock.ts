@@ -4,6 +4,7 @@
  * in milliseconds, the same way every time).
  */
 import { performance } from 'node:perf_hooks';
+import { SwitchyardError } from '../errors.js';
 import { Heap } from '../plan/heap.js';
 
 /** What the engine and the simulated executor need of time, in seconds. */
@@ -39,16 +40,75 @@ export function systemClock(): Clock {
     sleep: (seconds, signal) =>
       new Promise<boolean>((resolve) => {
         if (signal?.aborted) return resolve(false);
+        // setTimeout fires at once beyond 2^31 − 1 ms: wait in steps (forever: only the signal ends it).
+        const end = performance.now() + Math.max(0, seconds * 1000);
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const onAbort = (): void => {
           clearTimeout(timer);
           resolve(false);
         };
-        const timer = setTimeout(() => {
+        const step = (): void => {
+          const left = end - performance.now();
+          if (left > 0) {
+            timer = setTimeout(step, Math.min(left, MAX_TIMEOUT_MS));
+            return;
+          }
           signal?.removeEventListener('abort', onAbort);
           resolve(true);
-        }, Math.max(0, seconds * 1000));
+        };
         signal?.addEventListener('abort', onAbort, { once: true });
+        timer = setTimeout(step, Math.min(Math.max(0, seconds * 1000), MAX_TIMEOUT_MS));
       }),
+  };
+}
+
+/** The longest delay `setTimeout` keeps (longer ones fire at once). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Options of {@link wallClock}. */
+export interface WallClockOptions {
+  /** Clock seconds per real second (default 1; 60: a minute passes every real second). */
+  readonly speed?: number;
+  /** The real instant, in epoch seconds, at which the clock shows 0 (default: the moment it is made). */
+  readonly origin?: number;
+}
+
+/** A clock that follows real time from a fixed origin, at some speed ({@link wallClock}). */
+export interface WallClock extends Clock {
+  /** Epoch seconds at which it showed 0: journal it to go on with the same time after a restart. */
+  readonly origin: number;
+  /** Clock seconds per real second. */
+  readonly speed: number;
+}
+
+/**
+ * A clock on real time that outlives its process: `now()` is `(Date.now()/1000 − origin) × speed`,
+ * so a process restarted with the same origin goes on with the same time (the time it was down
+ * included), and `sleep(s)` waits `s / speed` real seconds (abortable, as {@link systemClock}).
+ * @param options - speed (default 1) and origin in epoch seconds (default now)
+ * @returns the clock
+ * @throws SwitchyardError `invalid-options` for a speed that is not a finite number > 0 or an origin that is not finite
+ * @example
+ * ```ts
+ * const clock = wallClock({ speed: 60 }); // an hour of clock time per real minute
+ * journal.append({ type: 'start', time: 0, seed: 1, x: { origin: clock.origin } });
+ * // after a restart:
+ * const again = wallClock({ speed: 60, origin: recordedOrigin });
+ * ```
+ */
+export function wallClock(options: WallClockOptions = {}): WallClock {
+  const speed = options.speed ?? 1;
+  const origin = options.origin ?? Date.now() / 1000;
+  const issues = [];
+  if (typeof speed !== 'number' || !Number.isFinite(speed) || speed <= 0) issues.push({ path: 'speed', message: `speed must be a finite number > 0, got ${String(speed)}` });
+  if (typeof origin !== 'number' || !Number.isFinite(origin)) issues.push({ path: 'origin', message: `origin must be a finite number of epoch seconds, got ${String(origin)}` });
+  if (issues.length > 0) throw new SwitchyardError('invalid-options', issues);
+  const real = systemClock();
+  return {
+    origin,
+    speed,
+    now: () => (Date.now() / 1000 - origin) * speed,
+    sleep: (seconds, signal) => real.sleep(seconds / speed, signal),
   };
 }
 

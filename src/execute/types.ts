@@ -44,6 +44,15 @@ export type CheckpointOutcome =
   | { readonly ok: true; readonly image: NodeId }
   | { readonly ok: false; readonly error: ExecutorError };
 
+/** A VM handed to {@link Executor.define}: its id, its demand per resource, its own action durations. */
+export interface VmDefinition {
+  readonly id: VmId;
+  /** Resource demand (`cpu`, `memory`, ...). */
+  readonly demand: Readonly<Record<string, number>>;
+  /** Its own action durations (docs/format.md, `vms[].durations`). */
+  readonly durations?: VmDurations;
+}
+
 /** What the engine passes to each call. */
 export interface StepContext {
   /** Aborted when the action's timeout passes or the caller cancels the whole run. */
@@ -75,12 +84,6 @@ export interface Executor {
   execute(action: Action, context: StepContext): Promise<StepOutcome>;
   /** The actual configuration now: VM states and hosts, node states. */
   observe(): Promise<Configuration>;
-  /**
-   * Optional: makes a VM known to the executor, `waiting` (its demand and own durations), so that
-   * a later boot can start it; idempotent. A controller defines every VM it submits before the
-   * plan that boots it, and defines again a VM that was lost or shut down before it reboots it.
-   */
-  define?(vm: { readonly id: VmId; readonly demand: Readonly<Record<string, number>>; readonly durations?: VmDurations }): Promise<StepOutcome>;
   /** Releases what the executor holds (processes, sockets, files). Idempotent. */
   cleanup?(): Promise<void>;
   /**
@@ -89,6 +92,14 @@ export interface Executor {
    * plan resumes it there) instead of losing it.
    */
   checkpoint?(vm: VmId, context: StepContext): Promise<CheckpointOutcome>;
+  /**
+   * Optional: makes a VM known to the executor, `waiting`, with its demand and its own durations;
+   * idempotent (a VM that waits already stays as it is). A VM the controller submits is defined
+   * before its boot (a boot of a VM the executor does not know is a `precheck` error), and
+   * defined again when it was lost or shut down, before it is booted anew. A running VM cannot be
+   * defined (`precheck`).
+   */
+  define?(vm: VmDefinition): Promise<StepOutcome>;
   /**
    * Optional: the clock the executor's actions take time on. A simulation exposes its virtual
    * clock here, and the engine then measures timeouts and back-off on it.
