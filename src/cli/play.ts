@@ -11,13 +11,14 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ControllerEvent, ControllerReport } from '../execute/controller/types.js';
+import type { ControllerEvent, ControllerReport, Journal } from '../execute/controller/types.js';
 import type { Clock } from '../execute/clock.js';
 import { builtinPolicy, SIM_POLICIES } from '../execute/simulate/policies.js';
 import type { SimStep } from '../execute/simulate/types.js';
 import { createController } from '../execute/controller/controller.js';
 import { playWorkload } from '../execute/controller/feed.js';
-import { VirtualClock } from '../execute/clock.js';
+import { wallClock } from '../execute/clock.js';
+import { openJournal } from '../execute/controller/journal.js';
 import { simulatedExecutor } from '../execute/simulated.js';
 import type { Executor, StepContext, StepOutcome } from '../execute/types.js';
 import { QemuExecutor } from '../execute/qemu/executor.js';
@@ -533,50 +534,6 @@ export async function libvirtWorld(instance: Instance): Promise<RealWorld> {
   }
 }
 
-/** The longest delay `setTimeout` keeps. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/**
- * A wall clock whose seconds are `speed` times shorter: `now()` is wall seconds × speed since it
- * was made, `sleep(s)` waits s / speed wall seconds.
- * @param speed - workload seconds per wall second (> 0)
- * @returns the clock
- * @example
- * ```ts
- * const clock = compressedClock(100);
- * await clock.sleep(50); // half a wall second
- * ```
- */
-export function compressedClock(speed: number): Clock {
-  const t0 = performance.now();
-  return {
-    now: () => ((performance.now() - t0) / 1000) * speed,
-    sleep: (seconds, signal) =>
-      new Promise<boolean>((resolve) => {
-        if (signal?.aborted) return resolve(false);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          resolve(false);
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        // Forever (or longer than setTimeout keeps): only the signal, or a step at a time.
-        const until = performance.now() + (seconds * 1000) / speed;
-        const step = (): void => {
-          const left = until - performance.now();
-          if (left <= 0) {
-            signal?.removeEventListener('abort', onAbort);
-            resolve(true);
-            return;
-          }
-          timer = setTimeout(step, Math.min(left, MAX_TIMEOUT_MS));
-        };
-        if (until === Infinity) return;
-        step();
-      }),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The command.
 
@@ -735,9 +692,11 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
         },
       });
     } catch (e) {
-      if (!(e instanceof RunRefused)) throw e;
-      io.stderr(`switchyard: ${e.message}\nRun "switchyard run --help" for usage.\n`);
-      return 2;
+      if (e instanceof RunInputError) {
+        io.stderr(`switchyard run: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
     }
     live.finish(view);
     if (interrupt.signal.aborted) return EXIT_INTERRUPTED;
@@ -820,46 +779,74 @@ export async function controllerPlayer(setup: RunSetup): Promise<RunOutcome> {
   const policy = builtinPolicy(setup.policy);
   if (!policy) throw new Error(`unknown policy ${JSON.stringify(setup.policy)}`);
   const w = setup.workload;
-  const common = {
-    instance: w.instance,
-    policy,
-    seed: setup.seed,
-    lead: w.lead ?? DEFAULT_LEAD,
-    tolerance: w.tolerance ?? DEFAULT_TOLERANCE,
-    work: w.work,
-    ...(w.horizon !== undefined ? { horizon: w.horizon } : {}),
-    onEvent: setup.onEvent,
-    onStep: (step: SimStep) => setup.onDecision(step.view),
-  };
-  if (setup.world.kind === 'simulated') {
-    if (setup.speed !== undefined) throw new RunRefused('--speed with --executor simulated needs the wall-clock simulated executor, not in this build: leave --speed out (virtual time)');
-    if (setup.journal !== undefined) throw new RunRefused('--journal is not in this build yet');
-    // What simulateWorkload builds: the same clock, the same seeds, the same report.
-    const clock = new VirtualClock();
-    const sim = simulatedExecutor(w.instance, { clock, seed: Math.imul(setup.seed, 0x9e3779b1) | 0 });
-    const controller = createController({ ...common, executor: sim, clock });
-    playWorkload(controller, w, { failNode: (n) => sim.killNode(n), repairNode: (n) => sim.repairNode(n) });
-    try {
-      return { report: await controller.run({ untilIdle: true, signal: setup.signal }), executor: sim };
-    } finally {
-      await sim.cleanup();
+  const opened = setup.journal === undefined ? undefined : openRunJournal(setup.journal, setup.seed, setup.world.kind === 'simulated' ? 'simulated' : setup.world.executor.name, setup.speed);
+  const journal = opened?.journal;
+  try {
+    const common = {
+      instance: w.instance,
+      policy,
+      seed: setup.seed,
+      lead: w.lead ?? DEFAULT_LEAD,
+      tolerance: w.tolerance ?? DEFAULT_TOLERANCE,
+      work: w.work,
+      ...(w.horizon !== undefined ? { horizon: w.horizon } : {}),
+      ...(journal !== undefined ? { journal } : {}),
+      onEvent: setup.onEvent,
+      onStep: (step: SimStep) => setup.onDecision(step.view),
+    };
+    // A wall clock whose origin the journal keeps: a restarted run goes on with the same time.
+    const wall = (speed: number): Clock => wallClock({ speed, ...(opened?.origin !== undefined ? { origin: opened.origin } : {}) });
+    if (setup.world.kind === 'simulated') {
+      // Without --speed, what simulateWorkload builds: a virtual clock, the same seeds, the same
+      // report. With --journal the world is kept in a state file beside the journal.
+      const stateFile = setup.journal === undefined ? {} : { stateFile: `${setup.journal}.world` };
+      const seed = Math.imul(setup.seed, 0x9e3779b1) | 0;
+      const sim = setup.speed === undefined ? simulatedExecutor(w.instance, { seed, ...stateFile }) : simulatedExecutor(w.instance, { clock: wall(setup.speed), seed, ...stateFile });
+      const controller = createController({ ...common, executor: sim, clock: sim.clock });
+      playWorkload(controller, w, { failNode: (n) => sim.killNode(n), repairNode: (n) => sim.repairNode(n) });
+      try {
+        return { report: await controller.run({ untilIdle: true, signal: setup.signal }), executor: sim };
+      } finally {
+        await sim.cleanup();
+      }
     }
+    const real = setup.world.executor;
+    const speed = setup.speed ?? 1;
+    const ops = new WorldOps();
+    const controller = createController({
+      ...common,
+      executor: settling(real, ops),
+      clock: wall(speed),
+      execution: { timeout: (_a, expected) => expected * 3 + 10 + REAL_ACTION_SLACK_WALL_SECONDS * speed },
+    });
+    playWorkload(controller, w, { failNode: (n) => ops.add(real.killNode(n)), repairNode: (n) => ops.add(real.repairNode(n)) });
+    const report = await controller.run({ untilIdle: true, signal: setup.signal });
+    await ops.settle();
+    return { report, executor: real };
+  } finally {
+    journal?.close();
   }
-  if (setup.journal !== undefined) throw new RunRefused('--journal is not in this build yet');
-  const real = setup.world.executor;
-  const speed = setup.speed ?? 1;
-  const ops = new WorldOps();
-  const controller = createController({
-    ...common,
-    executor: settling(real, ops),
-    clock: compressedClock(speed),
-    execution: { timeout: (_a, expected) => expected * 3 + 10 + REAL_ACTION_SLACK_WALL_SECONDS * speed },
-  });
-  playWorkload(controller, w, { failNode: (n) => ops.add(real.killNode(n)), repairNode: (n) => ops.add(real.repairNode(n)) });
-  const report = await controller.run({ untilIdle: true, signal: setup.signal });
-  await ops.settle();
-  return { report, executor: real };
 }
 
-/** A run this build cannot do (a usage error: exit 2). */
-export class RunRefused extends Error {}
+/**
+ * Opens the journal of a run. A new journal gets a first `start` record that keeps the wall
+ * clock's origin (and the executor and speed, for the reader); a journal that holds records gives
+ * its origin back, so that a restarted run goes on with the same time.
+ */
+function openRunJournal(path: string, seed: number, executor: string, speed: number | undefined): { readonly journal: Journal; readonly origin: number | undefined } {
+  const opened = openJournal(path);
+  if (!opened.ok) throw new RunInputError(opened.error.message);
+  const journal = opened.journal;
+  if (journal.records.length === 0) {
+    const origin = Date.now() / 1000;
+    journal.append({ type: 'start', time: 0, seed, x: { origin, executor, ...(speed !== undefined ? { speed } : {}) } });
+    return { journal, origin };
+  }
+  const first = journal.records[0];
+  const origin = first?.type === 'start' ? first.x?.['origin'] : undefined;
+  return { journal, origin: typeof origin === 'number' ? origin : undefined };
+}
+
+/** Input the run cannot use (an unreadable or corrupt journal): exit 1. */
+export class RunInputError extends Error {}
+

@@ -3,10 +3,12 @@
  * report, with a fake player where the controller would play; and that `run --executor
  * simulated` prints the report of `switchyard simulate` for the same seed and policy.
  */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   cmdRun,
-  compressedClock,
   EMPTY_RUN_VIEW,
   ExpectedWorld,
   misplacedGuests,
@@ -266,16 +268,72 @@ describe('switchyard run --executor simulated and switchyard simulate', () => {
   });
 });
 
-describe('compressedClock', () => {
-  it('compresses time, and a sleep of Infinity waits for its signal only (no timer storm)', async () => {
-    const clock = compressedClock(1000);
-    const t0 = clock.now();
-    expect(await clock.sleep(50)).toBe(true); // 50 ms of wall time
-    expect(clock.now() - t0).toBeGreaterThanOrEqual(45);
-    const c = new AbortController();
-    const forever = clock.sleep(Infinity, c.signal);
-    setTimeout(() => c.abort(), 30);
-    expect(await forever).toBe(false);
-    expect(await clock.sleep(1, AbortSignal.abort())).toBe(false);
+
+describe('switchyard run --journal and --speed on the simulated executor', () => {
+  it('a run on a journal, then a run on the same journal: the first reports as simulate, the second takes over the finished books', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syrun-j-'));
+    try {
+      const files = new Map([['w.json', SMALL]]);
+      const journal = join(dir, 'run.journal');
+      const sim = await runInMemory(['simulate', 'w.json', '--policy', 'switch', '--json'], files);
+      const first = await runInMemory(['run', 'w.json', '--journal', journal, '--json'], files);
+      expect(first.code, first.err).toBe(0);
+      expect(existsSync(journal)).toBe(true);
+      expect(existsSync(`${journal}.world`)).toBe(true);
+      const last = (s: string): Record<string, unknown> => JSON.parse(s.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(last(first.out)['policies']).toEqual(last(sim.out)['policies']);
+      const again = await runInMemory(['run', 'w.json', '--journal', journal, '--json'], files);
+      expect(again.code, again.err).toBe(0);
+      expect(again.err).toMatch(/recovered .*journal records replayed/);
+      const x = (r: Record<string, unknown>): { unfinished: number } => (r['policies'] as { switch: { x: { unfinished: number } } }).switch.x;
+      expect(x(last(again.out)).unfinished).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  // Known: the controller's replay of a finished journal does not re-home the reservation as the
+  // live run did (rehomes 1 → 0, reservationDelay 10 → 1170, one more decision). Flips when fixed.
+  it.fails('the run replayed from a finished journal reports the same figures', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syrun-j-'));
+    try {
+      const files = new Map([['w.json', SMALL]]);
+      const journal = join(dir, 'run.journal');
+      const last = (s: string): Record<string, unknown> => JSON.parse(s.trim().split('\n').pop()!) as Record<string, unknown>;
+      const first = await runInMemory(['run', 'w.json', '--journal', journal, '--json'], files);
+      const again = await runInMemory(['run', 'w.json', '--journal', journal, '--json'], files);
+      expect(last(again.out)['policies']).toEqual(last(first.out)['policies']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a journal that is not one: exit 1 naming the file, no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syrun-j-'));
+    try {
+      const journal = join(dir, 'bad.journal');
+      writeFileSync(journal, 'hello\n');
+      const r = await runInMemory(['run', 'w.json', '--journal', journal], new Map([['w.json', SMALL]]));
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(journal);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('--speed plays the simulated executor on the wall clock, compressed', { timeout: 120_000 }, async () => {
+    const tiny = JSON.stringify({
+      version: 1,
+      instance: { version: 1, nodes: [{ id: 'n0', capacity: { cpu: 4, memory: 1024 } }], vms: [] },
+      events: [{ type: 'arrival', time: 0, job: { id: 'j', work: 60, vms: [{ id: 'a', demand: { cpu: 1, memory: 16 } }] } }],
+    });
+    const t0 = Date.now();
+    const r = await runInMemory(['run', 'w.json', '--speed', '200', '--json'], new Map([['w.json', tiny]]));
+    const wall = Date.now() - t0;
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out.trim().split('\n').pop()!) as { speed: number; verified: boolean; policies: { switch: { x: { unfinished: number; end: number } } } };
+    expect(out).toMatchObject({ speed: 200, verified: true });
+    expect(out.policies.switch.x.unfinished).toBe(0);
+    // boot (10 s) + 60 s of work + shutdown (5 s), at ×200: about 0.4 s of wall time
+    expect(out.policies.switch.x.end).toBeGreaterThanOrEqual(70);
+    expect(wall).toBeGreaterThanOrEqual(300);
   });
 });
