@@ -9,7 +9,7 @@
  * `--speed` (real actions take real time: at a higher speed they would take far longer than
  * the duration model says, in workload seconds).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -87,6 +87,33 @@ describe.skipIf(SKIP !== false)('switchyard run on real QEMU guests', () => {
     expect(r.json.policies['switch']!.x.unfinished).toBe(0);
     expect(r.json.policies['switch']!.x.decisions).toBeGreaterThan(5);
     expect(r.stderr).toContain('nodeFailed');
+  });
+
+  it('interrupted (SIGINT) mid-run: exit 130, every guest stopped, its files removed', { timeout: 120_000 }, async () => {
+    const bin = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+    const tmp = await mkdtemp('/tmp/syrun-');
+    const file = join(tmp, 'w.json');
+    await writeFile(file, formatWorkload(w));
+    try {
+      const child = spawn(process.execPath, [bin, 'run', file, '--executor', 'qemu', '--speed', String(SPEED)], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => void (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          // a few boots done: guests are running
+          if ((out.match(/actionEnded .*boot .*succeeded/g) ?? []).length >= 3 && !child.killed) child.kill('SIGINT');
+        });
+        child.on('exit', (c) => resolve(c));
+      });
+      expect(code, err.slice(-2000)).toBe(130);
+      expect(err).toContain('SIGINT: stopping every guest');
+      expect(await findSwitchyardQemu(tmp)).toEqual([]);
+      expect((await readdir(tmp)).filter((f) => f !== 'w.json')).toEqual([]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 
   it('stopped at a horizon mid-workload: the guests that run are each on the node the controller says', { timeout: 240_000 }, async () => {
