@@ -63,7 +63,10 @@ Options:
   -p, --policy P     ${SIM_POLICIES.join(', ')} (default switch)
   -s, --seed S       seed of the decisions (default 1)
       --journal FILE the controller's crash-safe journal: a run started on a journal that
-                     holds records takes over where the last one stopped
+                     holds records takes over where the last one stopped (same clock origin;
+                     simulated: the world is kept in FILE.world; qemu and libvirt guests of
+                     this build die with the process: the restarted run re-runs their vjobs
+                     from their checkpoints)
       --json         the last line of standard output is one JSON object: {"policies":
                      {"<name>": {...}}} as "switchyard simulate --json", plus executor, speed,
                      verified, guests, wallSeconds
