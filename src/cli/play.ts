@@ -593,12 +593,12 @@ function processInterrupts(handler: (signal: string) => void): () => void {
 }
 
 /** Draws the live view: redrawn in place on a terminal (at most every 100 ms), one line per event otherwise. */
-function liveView(say: (t: string) => void, tty: boolean, title: string): { readonly event: (v: RunView, e: ControllerEvent) => void; readonly finish: (v: RunView) => void } {
+function liveView(say: (t: string) => void, tty: boolean, title: string, columns: number): { readonly event: (v: RunView, e: ControllerEvent) => void; readonly finish: (v: RunView) => void } {
   const t0 = performance.now();
   let drawn = 0;
   let lastDraw = -Infinity;
   const draw = (v: RunView): void => {
-    const lines = runViewLines(v, title, (performance.now() - t0) / 1000, Math.max(40, (process.stdout.columns ?? 100) - 1));
+    const lines = runViewLines(v, title, (performance.now() - t0) / 1000, columns > 20 ? columns - 1 : 100);
     say(`${drawn > 0 ? `\x1b[${drawn}F` : ''}${lines.map((l) => `\x1b[2K${l}\n`).join('')}`);
     drawn = lines.length;
     lastDraw = performance.now();
@@ -675,7 +675,7 @@ export async function cmdRun(io: CliIo, args: readonly string[], env: RunEnviron
     const title = `run: ${workload.family ?? a.file} on ${a.executor}, ${a.policy}${speed === undefined ? ', virtual time' : `, ×${speed}`}`;
     const expected = new ExpectedWorld(workload);
     let view = EMPTY_RUN_VIEW;
-    const live = liveView(say, env.tty, title);
+    const live = liveView(say, env.tty, title, (a.json ? process.stderr.columns : process.stdout.columns) ?? 0);
     const world: RunWorld = real ? { kind: 'real', executor: real.executor } : { kind: 'simulated' };
     let outcome: RunOutcome;
     try {
