@@ -36,8 +36,8 @@ import {
   readString,
   report,
   rootAt,
+  isPlainObject,
   type At,
-  type Fields,
 } from './read.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +99,8 @@ const OBJECTIVE_FIELDS = {
 /** A list entity read for its shape, kept with its position for later reference checks. */
 interface Entity<T> {
   readonly value: T;
-  readonly f: Fields;
+  /** Its position in its list (`vms[3]`). */
+  readonly at: At;
 }
 
 /** Reports every id used twice, at the later occurrence, and returns the first occurrences by id. */
@@ -108,7 +109,11 @@ function indexById<T extends { readonly id: string }>(kind: string, items: reado
   for (const item of items) {
     const first = byId.get(item.value.id);
     if (first === undefined) byId.set(item.value.id, item);
-    else report(item.f.child('id'), `duplicate ${kind} id ${quote(item.value.id)} (already used by ${first.f.at.path})`);
+    else {
+      // Named as the entity's reader names it (`VM "vm3"`: its id is usable).
+      const here = entity(item.at, `${kind} ${quote(item.value.id)}`);
+      report(child(here, 'id'), `duplicate ${kind} id ${quote(item.value.id)} (already used by ${first.at.path})`);
+    }
   }
   return byId;
 }
@@ -134,15 +139,22 @@ function readOwnDurations<T extends VmDurations | NodeDurations>(fields: readonl
 const readVmDurations = readOwnDurations<VmDurations>(VM_DURATION_FIELDS);
 const readNodeDurations = readOwnDurations<NodeDurations>(NODE_DURATION_FIELDS);
 
+// Readers shared by every node and VM (one closure each, not one per entity).
+const readAmounts = readEntries(readNumber({ min: 0 }));
+const readLabels = readEntries(readString);
+const readNodeState = readEnum(NODE_STATES, 'node state');
+const readVmState = readEnum(VM_STATES, 'VM state');
+const readWants = readEnum(WANTED_STATES, 'wanted state');
+
 /** A node's shape: id, capacities ≥ 0, state, site, labels, own durations, x. */
 function readNode(v: unknown, at: At, index: number): Entity<NodeInit> | undefined {
   const f = readObject(v, entity(at, `node #${index}`), NODE_FIELDS, idLabel('node', index));
   if (!f) return undefined;
   const id = f.required('id', readId);
-  const capacity = f.required('capacity', readEntries(readNumber({ min: 0 })));
-  const state = f.optional('state', readEnum(NODE_STATES, 'node state'));
+  const capacity = f.required('capacity', readAmounts);
+  const state = f.optional('state', readNodeState);
   const site = f.optional('site', readString);
-  const labels = f.optional('labels', readEntries(readString));
+  const labels = f.optional('labels', readLabels);
   const durations = f.optional('durations', readNodeDurations);
   const x = f.x();
   if (id === undefined || capacity === undefined) return undefined;
@@ -155,7 +167,7 @@ function readNode(v: unknown, at: At, index: number): Entity<NodeInit> | undefin
     ...(durations !== undefined ? { durations } : {}),
     ...(x !== undefined ? { x } : {}),
   };
-  return { value, f };
+  return { value, at };
 }
 
 /** A vjob's shape: id, finite priority and submission time, best-effort flag, x. */
@@ -175,7 +187,7 @@ function readVjob(v: unknown, at: At, index: number): Entity<VjobInit> | undefin
     ...(bestEffort !== undefined ? { bestEffort } : {}),
     ...(x !== undefined ? { x } : {}),
   };
-  return { value, f };
+  return { value, at };
 }
 
 /**
@@ -183,14 +195,16 @@ function readVjob(v: unknown, at: At, index: number): Entity<VjobInit> | undefin
  * (declared) and to resources (some node has them). A terminated VM's host is ignored.
  */
 function readVm(v: unknown, at: At, index: number, known: Known, nodeStates: ReadonlyMap<NodeId, NodeState>): Entity<VmInit> | undefined {
+  const fast = fastVm(v, known, nodeStates);
+  if (fast !== undefined) return { value: fast, at };
   const f = readObject(v, entity(at, `VM #${index}`), VM_FIELDS, idLabel('VM', index));
   if (!f) return undefined;
   const id = f.required('id', readId);
-  const demand = f.required('demand', readEntries(readNumber({ min: 0 })));
+  const demand = f.required('demand', readAmounts);
   for (const [r] of demand ?? []) {
     if (!known.resources.has(r)) report(child(f.child('demand'), r), `resource ${quote(r)} is not a capacity of any node`);
   }
-  const state = f.required('state', readEnum(VM_STATES, 'VM state'));
+  const state = f.required('state', readVmState);
   const rawHost = f.optional('host', readId);
   const hostAt = f.child('host');
   let host: NodeId | undefined;
@@ -209,7 +223,7 @@ function readVm(v: unknown, at: At, index: number, known: Known, nodeStates: Rea
   }
   const vjob = f.optional('vjob', readId);
   if (vjob !== undefined && !known.vjobs.has(vjob)) report(f.child('vjob'), `vjob ${quote(vjob)} is not declared in vjobs`);
-  const wants = f.optional('wants', readEnum(WANTED_STATES, 'wanted state'));
+  const wants = f.optional('wants', readWants);
   const durations = f.optional('durations', readVmDurations);
   const x = f.x();
   if (id === undefined || demand === undefined || state === undefined) return undefined;
@@ -223,7 +237,71 @@ function readVm(v: unknown, at: At, index: number, known: Known, nodeStates: Rea
     ...(durations !== undefined ? { durations } : {}),
     ...(x !== undefined ? { x } : {}),
   };
-  return { value, f };
+  return { value, at };
+}
+
+/** The fields a VM may have on the fast path (no `durations`, no `x`). */
+const FAST_VM_FIELDS: ReadonlySet<string> = new Set(['id', 'demand', 'state', 'host', 'vjob', 'wants']);
+
+function isId(v: unknown): v is string {
+  return typeof v === 'string' && v !== '';
+}
+
+/**
+ * The VM `v` describes when it reads without an issue and has no own `durations` and no `x` (the
+ * common case): what {@link readVm} gives then, without positions, labels or entry lists (the
+ * demand object is passed on as it is: `makeVm` copies it into a shared map). Undefined for
+ * anything else, which {@link readVm} then reads and reports.
+ */
+function fastVm(v: unknown, known: Known, nodeStates: ReadonlyMap<NodeId, NodeState>): VmInit | undefined {
+  if (!isPlainObject(v)) return undefined;
+  for (const key of Object.keys(v)) if (!FAST_VM_FIELDS.has(key)) return undefined;
+  const id = v['id'];
+  const demand = v['demand'];
+  const state = v['state'];
+  if (!isId(id) || !isPlainObject(demand)) return undefined;
+  for (const r of Object.keys(demand)) {
+    const d = demand[r];
+    if (typeof d !== 'number' || !Number.isFinite(d) || d < 0 || !known.resources.has(r)) return undefined;
+  }
+  let host: NodeId | undefined;
+  switch (state) {
+    case 'running':
+    case 'sleeping': {
+      const h = v['host'];
+      if (!isId(h)) return undefined;
+      const hostState = nodeStates.get(h);
+      if (hostState === undefined || (state === 'running' && hostState === 'offline')) return undefined;
+      host = h;
+      break;
+    }
+    case 'waiting':
+      if (Object.hasOwn(v, 'host')) return undefined;
+      break;
+    case 'terminated':
+      // A terminated VM's host is ignored, but must still read as an id.
+      if (Object.hasOwn(v, 'host') && !isId(v['host'])) return undefined;
+      break;
+    default:
+      return undefined;
+  }
+  let vjob: string | undefined;
+  if (Object.hasOwn(v, 'vjob')) {
+    const j = v['vjob'];
+    if (!isId(j) || !known.vjobs.has(j)) return undefined;
+    vjob = j;
+  }
+  let wants: VmInit['wants'];
+  if (Object.hasOwn(v, 'wants')) {
+    const w = v['wants'];
+    if (w !== 'running' && w !== 'sleeping' && w !== 'terminated') return undefined;
+    wants = w;
+  }
+  const out: { -readonly [K in keyof VmInit]: VmInit[K] } = { id, demand: demand as Readonly<Record<string, number>>, state };
+  if (host !== undefined) out.host = host;
+  if (vjob !== undefined) out.vjob = vjob;
+  if (wants !== undefined) out.wants = wants;
+  return out;
 }
 
 function readObjective(v: unknown, at: At, known: Known): Objective | undefined {

@@ -5,6 +5,7 @@
 import { fail, ok, type Issue, type Result } from '../errors.js';
 import type { JsonObject } from '../model/ids.js';
 import type { Instance } from '../model/instance.js';
+import { indexInstance } from '../model/indexed.js';
 import type { NodeState } from '../model/node.js';
 import { VM_STATES } from '../model/vm.js';
 import { STOP_REASONS, type Plan, type PlanPhases, type PlanStats, type PlanStatus, type PlanTarget, type TargetVm } from '../plan/types.js';
@@ -23,6 +24,7 @@ import {
   readList,
   readNumber,
   readObject,
+  isPlainObject,
   readString,
   report,
   rootAt,
@@ -101,16 +103,24 @@ function actionLabel(obj: PlainObject, index: number): string {
   return isActionType(type) ? `${name} (${type})` : name;
 }
 
+/** An action read, with its index in `actions` (its position is built only for an issue). */
 interface ReadAction {
   readonly action: Action;
-  readonly at: At;
+  readonly index: number;
 }
 
-function readAction(v: unknown, at: At, index: number): ReadAction | undefined {
+/** The position of a read action as the general reader names it (`action 3 (migrate)` at `actions[i]`). */
+function actionAt(actionsAt: At, a: ReadAction): At {
+  return entity(child(actionsAt, a.index), `action ${a.action.id} (${a.action.type})`);
+}
+
+function readAction(v: unknown, at: At, index: number, owned: boolean): ReadAction | undefined {
+  const fast = fastAction(v, owned);
+  if (fast !== undefined) return { action: fast, index };
   const tag = peek(v, 'type');
   const type = isActionType(tag) ? tag : undefined;
   // Until the type is known, accept the fields of every type (the type itself is reported).
-  const own = type ? ownFields(type).map(([field]) => field) : ['vm', 'node', 'from', 'to'];
+  const own = type ? OWN_FIELDS[type] : ['vm', 'node', 'from', 'to'];
   const f = readObject(v, entity(at, `action #${index}`), ['id', 'type', ...own, 'start', 'end', 'after'], (o) => actionLabel(o, index));
   if (!f) return undefined;
   const id = f.required('id', actionId);
@@ -132,7 +142,128 @@ function readAction(v: unknown, at: At, index: number): ReadAction | undefined {
     ...(x !== undefined ? { x } : {}),
   };
   // `action` has exactly the fields of its type (ACTION_FIELDS).
-  return { action: Object.freeze(action) as unknown as Action, at: f.at };
+  return { action: Object.freeze(action) as unknown as Action, index };
+}
+
+/** The own fields of each action type, in FORMAT.md order. */
+const OWN_FIELDS = Object.fromEntries(ACTION_TYPES.map((t) => [t, ownFields(t).map(([field]) => field)])) as unknown as {
+  readonly [K in ActionType]: readonly string[];
+};
+
+/** The fields of each action type in the order the reader builds them (`after` last, no `x`). */
+const FAST_ORDER = Object.fromEntries(ACTION_TYPES.map((t) => [t, ['id', 'type', ...OWN_FIELDS[t], 'start', 'end', 'after']])) as unknown as {
+  readonly [K in ActionType]: readonly string[];
+};
+
+/** The fields an action of each type may have on the fast path (no `x`). */
+const FAST_KEYS = Object.fromEntries(ACTION_TYPES.map((t) => [t, new Set(FAST_ORDER[t])])) as unknown as {
+  readonly [K in ActionType]: ReadonlySet<string>;
+};
+
+/** Whether `keys` are the first `keys.length` fields of `order` (the order the reader builds). */
+function inOrder(keys: readonly string[], order: readonly string[]): boolean {
+  for (let k = 0; k < keys.length; k++) if (keys[k] !== order[k]) return false;
+  return true;
+}
+
+function isActionId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function isIdString(v: unknown): v is string {
+  return typeof v === 'string' && v !== '';
+}
+
+/**
+ * The action `v` describes when it is a well-formed action without `x` (the common case), built
+ * as the general reader builds it (same fields, same order, frozen, `after` copied); undefined
+ * for anything else, which the general reader then reads and reports. No position, no label,
+ * no closure per action. `owned`: `v` was decoded by this module (parsePlan) and nobody else
+ * holds it, so when its fields are already in the reader's order it is frozen and kept as is.
+ */
+function fastAction(v: unknown, owned: boolean): Action | undefined {
+  if (!isPlainObject(v)) return undefined;
+  const type = v['type'];
+  if (!isActionType(type)) return undefined;
+  const allowed = FAST_KEYS[type];
+  const keys = Object.keys(v);
+  let hasAfter = false;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (!allowed.has(key)) return undefined;
+    if (key === 'after') hasAfter = true;
+  }
+  // Every key is allowed and keys are unique: with the count right, every required field is there.
+  if (keys.length !== allowed.size - (hasAfter ? 0 : 1)) return undefined;
+  const id = v['id'];
+  const start = v['start'];
+  const end = v['end'];
+  if (!isActionId(id) || !isFiniteNumber(start) || !isFiniteNumber(end)) return undefined;
+  let after: readonly number[] | undefined;
+  if (hasAfter) {
+    const list = v['after'];
+    if (!Array.isArray(list)) return undefined;
+    const copy: number[] = owned ? (list as number[]) : new Array<number>(list.length);
+    for (let k = 0; k < list.length; k++) {
+      const dep: unknown = list[k];
+      if (!isActionId(dep)) return undefined;
+      copy[k] = dep;
+    }
+    after = copy;
+  }
+  const vm = v['vm'];
+  const from = v['from'];
+  const to = v['to'];
+  let action: Record<string, unknown>;
+  switch (type) {
+    case 'migrate':
+    case 'resume':
+      if (!isIdString(vm) || !isIdString(from) || !isIdString(to)) return undefined;
+      action = { id, type, vm, from, to, start, end };
+      break;
+    case 'boot':
+      if (!isIdString(vm) || !isIdString(to)) return undefined;
+      action = { id, type, vm, to, start, end };
+      break;
+    case 'shutdown':
+    case 'suspend':
+      if (!isIdString(vm) || !isIdString(from)) return undefined;
+      action = { id, type, vm, from, start, end };
+      break;
+    case 'bootNode':
+    case 'shutdownNode': {
+      const node = v['node'];
+      if (!isIdString(node)) return undefined;
+      action = { id, type, node, start, end };
+      break;
+    }
+  }
+  if (after !== undefined) Object.freeze(after);
+  if (owned && inOrder(keys, FAST_ORDER[type])) return Object.freeze(v) as unknown as Action;
+  if (after !== undefined) action['after'] = after;
+  return Object.freeze(action) as unknown as Action;
+}
+
+/** Reports duplicate action ids and `after` entries naming no action. */
+function checkActionIds(actionsAt: At, actions: readonly ReadAction[]): void {
+  const first = new Map<number, ReadAction>();
+  for (const a of actions) {
+    const seen = first.get(a.action.id);
+    if (seen) report(child(actionAt(actionsAt, a), 'id'), `duplicate action id ${a.action.id} (already used by ${actionAt(actionsAt, seen).path})`);
+    else first.set(a.action.id, a);
+  }
+  for (const a of actions) {
+    const after = a.action.after;
+    if (after === undefined) continue;
+    for (let j = 0; j < after.length; j++) {
+      const dep = after[j]!;
+      if (!first.has(dep)) report(child(child(actionAt(actionsAt, a), 'after'), j), `after names action ${dep}, which does not exist`);
+    }
+  }
 }
 
 function readTargetVm(id: string): Read<TargetVm> {
@@ -149,19 +280,74 @@ function readTargetVm(id: string): Read<TargetVm> {
   };
 }
 
-function readTarget(v: unknown, at: At): PlanTarget | undefined {
+/**
+ * An object used as a map (the target's VMs or nodes), read into a frozen object of the entries
+ * whose values read well: `fast` takes the well-formed values without a position; the others go
+ * through `slow`, which reports. Same result as `Object.fromEntries` of {@link readKeyed}.
+ */
+function readRecord<T>(
+  fast: (v: unknown, owned: boolean) => T | undefined,
+  slow: (key: string) => Read<T>,
+  owned: boolean,
+): Read<{ readonly [key: string]: T }> {
+  const general = readKeyed(slow);
+  return (v, at) => {
+    if (!isPlainObject(v)) return general(v, at) === undefined ? undefined : Object.freeze({});
+    if (owned) {
+      // The decoded object becomes the result: values read as they are stay, the others are
+      // replaced by what was read (one that does not read has been reported: the plan fails).
+      for (const key of Object.keys(v)) {
+        const value = v[key];
+        const r = fast(value, true) ?? slow(key)(value, child(at, key));
+        if (r !== undefined && r !== value) Object.defineProperty(v, key, { value: r });
+      }
+      return Object.freeze(v as { readonly [key: string]: T });
+    }
+    const out: Record<string, T> = {};
+    for (const key of Object.keys(v)) {
+      const value = v[key];
+      const r = fast(value, false) ?? slow(key)(value, child(at, key));
+      if (r === undefined) continue;
+      // `__proto__` is data here, as with Object.fromEntries.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: r, enumerable: true, writable: true, configurable: true });
+      else out[key] = r;
+    }
+    return Object.freeze(out);
+  };
+}
+
+/**
+ * A target VM that reads without an issue and has no `x`, as {@link readTargetVm} builds it
+ * (`owned`: the decoded object itself, frozen, when its fields are in that order); else undefined.
+ */
+function fastTargetVm(v: unknown, owned: boolean): TargetVm | undefined {
+  if (!isPlainObject(v)) return undefined;
+  const keys = Object.keys(v);
+  const state = v['state'];
+  if (keys.length === 1) {
+    if (keys[0] !== 'state' || (state !== 'waiting' && state !== 'terminated')) return undefined;
+    return owned ? (Object.freeze(v) as unknown as TargetVm) : Object.freeze({ state });
+  }
+  if (keys.length !== 2 || (state !== 'running' && state !== 'sleeping') || !Object.hasOwn(v, 'state') || !Object.hasOwn(v, 'host')) return undefined;
+  const host = v['host'];
+  if (!isIdString(host)) return undefined;
+  return owned && keys[0] === 'state' ? (Object.freeze(v) as unknown as TargetVm) : Object.freeze({ state, host });
+}
+
+function fastNodeState(v: unknown): NodeState | undefined {
+  return v === 'online' || v === 'offline' ? v : undefined;
+}
+
+const readNodeState = readEnum(NODE_STATES, 'node state');
+
+function readTarget(v: unknown, at: At, owned: boolean): PlanTarget | undefined {
   const f = readObject(v, entity(at, 'target'), ['vms', 'nodes']);
   if (!f) return undefined;
-  const vms = f.required('vms', readKeyed(readTargetVm));
-  const nodeState = readEnum(NODE_STATES, 'node state');
-  const nodes = f.required('nodes', readKeyed((id) => (s, a) => nodeState(s, entity(a, `target node ${quote(id)}`))));
+  const vms = f.required('vms', readRecord(fastTargetVm, readTargetVm, owned));
+  const nodes = f.required('nodes', readRecord(fastNodeState, (id) => (s, a) => readNodeState(s, entity(a, `target node ${quote(id)}`)), owned));
   const x = f.x();
   if (vms === undefined || nodes === undefined) return undefined;
-  return Object.freeze({
-    vms: Object.freeze(Object.fromEntries(vms)),
-    nodes: Object.freeze(Object.fromEntries(nodes)),
-    ...(x !== undefined ? { x } : {}),
-  });
+  return Object.freeze({ vms, nodes, ...(x !== undefined ? { x } : {}) });
 }
 
 function readStats(partial: boolean): Read<Partial<PlanStats>> {
@@ -215,21 +401,6 @@ function readReason(v: unknown, at: At, index: number): InfeasibleReason | undef
   });
 }
 
-/** Reports duplicate action ids and `after` entries naming no action. */
-function checkActionIds(actions: readonly ReadAction[]): void {
-  const first = new Map<number, ReadAction>();
-  for (const a of actions) {
-    const seen = first.get(a.action.id);
-    if (seen) report(child(a.at, 'id'), `duplicate action id ${a.action.id} (already used by ${seen.at.path})`);
-    else first.set(a.action.id, a);
-  }
-  for (const a of actions) {
-    a.action.after?.forEach((dep, j) => {
-      if (!first.has(dep)) report(child(child(a.at, 'after'), j), `after names action ${dep}, which does not exist`);
-    });
-  }
-}
-
 /**
  * Validates the shape of a decoded plan document (FORMAT.md "Plan"): version 1, a known
  * status, actions with unique integer ids and exactly the fields of their type, finite
@@ -240,8 +411,20 @@ function checkActionIds(actions: readonly ReadAction[]): void {
  * {@link checkPlanReferences}; the plan's validity by the verifier. Never throws.
  * @param json - the decoded document
  * @returns the plan, or every issue found
+ * @example
+ * ```ts
+ * validatePlan({ version: 1, status: 'feasible', actions: [] }).ok; // false: target and stats are missing
+ * ```
  */
 export function validatePlan(json: unknown): Result<Plan> {
+  return readPlan(json, false);
+}
+
+/**
+ * {@link validatePlan}; `owned`: `json` was just decoded here and is held by no one else, so the
+ * well-formed objects in it may be frozen and kept instead of copied (the plan is the same value).
+ */
+function readPlan(json: unknown, owned: boolean): Result<Plan> {
   const issues: Issue[] = [];
   const doc = readObject(json, rootAt(issues, 'plan'), PLAN_FIELDS);
   if (!doc) return fail(issues);
@@ -250,8 +433,8 @@ export function validatePlan(json: unknown): Result<Plan> {
   // With an unusable status, fields whose presence depends on it are read when present only.
   const infeasible = status === 'infeasible';
   const feasible = status === 'optimal' || status === 'feasible';
-  const read = readEach(doc, 'actions', false, readAction);
-  checkActionIds(read);
+  const read = readEach(doc, 'actions', false, (v, at, i) => readAction(v, at, i, owned));
+  checkActionIds(doc.child('actions'), read);
   const actions = read.map((a) => a.action);
   const rawActions = doc.get('actions');
   if (infeasible && Array.isArray(rawActions) && rawActions.length > 0) {
@@ -261,7 +444,10 @@ export function validatePlan(json: unknown): Result<Plan> {
   let target: PlanTarget | undefined;
   if (infeasible) {
     if (doc.has('target')) report(doc.child('target'), 'an infeasible plan has no target');
-  } else target = feasible ? doc.required('target', readTarget) : doc.optional('target', readTarget);
+  } else {
+    const read = (v: unknown, at: At): PlanTarget | undefined => readTarget(v, at, owned);
+    target = feasible ? doc.required('target', read) : doc.optional('target', read);
+  }
 
   const stats = feasible ? doc.required('stats', readStats(false)) : doc.optional('stats', readStats(true));
 
@@ -311,9 +497,15 @@ export function validatePlan(json: unknown): Result<Plan> {
  * gives one issue at `$` with the JSON parser's message.
  * @param text - the JSON text
  * @returns the plan, or every issue found
+ * @example
+ * ```ts
+ * const r = parsePlan(readFileSync('plan.json', 'utf8'));
+ * if (r.ok) console.log(r.value.actions.length);
+ * ```
  */
 export function parsePlan(text: string): Result<Plan> {
-  return parseJsonWith(text, validatePlan);
+  // The decoded document is this function's own: its well-formed objects are kept, not copied.
+  return parseJsonWith(text, (json) => readPlan(json, true));
 }
 
 /**
@@ -333,39 +525,50 @@ export function parsePlan(text: string): Result<Plan> {
 export function checkPlanReferences(instance: Instance, plan: Plan): Issue[] {
   const issues: Issue[] = [];
   const root = rootAt(issues, 'plan');
-  const exists = { vm: (id: string) => instance.vms.has(id), node: (id: string) => instance.nodes.has(id) };
-  const noun = { vm: 'VM', node: 'node' } as const;
-  plan.actions.forEach((a, i) => {
-    const at = entity(child(child(root, 'actions'), i), `action ${a.id} (${a.type})`);
+  // The instance's shared dense index (the verifier uses the same): plain Maps and id arrays.
+  const ix = indexInstance(instance);
+  const vmIndex = ix.vmIndex;
+  const nodeIndex = ix.nodeIndex;
+  const actionAt = (a: Action, i: number): At => entity(child(child(root, 'actions'), i), `action ${a.id} (${a.type})`);
+  const actions = plan.actions;
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
     const fields = a as unknown as Readonly<Record<string, unknown>>;
-    for (const [field, kind] of ownFields(a.type)) {
+    const own = OWN_REFS[a.type];
+    for (let k = 0; k < own.length; k++) {
+      const [field, kind] = own[k]!;
       const id = fields[field];
-      if (typeof id === 'string' && !exists[kind](id)) report(child(at, field), `${noun[kind]} ${quote(id)} does not exist`);
+      if (typeof id === 'string' && !(kind === 'vm' ? vmIndex : nodeIndex).has(id)) {
+        report(child(actionAt(a, i), field), `${kind === 'vm' ? 'VM' : 'node'} ${quote(id)} does not exist`);
+      }
     }
-  });
+  }
   if (plan.status !== 'infeasible') {
     const t = entity(child(root, 'target'), 'target');
     const tv = child(t, 'vms');
     const tn = child(t, 'nodes');
-    for (const id of instance.vms.keys()) if (!Object.hasOwn(plan.target.vms, id)) report(tv, `VM ${quote(id)} is missing`);
-    for (const [id, p] of Object.entries(plan.target.vms)) {
-      if (!instance.vms.has(id)) report(child(tv, id), `VM ${quote(id)} does not exist in the instance`);
-      else if (p.host !== undefined && !instance.nodes.has(p.host)) {
-        report(child(child(tv, id), 'host'), `VM ${quote(id)}: node ${quote(p.host)} does not exist`);
+    const targetVms = plan.target.vms;
+    const targetNodes = plan.target.nodes;
+    for (const id of ix.vmIds) if (!Object.hasOwn(targetVms, id)) report(tv, `VM ${quote(id)} is missing`);
+    for (const id of Object.keys(targetVms)) {
+      const host = targetVms[id]!.host;
+      if (!vmIndex.has(id)) report(child(tv, id), `VM ${quote(id)} does not exist in the instance`);
+      else if (host !== undefined && !nodeIndex.has(host)) {
+        report(child(child(tv, id), 'host'), `VM ${quote(id)}: node ${quote(host)} does not exist`);
       }
     }
-    for (const id of instance.nodes.keys()) if (!Object.hasOwn(plan.target.nodes, id)) report(tn, `node ${quote(id)} is missing`);
-    for (const id of Object.keys(plan.target.nodes)) {
-      if (!instance.nodes.has(id)) report(child(tn, id), `node ${quote(id)} does not exist in the instance`);
+    for (const id of ix.nodeIds) if (!Object.hasOwn(targetNodes, id)) report(tn, `node ${quote(id)} is missing`);
+    for (const id of Object.keys(targetNodes)) {
+      if (!nodeIndex.has(id)) report(child(tn, id), `node ${quote(id)} does not exist in the instance`);
     }
   } else {
     plan.reasons.forEach((r, i) => {
       const at = entity(child(child(root, 'reasons'), i), `reason #${i}`);
       r.vms?.forEach((id, j) => {
-        if (!instance.vms.has(id)) report(child(child(at, 'vms'), j), `VM ${quote(id)} does not exist`);
+        if (!vmIndex.has(id)) report(child(child(at, 'vms'), j), `VM ${quote(id)} does not exist`);
       });
       r.nodes?.forEach((id, j) => {
-        if (!instance.nodes.has(id)) report(child(child(at, 'nodes'), j), `node ${quote(id)} does not exist`);
+        if (!nodeIndex.has(id)) report(child(child(at, 'nodes'), j), `node ${quote(id)} does not exist`);
       });
       r.constraints?.forEach((c, j) => {
         if (c >= instance.constraints.size) {
@@ -376,6 +579,11 @@ export function checkPlanReferences(instance: Instance, plan: Plan): Issue[] {
   }
   return issues;
 }
+
+/** The VM and node fields of each action type, in FORMAT.md order. */
+const OWN_REFS = Object.fromEntries(ACTION_TYPES.map((t) => [t, ownFields(t)])) as unknown as {
+  readonly [K in ActionType]: readonly (readonly [string, 'vm' | 'node'])[];
+};
 
 // ---------------------------------------------------------------------------------------------
 // Writing

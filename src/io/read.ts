@@ -14,13 +14,21 @@ import type { JsonObject, JsonValue } from '../model/ids.js';
  */
 export class At {
   #path: string | undefined;
+  #label: string | (() => string);
   private constructor(
     private readonly parent: At | undefined,
     private readonly key: string | number | undefined,
-    readonly label: string,
+    label: string | (() => string),
     private readonly entityAt: At | undefined,
     readonly issues: Issue[],
-  ) {}
+  ) {
+    this.#label = label;
+  }
+  /** The entity's name in messages (`VM "vm3"`); a name given as a function is made when first read. */
+  get label(): string {
+    if (typeof this.#label !== 'string') this.#label = this.#label();
+    return this.#label;
+  }
   /** A document's root position; `label` names the document in messages. */
   static root(issues: Issue[], label: string): At {
     return new At(undefined, undefined, label, undefined, issues);
@@ -36,10 +44,13 @@ export class At {
   }
   /** A child value's position (same entity). */
   child(key: string | number): At {
-    return new At(this, key, this.label, this.entityAt, this.issues);
+    return new At(this, key, this.#label, this.entityAt, this.issues);
   }
-  /** This position as the root of a new entity named `label` in messages. */
-  entity(label: string): At {
+  /**
+   * This position as the root of a new entity named `label` in messages (a function: the name
+   * is only made if a message needs it).
+   */
+  entity(label: string | (() => string)): At {
     return new At(this.parent, this.key, label, this, this.issues);
   }
 }
@@ -382,7 +393,7 @@ export function readObject(
     reportValue(at, `must be an object, got ${describe(v)}`);
     return undefined;
   }
-  const here = label ? entity(at, label(v)) : at;
+  const here = label ? at.entity(() => label(v)) : at;
   for (const key of Object.keys(v)) {
     if (key !== 'x' && !fields.includes(key)) {
       report(

@@ -70,6 +70,9 @@ export function indexInstance(instance: Instance, configuration?: Configuration)
   return ix;
 }
 
+/** A node's capacity or a VM's demand, as the index reads it. */
+type ReadonlyMapLike = Iterable<readonly [ResourceName, number]>;
+
 /** The index of each instance indexed so far, kept while the instance lives. */
 const INDEXES = new WeakMap<Instance, IndexedInstance>();
 
@@ -81,6 +84,19 @@ function buildIndex(instance: Instance, configuration: Configuration | undefined
   const vmIndex = new Map(vmIds.map((id, i) => [id, i] as const));
   const resourceIndex = new Map(resources.map((r, i) => [r, i] as const));
   const R = resources.length;
+  // Equal demand and capacity maps are shared within an instance (mapInterner): each distinct
+  // map is resolved to (resource index, value) pairs once, not once per VM or node.
+  const rows = new Map<ReadonlyMapLike, readonly number[]>();
+  const rowOf = (m: ReadonlyMapLike): readonly number[] => {
+    let row = rows.get(m);
+    if (row === undefined) {
+      const pairs: number[] = [];
+      for (const [r, v] of m) pairs.push(resourceIndex.get(r) ?? 0, v);
+      row = pairs;
+      rows.set(m, row);
+    }
+    return row;
+  };
 
   const vjobIds: VjobId[] = [...instance.vjobs.keys()];
   const vjobIndex = new Map(vjobIds.map((id, i) => [id, i] as const));
@@ -92,7 +108,8 @@ function buildIndex(instance: Instance, configuration: Configuration | undefined
   const nodeSite = new Int32Array(nodeIds.length).fill(-1);
   let i = 0;
   for (const n of instance.nodes.values()) {
-    for (const [r, v] of n.capacity) capacity[i * R + (resourceIndex.get(r) ?? 0)] = v;
+    const row = rowOf(n.capacity);
+    for (let k = 0; k < row.length; k += 2) capacity[i * R + row[k]!] = row[k + 1]!;
     const state = configuration?.nodes.get(n.id) ?? n.state;
     nodeOnline[i] = state === 'online' ? 1 : 0;
     if (n.site !== undefined) {
@@ -126,7 +143,8 @@ function buildIndex(instance: Instance, configuration: Configuration | undefined
   const vmVjob = new Int32Array(vmIds.length);
   i = 0;
   for (const v of instance.vms.values()) {
-    for (const [r, d] of v.demand) demand[i * R + (resourceIndex.get(r) ?? 0)] = d;
+    const row = rowOf(v.demand);
+    for (let k = 0; k < row.length; k += 2) demand[i * R + row[k]!] = row[k + 1]!;
     const p = configuration?.vms.get(v.id);
     const state = p?.state ?? v.state;
     const host = p ? p.host : v.host;

@@ -126,8 +126,15 @@ export function limitsOf(instance: Instance): ResolvedLimits {
 /** Every resource named by a node's capacity or a VM's demand, sorted. */
 export function resourcesOf(instance: Instance): ResourceName[] {
   const names = new Set<ResourceName>();
-  for (const n of instance.nodes.values()) for (const r of n.capacity.keys()) names.add(r);
-  for (const v of instance.vms.values()) for (const r of v.demand.keys()) names.add(r);
+  // Equal maps are shared within an instance (mapInterner): each distinct one is read once.
+  const seen = new Set<IMap<ResourceName, number>>();
+  const add = (m: IMap<ResourceName, number>): void => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    for (const r of m.keys()) names.add(r);
+  };
+  for (const n of instance.nodes.values()) add(n.capacity);
+  for (const v of instance.vms.values()) add(v.demand);
   return [...names].sort();
 }
 

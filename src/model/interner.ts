@@ -17,19 +17,38 @@ export type MapInterner = <V extends string | number>(entries: Readonly<Record<s
  * ```
  */
 export function mapInterner(): MapInterner {
-  const seen = new Map<string, IMap<string, string | number>>();
+  // A trie over the entries in order: key, then value (a number and a string never meet: Map
+  // keys are compared by SameValueZero), then the next key... Walking it costs a lookup per key
+  // and value, with no key string built per object.
+  const root: TrieNode = new Map();
   return <V extends string | number>(entries: Readonly<Record<string, V>>): IMap<string, V> => {
-    let key = '';
+    let node = root;
     for (const k in entries) {
       if (!Object.hasOwn(entries, k)) continue;
+      let byValue = node.get(k) as Map<unknown, TrieNode> | undefined;
+      if (byValue === undefined) {
+        byValue = new Map();
+        node.set(k, byValue);
+      }
       const v = entries[k]!;
-      key += `${k.length}:${k}${typeof v === 'number' ? '#' : '$'}${v}\u0000`;
+      let next = byValue.get(v);
+      if (next === undefined) {
+        next = new Map();
+        byValue.set(v, next);
+      }
+      node = next;
     }
-    let m = seen.get(key);
+    let m = node.get(LEAF) as IMap<string, string | number> | undefined;
     if (m === undefined) {
       m = IMap(Object.entries(entries));
-      seen.set(key, m);
+      node.set(LEAF, m);
     }
     return m as IMap<string, V>;
   };
 }
+
+/** A node of the interner's trie: entry key → (value → next node), and {@link LEAF} → the map. */
+type TrieNode = Map<unknown, unknown>;
+
+/** Where a trie node keeps the map of the entries that lead to it. */
+const LEAF = Symbol('map');

@@ -17,6 +17,7 @@
  * The simulator is this controller on the simulated executor and a virtual clock.
  */
 import { SwitchyardError } from '../../errors.js';
+import type { Configuration } from '../../model/configuration.js';
 import type { NodeId, VjobId } from '../../model/ids.js';
 import { sourceConfiguration } from '../../model/instance.js';
 import { DEFAULT_LEAD, DEFAULT_TOLERANCE } from '../../model/workload.js';
@@ -36,6 +37,25 @@ type Timer =
   | { readonly time: number; readonly kind: 'input'; readonly fire: () => void; readonly rank: number; readonly seq: number };
 /** At equal times: failures and repairs (inputs of rank 0 and 1), lease ends, claims, arrivals. */
 const RANK = { expire: 2, claim: 3, arrival: 4 } as const;
+
+/** Whether the world shows the effect of `a` (an action in doubt after a restart). */
+function reached(a: Action, c: Configuration): boolean {
+  const p = 'vm' in a ? c.vms.get(a.vm) : undefined;
+  switch (a.type) {
+    case 'migrate':
+    case 'boot':
+    case 'resume':
+      return p?.state === 'running' && p.host === a.to;
+    case 'suspend':
+      return p?.state === 'sleeping';
+    case 'shutdown':
+      return p === undefined || p.state === 'terminated';
+    case 'bootNode':
+      return c.nodes.get(a.node) === 'online';
+    case 'shutdownNode':
+      return c.nodes.get(a.node) === 'offline';
+  }
+}
 
 class LoopController implements Controller {
   private readonly clock: Clock;
@@ -57,7 +77,7 @@ class LoopController implements Controller {
   private closed = false;
   private replaying = false;
   /** Actions journaled as started and not ended (decision, action id) before a restart. */
-  private inDoubt: { decision: number; action: number }[] = [];
+  private inDoubt: { decision: number; action: Action }[] = [];
 
   constructor(private readonly o: ControllerOptions) {
     this.clock = o.clock ?? o.executor.clock ?? systemClock();
@@ -75,7 +95,7 @@ class LoopController implements Controller {
     });
     if (o.onEvent) this.listeners.add(o.onEvent);
     if (o.journal && o.journal.records.length > 0) this.replay(o.journal.records);
-    else this.journal({ type: 'start', time: this.clock.now(), seed: this.seed });
+    else this.journal({ type: 'start', time: this.clock.now(), seed: this.seed, ...(o.startInfo !== undefined ? { x: o.startInfo } : {}) });
   }
 
   // ---- plumbing
@@ -259,13 +279,16 @@ class LoopController implements Controller {
   private replay(records: readonly JournalRecord[]): void {
     this.replaying = true;
     const plans = new Map<number, Map<number, Action>>();
-    const open = new Map<string, { decision: number; action: number }>();
+    const open = new Map<string, { decision: number; action: Action }>();
     for (const r of records) {
       this.fireTimersUpTo(r.time);
       this.ledger.advance(Math.max(this.ledger.now, r.time));
       switch (r.type) {
-        case 'start':
         case 'finished':
+          // The vjob's work was done: it never runs again, whatever the replay accounts.
+          this.ledger.markFinished(r.vjob);
+          break;
+        case 'start':
         case 'stop':
           break;
         case 'submit':
@@ -293,8 +316,10 @@ class LoopController implements Controller {
           break;
         case 'actionStarted': {
           const a = plans.get(r.decision)?.get(r.action);
-          if (a) this.ledger.actionStarted(a);
-          open.set(`${r.decision}:${r.action}`, { decision: r.decision, action: r.action });
+          if (a) {
+            this.ledger.actionStarted(a);
+            open.set(`${r.decision}:${r.action}`, { decision: r.decision, action: a });
+          }
           break;
         }
         case 'actionEnded': {
@@ -308,7 +333,7 @@ class LoopController implements Controller {
     this.inDoubt = [...open.values()];
     this.replaying = false;
     this.needDecision = true;
-    this.emit({ type: 'recovered', time: this.ledger.now, records: records.length, inDoubt: this.inDoubt.map((d) => d.action) });
+    this.emit({ type: 'recovered', time: this.ledger.now, records: records.length, inDoubt: this.inDoubt.map((d) => d.action.id) });
   }
 
   private fireTimersUpTo(t: number): void {
@@ -328,6 +353,14 @@ class LoopController implements Controller {
     this.ledger.decisions++;
     const observed = await this.o.executor.observe();
     this.tick();
+    // Actions in flight when the last controller died: the executor's world says how they ended,
+    // and the journal says it too, so that a later restart does not find them in doubt again.
+    for (const d of this.inDoubt) {
+      const ok = reached(d.action, observed);
+      this.journal({ type: 'actionEnded', time: this.ledger.now, decision: d.decision, action: d.action.id, status: ok ? 'succeeded' : 'failed' });
+      const killed = this.ledger.actionEnded(d.action, ok);
+      if (killed) this.emit({ type: 'aborted', time: this.ledger.now, vjob: killed.vjob, discarded: killed.discarded });
+    }
     const lost = this.ledger.reconcile(observed);
     for (const l of lost) this.emit({ type: 'aborted', time: this.ledger.now, vjob: l.vjob, discarded: l.discarded });
     this.inDoubt = [];

@@ -150,6 +150,18 @@ export class Ledger {
     return { id, vms: [], work, bestEffort, priority, reservation, window: undefined, rehomed: [], arrival, arrived, progress: 0, computed: 0, discarded: 0, aborts: 0, finished: undefined, cancelled: false, firstRun: undefined };
   }
 
+  /** The vjob's work is done (a journal says so): it is finished now if it was not. */
+  markFinished(job: VjobId): void {
+    const j = this.jobs.get(job);
+    if (j === undefined || j.finished !== undefined) return;
+    j.progress = Number.isFinite(j.work) ? j.work : j.progress;
+    j.finished = this.t;
+    for (const id of j.vms) {
+      const v = this.vms.get(id)!;
+      if (v.state === 'waiting') v.state = 'terminated';
+    }
+  }
+
   /** The time the ledger has accounted up to. */
   get now(): number {
     return this.t;

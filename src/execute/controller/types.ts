@@ -114,6 +114,12 @@ export interface ControllerOptions {
   readonly clock?: Clock;
   /** Durable journal (default: none, not crash-safe). */
   readonly journal?: Journal;
+  /**
+   * Written under `x` of the journal's `start` record, e.g. `{ origin: clock.origin }` of a
+   * {@link wallClock}: a restarted process reads it back (`journal.records[0].x`) to go on with the
+   * same time. Used only when the journal is new.
+   */
+  readonly startInfo?: JsonObject;
   /** Seed of the decisions (default 1). */
   readonly seed?: number;
   /** Seconds before a reservation's start its nodes are claimed (default 300). */

@@ -126,6 +126,60 @@ function ratioAfter(ctx: HeuristicContext, s: PlacementState, k: number, n: numb
   return worst;
 }
 
+/** Group node lists sorted, without repeats (groups are read-only and shared by the problems of an instance). */
+const SORTED_GROUPS = new WeakMap<Int32Array, Int32Array>();
+
+function sortedGroup(g: Int32Array): Int32Array {
+  let out = SORTED_GROUPS.get(g);
+  if (out === undefined) {
+    const sorted = Int32Array.from(g).sort();
+    let m = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[m++] = sorted[i]!;
+    out = sorted.subarray(0, m);
+    SORTED_GROUPS.set(g, out);
+  }
+  return out;
+}
+
+/** The first position of `sorted` holding a value ≥ `x` (`sorted.length` when none). */
+function lowerBound(sorted: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const NO_NODES = new Int32Array(0);
+
+/**
+ * The nodes (sorted) outside which `k` fits nowhere because one of its `among` constraints
+ * allows a single group now (its placed members are all inside that group only), or no group
+ * (none); undefined when no among confines it that way. `fits` refuses every other node, so a
+ * scan may visit these alone and find the same node.
+ */
+function confinedTo(s: PlacementState, k: number): Int32Array | undefined {
+  const p = s.p;
+  const am = p.vmAmongs[k]!;
+  for (let i = 0; i < am.length; i++) {
+    const outside = s.amongOutside[am[i]!]!;
+    let open = -1;
+    let opens = 0;
+    for (let g = 0; g < outside.length && opens < 2; g++) {
+      if (outside[g] === 0) {
+        open = g;
+        opens++;
+      }
+    }
+    if (opens === 0) return NO_NODES;
+    if (opens === 1) return sortedGroup(p.amongs[am[i]!]!.groups[open]!);
+  }
+  return undefined;
+}
+
 /** Options of {@link chooseNode}. */
 export interface ChooseOptions {
   /** Never use this node (being emptied). */
@@ -173,8 +227,12 @@ export function chooseNode(ctx: HeuristicContext, s: PlacementState, k: number, 
   if (choice === 'first') {
     if (home >= 0 && home !== exclude && (!opts.usedOnly || s.count[home]! > 0) && s.canPlace(k, home)) return home;
     const start = ctx.cursor.next % Math.max(1, N);
-    for (let i = 0; i < N; i++) {
-      const n = (start + i) % N;
+    const only = confinedTo(s, k);
+    // The same rotating order over the only nodes `k` may use (an among of it allows one group).
+    const M = only === undefined ? N : only.length;
+    const from = only === undefined ? start : lowerBound(only, start);
+    for (let i = 0; i < M; i++) {
+      const n = only === undefined ? (start + i) % N : only[(from + i) % M]!;
       if (n === exclude || (opts.usedOnly && s.count[n] === 0) || !hasBit(dom, n) || !s.fits(k, n)) continue;
       ctx.cursor.next = n;
       return n;

@@ -10,6 +10,19 @@ function withTolerance(limit: number): number {
   return limit + CAPACITY_TOLERANCE * Math.max(1, Math.abs(limit));
 }
 
+/** Above this many nodes, spread counts are maps of the nodes holding members (not an array per node). */
+export const SPARSE_SPREAD_NODES = 2048;
+
+/** Options of a {@link PlacementState}. */
+export interface PlacementStateOptions {
+  /**
+   * Keep the per-node counts of large spreads in maps of the nodes that hold members rather
+   * than in an array per node (default: when the problem has more than
+   * {@link SPARSE_SPREAD_NODES} nodes). Only the cost changes.
+   */
+  readonly sparseSpreads?: boolean;
+}
+
 /**
  * A partial placement of a {@link PlacementProblem}, with incremental bookkeeping of every
  * constraint so that {@link PlacementState.canPlace} is O(resources + constraints of the VM and
@@ -52,8 +65,16 @@ export class PlacementState {
   /** Placed sleeping VMs resumed away from the node that holds their image. */
   remote = 0;
 
-  /** Per spread: VMs per node (null for small spreads: members are scanned). */
+  /**
+   * Per spread: VMs per node (null for small spreads: members are scanned). On large clusters
+   * (see {@link PlacementStateOptions.sparseSpreads}) the count is a map of the nodes holding
+   * members instead: an array per spread and node grew as spreads × nodes per state.
+   */
   readonly spreadCount: (Int32Array | null)[];
+  /** Per spread, on large clusters: placed members per node holding some (absent: none). */
+  readonly spreadNodes: (Map<number, number> | null)[];
+  /** Whether the spread counts are maps ({@link spreadNodes}) rather than arrays. */
+  readonly sparseSpreads: boolean;
   /** Per gather: placed members per node. */
   readonly gatherNodes: Map<number, number>[];
   /** Per among: placed members outside each group. */
@@ -74,10 +95,12 @@ export class PlacementState {
   /**
    * An empty placement of `p`.
    * @param p - the problem
+   * @param options - how spread counts are kept (the answers are the same either way)
    */
-  constructor(p: PlacementProblem) {
+  constructor(p: PlacementProblem, options: PlacementStateOptions = {}) {
     this.p = p;
     const { N, R, K } = p;
+    this.sparseSpreads = options.sparseSpreads ?? N > SPARSE_SPREAD_NODES;
     this.assign = new Int32Array(K).fill(-1);
     this.load = new Float64Array(N * R);
     this.count = new Int32Array(N);
@@ -86,7 +109,9 @@ export class PlacementState {
     for (let i = 0; i < N * R; i++) this.limit[i] = withTolerance(p.cap[i]!);
     this.onNode = Array.from({ length: N }, () => []);
     this.posOnNode = new Int32Array(K).fill(-1);
-    this.spreadCount = p.spreads.map((s) => (s.members.length > 8 ? new Int32Array(N) : null));
+    const counted = (m: ArrayLike<number>): boolean => m.length > 8;
+    this.spreadCount = p.spreads.map((s) => (!this.sparseSpreads && counted(s.members) ? new Int32Array(N) : null));
+    this.spreadNodes = p.spreads.map((s) => (this.sparseSpreads && counted(s.members) ? new Map<number, number>() : null));
     this.gatherNodes = p.gathers.map(() => new Map());
     this.amongOutside = p.amongs.map((a) => new Int32Array(a.groups.length));
     this.splitCount = p.splits.map((s) => new Int32Array(N * s.groups.length));
@@ -108,7 +133,7 @@ export class PlacementState {
    * @returns the copy
    */
   clone(): PlacementState {
-    const s = new PlacementState(this.p);
+    const s = new PlacementState(this.p, { sparseSpreads: this.sparseSpreads });
     s.limit.set(this.limit);
     s.closed.set(this.closed);
     for (let k = 0; k < this.p.K; k++) if (this.assign[k]! >= 0) s.place(k, this.assign[k]!);
@@ -157,8 +182,11 @@ export class PlacementState {
     for (let i = 0; i < sp.length; i++) {
       const s = sp[i]!;
       const cnt = this.spreadCount[s];
+      const at = this.spreadNodes[s];
       if (cnt) {
         if (cnt[n]! > 0) return false;
+      } else if (at) {
+        if (at.has(n)) return false;
       } else {
         const m = p.spreads[s]!.members;
         for (let j = 0; j < m.length; j++) if (this.assign[m[j]!] === n) return false;
@@ -286,6 +314,14 @@ export class PlacementState {
     for (let i = 0; i < sp.length; i++) {
       const cnt = this.spreadCount[sp[i]!];
       if (cnt) cnt[n]! += d;
+      else {
+        const at = this.spreadNodes[sp[i]!];
+        if (at) {
+          const c = (at.get(n) ?? 0) + d;
+          if (c === 0) at.delete(n);
+          else at.set(n, c);
+        }
+      }
     }
     const ga = p.vmGathers[k]!;
     for (let i = 0; i < ga.length; i++) {
