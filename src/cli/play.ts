@@ -25,7 +25,7 @@ import { QemuExecutor } from '../execute/qemu/executor.js';
 import { counterBootSector } from '../execute/qemu/guest.js';
 import { libvirtExecutor, sessionDaemonsUnavailable, startSessionDaemons, tinyDomainXml, type LibvirtExecutor, type LibvirtVmRecord, type SessionDaemons } from '../execute/libvirt/index.js';
 import { Configuration, placement } from '../model/configuration.js';
-import type { NodeId, VjobId, VmId } from '../model/ids.js';
+import type { JsonObject, NodeId, VjobId, VmId } from '../model/ids.js';
 import { sourceConfiguration, vjobOf, type Instance } from '../model/instance.js';
 import { DEFAULT_LEAD, DEFAULT_TOLERANCE, type Workload } from '../model/workload.js';
 import type { Action } from '../model/action.js';
@@ -794,6 +794,7 @@ export async function controllerPlayer(setup: RunSetup): Promise<RunOutcome> {
       work: w.work,
       ...(w.horizon !== undefined ? { horizon: w.horizon } : {}),
       ...(journal !== undefined ? { journal } : {}),
+      ...(opened?.startInfo !== undefined ? { startInfo: opened.startInfo } : {}),
       onEvent: setup.onEvent,
       onStep: (step: SimStep) => setup.onDecision(step.view),
     };
@@ -832,22 +833,26 @@ export async function controllerPlayer(setup: RunSetup): Promise<RunOutcome> {
 }
 
 /**
- * Opens the journal of a run. A new journal gets a first `start` record that keeps the wall
- * clock's origin (and the executor and speed, for the reader); a journal that holds records gives
- * its origin back, so that a restarted run goes on with the same time.
+ * Opens the journal of a run. For a new journal, what the controller writes in its `start`
+ * record: the wall clock's origin (and the executor, seed and speed, for the reader); a journal
+ * that holds records gives that origin back, so that a restarted run goes on with the same time.
  */
-function openRunJournal(path: string, seed: number, executor: string, speed: number | undefined): { readonly journal: Journal; readonly origin: number | undefined } {
+function openRunJournal(
+  path: string,
+  seed: number,
+  executor: string,
+  speed: number | undefined,
+): { readonly journal: Journal; readonly origin: number | undefined; readonly startInfo: JsonObject | undefined } {
   const opened = openJournal(path);
   if (!opened.ok) throw new RunInputError(opened.error.message);
   const journal = opened.journal;
   if (journal.records.length === 0) {
     const origin = Date.now() / 1000;
-    journal.append({ type: 'start', time: 0, seed, x: { origin, executor, ...(speed !== undefined ? { speed } : {}) } });
-    return { journal, origin };
+    return { journal, origin, startInfo: { origin, executor, seed, ...(speed !== undefined ? { speed } : {}) } };
   }
   const first = journal.records[0];
   const origin = first?.type === 'start' ? first.x?.['origin'] : undefined;
-  return { journal, origin: typeof origin === 'number' ? origin : undefined };
+  return { journal, origin: typeof origin === 'number' ? origin : undefined, startInfo: undefined };
 }
 
 /** Input the run cannot use (an unreadable or corrupt journal): exit 1. */
