@@ -293,7 +293,7 @@ describe('switchyard run --journal and --speed on the simulated executor', () =>
   });
   // Known: the controller's replay of a finished journal does not re-home the reservation as the
   // live run did (rehomes 1 → 0, reservationDelay 10 → 1170, one more decision). Flips when fixed.
-  it.fails('the run replayed from a finished journal reports the same figures', { timeout: 120_000 }, async () => {
+  it('the run replayed from a finished journal reports the same figures', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'syrun-j-'));
     try {
       const files = new Map([['w.json', SMALL]]);

@@ -270,7 +270,11 @@ class LoopController implements Controller {
 
   /** Re-homes reservations holding a failed node (docs/format.md, "Re-homing"). */
   private rehome(): void {
-    for (const sub of this.ledger.rehome()) this.emit({ type: 'rehomed', time: this.ledger.now, vjob: sub.vjob, from: sub.from, to: sub.to });
+    if (this.replaying) return;
+    for (const sub of this.ledger.rehome()) {
+      this.journal({ type: 'rehome', time: this.ledger.now, vjob: sub.vjob, from: sub.from, to: sub.to });
+      this.emit({ type: 'rehomed', time: this.ledger.now, vjob: sub.vjob, from: sub.from, to: sub.to });
+    }
   }
 
   // ---- recovery
@@ -287,6 +291,9 @@ class LoopController implements Controller {
         case 'finished':
           // The vjob's work was done: it never runs again, whatever the replay accounts.
           this.ledger.markFinished(r.vjob);
+          break;
+        case 'rehome':
+          this.ledger.applySubstitution({ vjob: r.vjob, from: r.from, to: r.to });
           break;
         case 'start':
         case 'stop':
@@ -313,6 +320,7 @@ class LoopController implements Controller {
           plans.set(r.decision, new Map(r.actions.map((a) => [a.id, a] as const)));
           this.decision = Math.max(this.decision, r.decision);
           this.ledger.decisions = Math.max(this.ledger.decisions, r.decision);
+          if (r.infeasible) this.ledger.infeasible++;
           break;
         case 'actionStarted': {
           const a = plans.get(r.decision)?.get(r.action);
@@ -329,10 +337,16 @@ class LoopController implements Controller {
           break;
         }
       }
+      // What the record changed counts from its own time (a vjob that starts computing now).
+      this.ledger.advance(this.ledger.now);
     }
     this.inDoubt = [...open.values()];
     this.replaying = false;
-    this.needDecision = true;
+    // A journal that ended cleanly, with nothing in doubt and nothing left to run, needs no new
+    // decision (a replayed finished run reports what the live run reported).
+    this.needDecision = !(records[records.length - 1]?.type === 'stop' && this.inDoubt.length === 0 && this.ledger.settled());
+    // (The replayed history's kills were followed by their decisions: those are in the journal.)
+    this.ledger.killedSinceDecision = false;
     this.emit({ type: 'recovered', time: this.ledger.now, records: records.length, inDoubt: this.inDoubt.map((d) => d.action.id) });
   }
 
@@ -385,11 +399,12 @@ class LoopController implements Controller {
     const k = ++this.decision;
     this.emit({ type: 'decision', time: this.ledger.now, decision: k, plan: decision.plan });
     if (decision.plan.status === 'infeasible') {
+      this.journal({ type: 'plan', time: this.ledger.now, decision: k, actions: [], infeasible: true });
       this.ledger.infeasible++;
       return;
     }
-    if (decision.plan.actions.length === 0) return;
     this.journal({ type: 'plan', time: this.ledger.now, decision: k, actions: decision.plan.actions });
+    if (decision.plan.actions.length === 0) return;
     const stop = new AbortController();
     this.stopLaunching = stop;
     if (this.stopped) stop.abort();

@@ -173,6 +173,7 @@ const RECORD_SHAPES = {
   actionStarted: (r) => num(r['decision']) && num(r['action']),
   actionEnded: (r) => num(r['decision']) && num(r['action']) && str(r['status']),
   finished: (r) => str(r['vjob']),
+  rehome: (r) => str(r['vjob']) && str(r['from']) && str(r['to']),
   stop: () => true,
 } as const satisfies { readonly [K in JournalRecord['type']]: (r: Record<string, unknown>) => boolean };
 

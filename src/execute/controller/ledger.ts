@@ -325,6 +325,17 @@ export class Ledger {
     return discarded;
   }
 
+  /**
+   * Replays a substitution made before a restart (a `rehome` journal record).
+   * @param sub - the reservation, its failed node and the spare
+   */
+  applySubstitution(sub: Substitution): void {
+    const j = this.jobs.get(sub.vjob);
+    if (j?.reservation === undefined || !j.reservation.nodes.includes(sub.from)) return;
+    j.reservation = { ...j.reservation, nodes: j.reservation.nodes.map((n) => (n === sub.from ? sub.to : n)) };
+    j.rehomed.push({ time: this.t, from: sub.from, to: sub.to });
+  }
+
   /** A reservation's vjob is submitted (its `start`); it is re-homed first. */
   arrive(job: VjobId): void {
     const j = this.jobs.get(job);

@@ -72,8 +72,13 @@ export type JournalRecord =
   | { readonly type: 'drain'; readonly time: number; readonly node: NodeId; readonly key?: string }
   | { readonly type: 'nodeFailed'; readonly time: number; readonly node: NodeId; readonly key?: string }
   | { readonly type: 'nodeRepaired'; readonly time: number; readonly node: NodeId; readonly key?: string }
-  /** A plan about to be carried out (its actions, numbered as in the plan). */
-  | { readonly type: 'plan'; readonly time: number; readonly decision: number; readonly actions: readonly Action[] }
+  /**
+   * A decision: the plan about to be carried out (its actions, numbered as in the plan; none for
+   * an empty plan, and `infeasible` when the policy found none).
+   */
+  | { readonly type: 'plan'; readonly time: number; readonly decision: number; readonly actions: readonly Action[]; readonly infeasible?: boolean }
+  /** A reservation's failed node was replaced by a spare (final). */
+  | { readonly type: 'rehome'; readonly time: number; readonly vjob: VjobId; readonly from: NodeId; readonly to: NodeId }
   /** Written before the executor is asked to carry the action out (write-ahead). */
   | { readonly type: 'actionStarted'; readonly time: number; readonly decision: number; readonly action: number }
   | { readonly type: 'actionEnded'; readonly time: number; readonly decision: number; readonly action: number; readonly status: ActionStatus }
