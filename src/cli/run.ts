@@ -15,6 +15,7 @@ import { APPLY_HELP, cmdApply } from './apply.js';
 import { cmdRender, RENDER_HELP } from './render.js';
 import { cmdGenerate, GENERATE_HELP } from './generate.js';
 import { cmdSimulate, SIMULATE_HELP } from './simulate.js';
+import { cmdRun, controllerPlayer, RUN_HELP } from './play.js';
 import { UsageError } from './usage.js';
 import { cmdExport, EXPORT_HELP } from './export.js';
 import { cmdImport, IMPORT_HELP } from './import.js';
@@ -50,6 +51,7 @@ Usage:
   switchyard render PLAN --instance INSTANCE [-o OUT.html|OUT.svg]
   switchyard generate --family F --nodes N --vms M [--seed S] [-o FILE]
   switchyard simulate WORKLOAD [--policy P ...] [--json]
+  switchyard run WORKLOAD [--executor simulated|qemu|libvirt] [--speed X] [--journal FILE] [--json]
   switchyard import btrplace IN.json[.gz] [-o OUT.json] [--strict]
   switchyard export btrplace PLAN --instance INSTANCE [-o OUT.json]
   switchyard --version
@@ -57,7 +59,8 @@ Usage:
 
 INSTANCE and PLAN are JSON files in the exchange format v1 (docs/schema/); '-' reads standard input.
 Exit codes: 0 success, 1 invalid input or internal error, 2 usage error, 3 infeasible instance,
-4 plan only partly carried out (apply, lab); docs/cli.md has them per command.
+4 plan only partly carried out (apply, lab) or a guest not where the controller says (run),
+130 interrupted (lab, run); docs/cli.md has them per command.
 Add --debug to any command to see stack traces of internal errors.
 `;
 
@@ -106,6 +109,7 @@ Exit 0 when valid, 1 otherwise.
   render: RENDER_HELP,
   generate: GENERATE_HELP,
   simulate: SIMULATE_HELP,
+  run: RUN_HELP,
   import: IMPORT_HELP,
   export: EXPORT_HELP,
 };
@@ -292,6 +296,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await cmdGenerate(io, rest);
       case 'simulate':
         return await cmdSimulate(io, rest);
+      case 'run':
+        return await cmdRun(io, rest, { tty: (rest.includes('--json') ? process.stderr.isTTY : process.stdout.isTTY) === true, player: controllerPlayer });
       case 'import':
         return await cmdImport(io, rest);
       case 'export':

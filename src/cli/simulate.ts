@@ -64,6 +64,32 @@ export function metricsTable(rows: readonly (readonly [string, SimMetrics])[]): 
 }
 
 /**
+ * The JSON object of one policy's figures in `switchyard simulate --json` (and `switchyard run
+ * --json`), fields in a fixed order.
+ * @param m - the metrics
+ * @returns the object
+ * @example
+ * ```ts
+ * JSON.stringify({ policies: { switch: metricsJson(result.metrics) } });
+ * ```
+ */
+export function metricsJson(m: SimMetrics): Record<string, unknown> {
+  return {
+    lostComputeSeconds: m.lostComputeSeconds,
+    meanCompletion: m.meanCompletion,
+    p95Completion: m.p95Completion,
+    meanCompletionBestEffort: m.meanCompletionBestEffort,
+    utilization: m.utilization,
+    migrations: m.migrations,
+    suspends: m.suspends,
+    resumes: m.resumes,
+    nodeHours: m.nodeHours,
+    reservationsLate: m.reservationsLate,
+    x: m.x,
+  };
+}
+
+/**
  * Runs `switchyard simulate`.
  * @param io - the outside world
  * @param args - the arguments after `simulate`
@@ -113,21 +139,7 @@ export async function cmdSimulate(io: CliIo, args: readonly string[]): Promise<n
   io.stdout(metricsTable(rows));
   if (values.json) {
     const out: Record<string, unknown> = {};
-    for (const [name, m] of rows) {
-      out[name] = {
-        lostComputeSeconds: m.lostComputeSeconds,
-        meanCompletion: m.meanCompletion,
-        p95Completion: m.p95Completion,
-        meanCompletionBestEffort: m.meanCompletionBestEffort,
-        utilization: m.utilization,
-        migrations: m.migrations,
-        suspends: m.suspends,
-        resumes: m.resumes,
-        nodeHours: m.nodeHours,
-        reservationsLate: m.reservationsLate,
-        x: m.x,
-      };
-    }
+    for (const [name, m] of rows) out[name] = metricsJson(m);
     io.stdout(`${JSON.stringify({ policies: out })}\n`);
   }
   return 0;

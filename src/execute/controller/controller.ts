@@ -395,7 +395,12 @@ class LoopController implements Controller {
     if (this.stopped) stop.abort();
     const started = new Set<number>();
     const onProgress = (e: ProgressEvent): void => {
-      if (this.closed) return;
+      if (this.closed) {
+        // The books are closed (the horizon): nothing is accounted, but listeners still learn
+        // how the actions in flight ended (where their VMs are).
+        if (e.type === 'ended' && started.has(e.action.id)) this.emit({ type: 'actionEnded', time: this.ledger.now, decision: k, action: e.action, status: e.status, ...(e.error ? { error: e.error } : {}) });
+        return;
+      }
       if (e.type === 'started' && e.attempt === 1) {
         started.add(e.action.id);
         this.tick();
@@ -413,7 +418,7 @@ class LoopController implements Controller {
         this.wake();
       }
     };
-    this.inFlight = executePlan(decision.instance, decision.plan, this.o.executor, { clock: this.clock, stop: stop.signal, onProgress }).then(
+    this.inFlight = executePlan(decision.instance, decision.plan, this.o.executor, { ...this.o.execution, clock: this.clock, stop: stop.signal, onProgress }).then(
       (report) => {
         this.inFlight = undefined;
         this.stopLaunching = undefined;

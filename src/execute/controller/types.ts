@@ -12,7 +12,7 @@ import type { JsonObject, NodeId, VjobId, VmId } from '../../model/ids.js';
 import type { Action } from '../../model/action.js';
 import type { Plan } from '../../plan/types.js';
 import type { Clock } from '../clock.js';
-import type { ActionStatus } from '../engine.js';
+import type { ActionStatus, ExecuteOptions } from '../engine.js';
 import type { Executor, ExecutorError } from '../types.js';
 import type { Occupancy, SimJobOutcome, SimMetrics, SimPolicy, SimStep } from '../simulate/types.js';
 import type { VmDurations } from '../../model/vm.js';
@@ -143,6 +143,11 @@ export interface ControllerOptions {
   readonly trace?: boolean;
   /** Called with every decision (instance and plan), e.g. to verify each plan. */
   readonly onStep?: (step: SimStep) => void;
+  /**
+   * Timeouts of the actions, in controller seconds (default the engine's: expected × 3 + 10).
+   * On a compressed wall clock a real action takes its wall time × the speed: give it room.
+   */
+  readonly execution?: Pick<ExecuteOptions, 'timeout' | 'timeoutFactor' | 'timeoutSlack'>;
 }
 
 /** Where an input comes from: a key the journal keeps, so a restarted feeder does not give it twice. */

@@ -11,6 +11,14 @@
  * | resume | `-c TO restore --file IMAGE` |
  * | bootNode / shutdownNode | the caller's power hooks, or a logical switch (see {@link LibvirtExecutorOptions.power}) |
  * | observe | `-c URI list --all --name` and `list --name` on every online node |
+ * | define (a submitted VM) | `-c HOME define --file XML` on the first online node, unless a node defines it |
+ * | killNode (power loss) | `-c NODE destroy --domain VM` for every domain running there |
+ * | repairNode | `-c NODE undefine --domain VM` for every domain left defined there (a fresh disk) |
+ *
+ * A VM defined on one node boots on another with `create --file` of that definition
+ * (`dumpxml --inactive`), so it has the same UUID everywhere and may later migrate back onto the
+ * node that defines it. Defined domains outlive this process: a new executor on the same daemons
+ * sees them (waiting, or running where they run).
  *
  * Every virsh call is an argument array (never a shell string); VM and node names are untrusted.
  */
@@ -23,6 +31,7 @@ import { Configuration, placement, type Placement } from '../../model/configurat
 import type { NodeId, VmId } from '../../model/ids.js';
 import type { NodeState } from '../../model/node.js';
 import type { Action, ActionType } from '../../model/action.js';
+import { nodesOfAction } from '../actions.js';
 import { COUNTER_ADDRESS } from '../qemu/guest.js';
 import { STEP_OK, type Executor, type ExecutorErrorCode, type StepContext, type StepOutcome } from '../types.js';
 import { execFileVirsh, type VirshFailure, type VirshResult, type VirshRunner } from './virsh.js';
@@ -132,6 +141,14 @@ export class LibvirtExecutor {
   private readonly owned = new Set<VmId>();
   private tmp: Promise<string> | undefined;
   private closed = false;
+  /** Nodes killed by {@link killNode} and not repaired yet. */
+  private readonly dead = new Set<NodeId>();
+  /** VMs lost with a node: absent from observe until they run again or are defined again. */
+  private readonly lost = new Set<VmId>();
+  /** VMs whose domain this executor defined (or found defined) in {@link define}: cleanup undefines them. */
+  private readonly definedVms = new Set<VmId>();
+  /** Serializes {@link define} calls (each lists every node). */
+  private defining: Promise<void> = Promise.resolve();
 
   /** @param options - nodes, VM records, runner, timeouts */
   constructor(options: LibvirtExecutorOptions) {
@@ -183,10 +200,10 @@ export class LibvirtExecutor {
     const vms = new Map<VmId, Placement>();
     for (const [n, l] of listings) for (const d of l.active) if (!vms.has(d)) vms.set(d, placement('running', n));
     for (const [vm, r] of this.records) {
-      if (vms.has(vm)) continue;
+      if (vms.has(vm) || this.lost.has(vm)) continue;
       vms.set(vm, r.state === 'sleeping' ? placement('sleeping', r.host) : placement(r.state));
     }
-    for (const l of listings.values()) for (const d of l.all) if (!vms.has(d)) vms.set(d, placement('waiting'));
+    for (const l of listings.values()) for (const d of l.all) if (!vms.has(d) && !this.lost.has(d)) vms.set(d, placement('waiting'));
     return { config: new Configuration({ vms: IMap(vms), nodes }), listings };
   }
 
@@ -233,6 +250,7 @@ export class LibvirtExecutor {
       case 'resume':
         return known(action.from) ?? vmIs(action.vm, 'sleeping', action.from) ?? online(action.to);
       case 'bootNode':
+        if (this.dead.has(action.node)) return `node ${JSON.stringify(action.node)} is dead (killed, not repaired)`;
         return known(action.node) ?? (c.isOnline(action.node) ? `node ${JSON.stringify(action.node)} is already online` : undefined);
       case 'shutdownNode': {
         const why = online(action.node);
@@ -269,6 +287,19 @@ export class LibvirtExecutor {
     if (this.options.actions && !this.options.actions.includes(action.type)) return this.fail('unsupported', `${describe(action)}: this libvirt executor was set up without ${action.type}`);
     const pre = await this.check(action, context);
     if (!pre.ok) return pre;
+    const out = await this.carryOut(action, context);
+    const dead = nodesOfAction(action).filter((n) => this.dead.has(n));
+    if (dead.length === 0) return out;
+    // A node of the action died meanwhile: nothing of the VM may survive there.
+    if ('vm' in action && 'to' in action && this.dead.has(action.to)) {
+      await this.run(action.to, ['destroy', '--domain', action.vm], this.shortTimeout());
+      this.lost.add(action.vm);
+      this.records.delete(action.vm);
+    }
+    return this.fail('node-lost', `${describe(action)}: node ${dead.map((n) => JSON.stringify(n)).join(', ')} died during the action`);
+  }
+
+  private carryOut(action: Action, context: StepContext): Promise<StepOutcome> {
     const what = describe(action);
     const s = context.signal;
     switch (action.type) {
@@ -331,15 +362,128 @@ export class LibvirtExecutor {
     let r: VirshResult;
     if (l.all.includes(vm)) r = await this.run(to, ['start', '--domain', vm], this.longTimeout(ctx), ctx.signal);
     else {
-      if (!this.options.domainXml) return this.fail('failed', `${what}: node ${JSON.stringify(to)} defines no domain ${JSON.stringify(vm)} and the executor has no domainXml to create it`);
+      const defined = await this.definitionElsewhere(vm, to, ctx.signal);
+      if (defined === undefined && !this.options.domainXml) return this.fail('failed', `${what}: node ${JSON.stringify(to)} defines no domain ${JSON.stringify(vm)} and the executor has no domainXml to create it`);
       const file = join(await this.tmpDir(), `${randomUUID()}.xml`);
-      await writeFile(file, this.options.domainXml(vm, to), { mode: 0o644 });
+      await writeFile(file, defined ?? this.options.domainXml!(vm, to), { mode: 0o644 });
       r = await this.run(to, ['create', '--file', file], this.longTimeout(ctx), ctx.signal);
       await rm(file, { force: true });
     }
     if (!r.ok) return this.fromVirsh(what, r.failure);
     this.records.delete(vm);
+    this.lost.delete(vm);
     return STEP_OK;
+  }
+
+  /** The XML of `vm` as another online node defines it (with its UUID), or undefined. */
+  private async definitionElsewhere(vm: VmId, to: NodeId, signal: AbortSignal): Promise<string | undefined> {
+    const t = this.shortTimeout();
+    const others = Object.keys(this.options.nodes).filter((n) => n !== to && this.nodeStates.get(n) === 'online');
+    const lists = await Promise.all(others.map((n) => this.run(n, ['list', '--all', '--name'], t, signal)));
+    for (const [i, n] of others.entries()) {
+      const all = lists[i]!;
+      if (!all.ok || !names(all.stdout).includes(vm)) continue;
+      const xml = await this.run(n, ['dumpxml', '--inactive', '--domain', vm], t, signal);
+      if (xml.ok && xml.stdout.includes('<domain')) return xml.stdout;
+    }
+    return undefined;
+  }
+
+  /**
+   * Makes a submitted VM known, waiting: `virsh define` of its domain XML on the first online
+   * node, unless some online node already defines it (the definition outlives this process; a
+   * later `boot` starts it, on that node or from that definition elsewhere). A VM shut down or
+   * lost with its node becomes waiting again; a VM that runs or sleeps is left as it is.
+   * Never rejects: when `virsh define` fails the VM is still recorded waiting, and `boot`
+   * creates its domain from the XML.
+   * @param vm - the VM (its id is untrusted: it reaches virsh only as one argument, the XML escaped)
+   * @returns ok, or why not (cleaned up; no domainXml and no node defines it)
+   * @example
+   * ```ts
+   * await ex.define({ id: 'b0v0', demand: { cpu: 4, memory: 16384 } });
+   * await ex.execute({ id: 0, start: 0, end: 1, type: 'boot', vm: 'b0v0', to: 'n2' }, ctx);
+   * ```
+   */
+  define(vm: { readonly id: VmId }): Promise<StepOutcome> {
+    const next = this.defining.then(() => this.defineNow(vm.id));
+    this.defining = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next.catch((e: unknown) => this.fail('failed', `define vm ${JSON.stringify(vm.id)}: ${(e as Error)?.message ?? String(e)}`));
+  }
+
+  private async defineNow(vm: VmId): Promise<StepOutcome> {
+    if (this.closed) return this.fail('failed', `define vm ${JSON.stringify(vm)}: the executor was cleaned up`);
+    const { listings } = await this.snapshot();
+    if ([...listings.values()].some((l) => l.active.includes(vm))) return STEP_OK;
+    const rec = this.records.get(vm);
+    if (rec?.state === 'sleeping' && !this.lost.has(vm)) return STEP_OK;
+    const definedSomewhere = [...listings.values()].some((l) => l.all.includes(vm));
+    if (!this.options.domainXml && !definedSomewhere) return this.fail('failed', `define vm ${JSON.stringify(vm)}: no node defines it and the executor has no domainXml`);
+    this.lost.delete(vm);
+    this.owned.add(vm);
+    this.records.set(vm, { state: 'waiting' });
+    this.definedVms.add(vm);
+    const home = Object.keys(this.options.nodes).find((n) => listings.has(n));
+    if (definedSomewhere || home === undefined || !this.options.domainXml) return STEP_OK;
+    const file = join(await this.tmpDir(), `${randomUUID()}.xml`);
+    await writeFile(file, this.options.domainXml(vm, home), { mode: 0o644 });
+    await this.run(home, ['define', '--file', file], this.shortTimeout()); // on failure boot creates it from the XML
+    await rm(file, { force: true });
+    return STEP_OK;
+  }
+
+  /**
+   * Pulls a node's plug: it goes offline until {@link repairNode} (its daemon is no longer asked,
+   * `bootNode` refuses it), every domain running there is destroyed, and the VMs that ran there
+   * or slept on an image of its disk are lost (absent from `observe` until defined again).
+   * Actions in flight on it end with `node-lost`.
+   * @param node - the node
+   * @example
+   * ```ts
+   * await ex.killNode('n3');
+   * ```
+   */
+  async killNode(node: NodeId): Promise<void> {
+    if (this.uri(node) === undefined || this.dead.has(node)) return;
+    // At once (before any await): the node is offline, the images on its disk are gone.
+    this.dead.add(node);
+    this.nodeStates.set(node, 'offline');
+    const images: string[] = [];
+    for (const [vm, r] of [...this.records]) {
+      if (r.state !== 'sleeping' || r.host !== node) continue;
+      this.records.delete(vm);
+      this.lost.add(vm);
+      images.push(r.image);
+    }
+    const l = await this.listing(node);
+    if (!('kind' in l)) {
+      for (const d of l.active) this.lost.add(d);
+      await Promise.all(l.active.map((d) => this.run(node, ['destroy', '--domain', d], this.shortTimeout())));
+    }
+    await Promise.all(images.map((i) => rm(i, { force: true }).catch(() => undefined)));
+  }
+
+  /**
+   * Brings a node killed by {@link killNode} back, online and empty: every domain still defined
+   * on it is undefined (a fresh disk). Does nothing for a node that is not dead.
+   * @param node - the node
+   * @example
+   * ```ts
+   * await ex.repairNode('n3');
+   * ```
+   */
+  async repairNode(node: NodeId): Promise<void> {
+    if (!this.dead.has(node)) return;
+    const l = await this.listing(node);
+    if (!('kind' in l)) {
+      const t = this.shortTimeout();
+      await Promise.all(l.active.map((d) => this.run(node, ['destroy', '--domain', d], t)));
+      await Promise.all(l.all.map((d) => this.run(node, ['undefine', '--domain', d], t)));
+    }
+    this.dead.delete(node);
+    this.nodeStates.set(node, 'online');
   }
 
   private async shutdown(vm: VmId, from: NodeId, signal: AbortSignal, what: string): Promise<StepOutcome> {
@@ -441,6 +585,7 @@ export class LibvirtExecutor {
 
   /**
    * Destroys the domains of owned VMs on every node (when `owned` was given or VMs were booted),
+   * undefines the domains {@link define} defined,
    * removes the images of owned sleeping VMs when they are local files, closes virsh, removes its
    * scratch directory (unless it holds the image of a sleeping VM it does not own).
    * Idempotent.
@@ -453,6 +598,7 @@ export class LibvirtExecutor {
           const l = await this.listing(n);
           if ('kind' in l) return;
           for (const d of l.active) if (this.owned.has(d)) await this.run(n, ['destroy', '--domain', d], t);
+          for (const d of l.all) if (this.definedVms.has(d)) await this.run(n, ['undefine', '--domain', d], t);
         }),
       );
       for (const [vm, r] of this.records) if (r.state === 'sleeping' && this.owned.has(vm)) await rm(r.image, { force: true }).catch(() => undefined);

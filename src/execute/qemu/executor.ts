@@ -13,6 +13,9 @@
  * - `boot`: a fresh process; `shutdown`: `quit`.
  * - `bootNode` / `shutdownNode`: the node's power state; a node shuts down only when no
  *   process runs on it.
+ * - Workloads over time: {@link QemuExecutor.define} makes a submitted VM known (waiting, no
+ *   process), {@link QemuExecutor.killNode} pulls a node's plug, {@link QemuExecutor.repairNode}
+ *   brings it back empty.
  *
  * Processes are named `switchyard-<vm>` and started under `setpriv --pdeathsig KILL`, so they die
  * with this process; {@link QemuExecutor.cleanup} kills every one and removes the directory.
@@ -484,7 +487,7 @@ export class QemuExecutor implements Executor {
       }
       case 'shutdownNode': {
         const n = this.online(a.node, what);
-        const here = [...this.vms.values()].filter((v) => v.host === n.id && (v.state === 'running' || v.busy)).map((v) => v.id);
+        const here = [...this.vms.values()].filter((v) => v.host === n.id && !v.lost && (v.state === 'running' || v.busy)).map((v) => v.id);
         if (here.length > 0) fail('precheck', `${what}: node ${q(a.node)} still runs ${here.map(q).join(', ')}`);
         return;
       }
@@ -599,7 +602,7 @@ export class QemuExecutor implements Executor {
   }
 
   /**
-   * Kills a node now, as a power loss would: it goes offline for good, every QEMU process on it
+   * Kills a node now, as a power loss would: it goes offline until {@link repairNode}, every QEMU process on it
    * is killed (SIGKILL), the images on its disk are gone. A running VM with a checkpoint on a
    * live node is then sleeping there; the other VMs of the node are lost (absent from
    * {@link observe}). Actions in flight on the node end with `node-lost`.
@@ -631,6 +634,56 @@ export class QemuExecutor implements Executor {
     // Its disk is gone: the images on it (sockets stay until cleanup; nothing listens on them).
     const files = await readdir(n.dir).catch(() => [] as string[]);
     await Promise.all(files.filter((f) => /\.(img|ckpt)(\.tmp)?$/.test(f)).map((f) => unlink(join(n.dir, f)).catch(() => undefined)));
+  }
+
+  /**
+   * Makes a submitted VM known, waiting: no process yet (a later `boot` starts its guest). A VM
+   * that was shut down or lost with its node becomes waiting again (its vjob runs again from its
+   * last checkpoint); a VM that runs or sleeps, or already waits, is left as it is (idempotent).
+   * @param vm - the VM (its id may be any string: it never reaches a shell or a path)
+   * @returns ok, or why not (the executor was cleaned up; an action holds the VM: retryable)
+   * @example
+   * ```ts
+   * await qemu.define({ id: 'b0v0', demand: { cpu: 4, memory: 16384 } });
+   * await qemu.execute({ id: 0, start: 0, end: 1, type: 'boot', vm: 'b0v0', to: 'n1' }, ctx);
+   * ```
+   */
+  define(vm: { readonly id: VmId }): Promise<StepOutcome> {
+    const id = vm.id;
+    if (this.cleaned) return Promise.resolve(stepFailed('failed', `define ${q(id)}: the QEMU executor was cleaned up`));
+    const rec = this.vms.get(id);
+    if (!rec) {
+      this.vms.set(id, { id, index: this.vms.size, state: 'waiting', host: undefined, process: undefined, image: undefined, checkpoint: undefined, lost: false, busy: false, generation: 0 });
+    } else if (rec.busy) {
+      return Promise.resolve(stepFailed('precheck', `define ${q(id)}: another action is under way on vm ${q(id)}`, true));
+    } else if (rec.lost || rec.state === 'terminated') {
+      rec.lost = false;
+      rec.state = 'waiting';
+      rec.host = undefined;
+      rec.process = undefined;
+      rec.image = undefined;
+      rec.checkpoint = undefined;
+    }
+    return Promise.resolve(STEP_OK);
+  }
+
+  /**
+   * Brings a node killed by {@link killNode} back, online and empty (a repaired machine with a
+   * fresh disk). Does nothing for a node that is alive or unknown.
+   * @param node - the node
+   * @example
+   * ```ts
+   * await qemu.killNode('n2'); // its guests are gone
+   * await qemu.repairNode('n2'); // online, empty: plans may boot or migrate guests onto it again
+   * ```
+   */
+  repairNode(node: NodeId): Promise<void> {
+    const n = this.nodes.get(node);
+    if (n?.dead) {
+      n.dead = false;
+      n.state = 'online';
+    }
+    return Promise.resolve();
   }
 
   private async migrate(rec: VmRec, a: MigrateAction, signal: AbortSignal): Promise<void> {
