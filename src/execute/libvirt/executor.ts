@@ -311,6 +311,20 @@ export class LibvirtExecutor {
       for (const n of [...running, ...paused]) if (n !== keep) await this.run(n, ['destroy', '--domain', vm], t);
       if (running.length === 0) await this.run(keep, ['resume', '--domain', vm], t);
     }
+    // A define cut short (recorded, not yet defined): define it now, so that its domain outlives a shutdown.
+    const xml = this.options.domainXml;
+    const home = online[0];
+    if (!xml || home === undefined) return;
+    const all = await Promise.all(online.map((n) => this.run(n, ['list', '--all', '--name'], t)));
+    if (all.some((r) => !r.ok)) return;
+    const known = new Set(all.flatMap((r) => (r.ok ? names(r.stdout) : [])));
+    for (const vm of this.definedVms) {
+      if (known.has(vm) || this.lost.has(vm) || this.records.get(vm)?.state !== 'waiting') continue;
+      const file = join(await this.tmpDir(), `${randomUUID()}.xml`);
+      await writeFile(file, xml(vm, home), { mode: 0o644 });
+      await this.run(home, ['define', '--file', file], t);
+      await rm(file, { force: true });
+    }
   }
 
   private uri(node: NodeId): string | undefined {
