@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { wallClock } from '../../../dist/src/execute/clock.js';
 import { createController } from '../../../dist/src/execute/controller/controller.js';
 import { openJournal } from '../../../dist/src/execute/controller/journal.js';
-import { libvirtExecutor } from '../../../dist/src/execute/libvirt/executor.js';
+import { LIBVIRT_STATE_ENV, libvirtExecutor } from '../../../dist/src/execute/libvirt/executor.js';
+import { virshShell } from '../../../dist/src/execute/libvirt/virsh.js';
 import { tinyDomainXml } from '../../../dist/src/execute/libvirt/domain.js';
 import { validateInstance } from '../../../dist/src/io/instance.js';
 
@@ -48,11 +49,17 @@ if (!opened.ok) {
   process.exit(2);
 }
 const journal = opened.journal;
+const stateFile = join(dir, 'executor.json');
+// One interactive virsh per daemon (no process start per command on 2 busy cores), marked with the
+// state file as the default runner marks its processes, so that a restarted executor waits for them
+// (an orphaned session ends its command, reads the end of its stdin and exits).
+const virsh = virshShell({ env: { ...process.env, [LIBVIRT_STATE_ENV]: stateFile } });
 const ex = libvirtExecutor({
+  virsh,
   nodes: lv.nodes,
   imageDir: lv.shareDir,
   domainXml: (vm) => tinyDomainXml({ name: vm, memoryMiB: 8, bootImage: lv.boot }),
-  stateFile: join(dir, 'executor.json'),
+  stateFile,
   shutdownGraceMs: 200,
   commandTimeoutMs: 60_000,
 });
@@ -63,5 +70,6 @@ for (const job of spec.jobs) if (!keys.has(`submit:${job.id}`)) c.submit(job, { 
 await c.run({ untilIdle: true });
 const records = journal.records.length;
 journal.close();
+await virsh.close();
 process.stdout.write(`${JSON.stringify({ done: true, records })}\n`);
 process.exit(0);
