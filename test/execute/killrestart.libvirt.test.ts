@@ -32,6 +32,7 @@ import { createRandom } from '../../src/util/random.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = join(ROOT, 'test/execute/killrestart/libvirt-child.mjs');
+const MIGRATE_CHILD = join(ROOT, 'test/execute/killrestart/libvirt-migrate-child.mjs');
 const BUILT = ['clock', 'controller/journal', 'controller/controller', 'libvirt/executor', 'libvirt/domain'].every((m) => existsSync(join(ROOT, `dist/src/execute/${m}.js`)));
 const KILL_POINTS = Number(process.env['KILL_POINTS'] ?? 16);
 const SPEED = 10;
@@ -215,6 +216,51 @@ describe.skipIf(skip)('kill and restart on the libvirt executor (issue 19)', () 
   it('the build is there (npm test builds before the tests)', () => {
     expect(BUILT, 'dist/src/execute is missing: run npm run build').toBe(true);
   });
+
+  it.skipIf(!BUILT)('a migration in flight when its process is killed: a fresh executor on the state file finds the VM running on one daemon', async () => {
+    const daemons = d!;
+    const dir = mkdtempSync(join(work!, 'migrate-'));
+    mkdirSync(join(dir, 'tmp'));
+    writeFileSync(join(dir, 'libvirt.json'), JSON.stringify({ nodes: daemons.nodes, shareDir: daemons.shareDir, boot: join(daemons.shareDir, 'boot.bin') }));
+    const vm = 'mig';
+    const outcomes: string[] = [];
+    for (const delay of [0, 40, 120, 250, 500, 900]) {
+      const r = await new Promise<Exit>((resolve, reject) => {
+        const child = spawn(process.execPath, [MIGRATE_CHILD, dir, vm], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: join(dir, 'tmp') } });
+        current = child;
+        let stdout = '';
+        let stderr = '';
+        let killed = false;
+        const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+        child.stdout.on('data', (b: Buffer) => {
+          const before = stdout.includes('migrating');
+          stdout += b.toString();
+          if (!before && stdout.includes('migrating'))
+            setTimeout(() => {
+              killed = child.exitCode === null && child.kill('SIGKILL');
+            }, delay);
+        });
+        child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+        child.on('error', reject);
+        child.on('exit', (code, signal) => {
+          clearTimeout(guard);
+          current = undefined;
+          resolve({ code, signal, stdout, stderr, killed: killed && signal === 'SIGKILL' });
+        });
+      });
+      if (!r.killed) expect(r.code, r.stderr).toBe(0);
+      outcomes.push(r.killed ? `killed ${delay} ms into the migration` : 'migrated before the kill');
+      const seen = (await libvirtExecutor({ nodes: daemons.nodes, stateFile: join(dir, 'executor.json') }).observe()).vms.get(vm);
+      expect(seen?.state, `after a kill ${delay} ms into the migration`).toBe('running');
+      const active = await Promise.all(Object.entries(daemons.nodes).map(async ([n, node]) => ((await list(node.uri, [])).includes(vm) ? [n] : [])));
+      expect(active.flat(), 'the VM is active on exactly one daemon, where the executor sees it').toEqual([seen!.host]);
+      expect(await list(daemons.nodes[seen!.host!]!.uri, ['--state-running']), 'and running there').toContain(vm);
+    }
+    console.log(`libvirt migration kills: ${outcomes.join('; ')}`);
+    expect(outcomes.some((o) => o.startsWith('killed')), 'no kill landed in a migration').toBe(true);
+    await wipe(daemons);
+    rmSync(dir, { recursive: true, force: true });
+  }, 300_000);
 
   it.skipIf(!BUILT)(`the controller on libvirt loses nothing over ${KILL_POINTS} random SIGKILLs`, async () => {
     const daemons = d!;
