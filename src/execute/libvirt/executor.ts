@@ -37,6 +37,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Map as IMap } from 'immutable';
+import { SwitchyardError } from '../../errors.js';
 import { Configuration, placement, type Placement } from '../../model/configuration.js';
 import type { NodeId, VmId } from '../../model/ids.js';
 import type { NodeState } from '../../model/node.js';
@@ -158,11 +159,19 @@ function isNodeState(x: unknown): x is NodeState {
   return x === 'online' || x === 'offline';
 }
 
-/** Reads a state file; undefined when it does not exist; throws when it is not one. */
+/**
+ * Reads a state file; undefined when it does not exist.
+ * @throws SwitchyardError `invalid-options` (path `stateFile`) when it cannot be read or is not one
+ */
 function readState(file: string): SavedState | undefined {
   if (!existsSync(file)) return undefined;
-  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  if (typeof raw !== 'object' || raw === null || (raw as { version?: unknown }).version !== 1) throw new Error(`${file} is not a libvirt executor state file`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new SwitchyardError('invalid-options', [{ path: 'stateFile', message: `cannot read ${file}: ${(e as Error).message}` }]);
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { version?: unknown }).version !== 1) throw new SwitchyardError('invalid-options', [{ path: 'stateFile', message: `${file} is not a libvirt executor state file` }]);
   const o = raw as Record<string, unknown>;
   return {
     version: 1,
