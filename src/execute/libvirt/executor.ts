@@ -20,13 +20,24 @@
  * node that defines it. Defined domains outlive this process: a new executor on the same daemons
  * sees them (waiting, or running where they run).
  *
+ * With `stateFile`, the executor's own knowledge (the VMs the daemons cannot show: waiting,
+ * sleeping, shut down; lost VMs, dead nodes, what it defined) outlives the process too: it is saved
+ * atomically at every change, the record of a shutdown or suspend before the command (a running
+ * domain always wins over a record, so a record written ahead never hides a VM). A fresh executor on
+ * the same state file and daemons (a restarted controller) first waits for the virsh commands the
+ * dead process left running (they carry the state file in their environment), then settles what a
+ * migration cut short may leave (a VM active on two nodes, or only paused): the world it observes
+ * is the real one.
+ *
  * Every virsh call is an argument array (never a shell string); VM and node names are untrusted.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Map as IMap } from 'immutable';
+import { SwitchyardError } from '../../errors.js';
 import { Configuration, placement, type Placement } from '../../model/configuration.js';
 import type { NodeId, VmId } from '../../model/ids.js';
 import type { NodeState } from '../../model/node.js';
@@ -102,6 +113,100 @@ export interface LibvirtExecutorOptions {
   readonly actions?: readonly ActionType[];
   /** VMs whose domains `cleanup` destroys and whose images it removes (e.g. a lab's guests); booted VMs are added. Default none: cleanup then only closes virsh. */
   readonly owned?: readonly VmId[];
+  /**
+   * A file where the executor keeps what the daemons cannot show (records, lost VMs, dead nodes,
+   * node power, owned and defined VMs), saved atomically at every change; when it exists, it is
+   * loaded (over `vms`) and the first observation waits for the virsh commands a previous process
+   * left running, then settles half-done migrations (see the module comment). For a controller that
+   * must survive its own crash. The default runner then marks its virsh processes with it
+   * (environment `SWITCHYARD_LIBVIRT_STATE`).
+   */
+  readonly stateFile?: string;
+  /** Milliseconds a restored executor waits for the virsh commands of a previous process (default 120,000). */
+  readonly orphanWaitMs?: number;
+}
+
+/** The environment variable that marks the virsh processes of an executor with a state file. */
+export const LIBVIRT_STATE_ENV = 'SWITCHYARD_LIBVIRT_STATE';
+
+/** What a state file holds (arrays of pairs: VM and node ids are untrusted, never object keys). */
+interface SavedState {
+  readonly version: 1;
+  readonly records: readonly (readonly [VmId, LibvirtVmRecord])[];
+  readonly nodeStates: readonly (readonly [NodeId, NodeState])[];
+  readonly dead: readonly NodeId[];
+  readonly lost: readonly VmId[];
+  readonly owned: readonly VmId[];
+  readonly defined: readonly VmId[];
+}
+
+function isRecord(x: unknown): x is LibvirtVmRecord {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as { state?: unknown; host?: unknown; image?: unknown };
+  return r.state === 'waiting' || r.state === 'terminated' || (r.state === 'sleeping' && typeof r.host === 'string' && typeof r.image === 'string');
+}
+
+function strings(x: unknown): string[] {
+  return Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : [];
+}
+
+function pairs<T>(x: unknown, ok: (v: unknown) => v is T): [string, T][] {
+  if (!Array.isArray(x)) return [];
+  return x.flatMap((p: unknown) => (Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && ok(p[1]) ? [[p[0], p[1]] as [string, T]] : []));
+}
+
+function isNodeState(x: unknown): x is NodeState {
+  return x === 'online' || x === 'offline';
+}
+
+/**
+ * Reads a state file; undefined when it does not exist.
+ * @throws SwitchyardError `invalid-options` (path `stateFile`) when it cannot be read or is not one
+ */
+function readState(file: string): SavedState | undefined {
+  if (!existsSync(file)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new SwitchyardError('invalid-options', [{ path: 'stateFile', message: `cannot read ${file}: ${(e as Error).message}` }]);
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { version?: unknown }).version !== 1) throw new SwitchyardError('invalid-options', [{ path: 'stateFile', message: `${file} is not a libvirt executor state file` }]);
+  const o = raw as Record<string, unknown>;
+  return {
+    version: 1,
+    records: pairs(o['records'], isRecord),
+    nodeStates: pairs(o['nodeStates'], isNodeState),
+    dead: strings(o['dead']),
+    lost: strings(o['lost']),
+    owned: strings(o['owned']),
+    defined: strings(o['defined']),
+  };
+}
+
+/** Writes `data` to `file` atomically and durably (temporary file, fsync, rename). */
+function writeAtomic(file: string, data: string): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** Pids of the processes (other than ours) whose environment holds `name=value`. */
+async function processesWithEnv(name: string, value: string): Promise<number[]> {
+  const needle = `${name}=${value}\0`;
+  const out: number[] = [];
+  for (const e of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    const env = await readFile(`/proc/${e}/environ`, 'utf8').catch(() => '');
+    if (`\0${env}`.includes(`\0${needle}`)) out.push(Number(e));
+  }
+  return out;
 }
 
 /** What one online node lists. */
@@ -149,14 +254,86 @@ export class LibvirtExecutor {
   private readonly definedVms = new Set<VmId>();
   /** Serializes {@link define} calls (each lists every node). */
   private defining: Promise<void> = Promise.resolve();
+  /** With a loaded state file: the settling of what the previous process left, before the first observation. */
+  private recovering: Promise<void> | undefined;
 
   /** @param options - nodes, VM records, runner, timeouts */
   constructor(options: LibvirtExecutorOptions) {
     this.options = options;
-    this.virsh = options.virsh ?? execFileVirsh();
+    this.virsh = options.virsh ?? execFileVirsh(options.stateFile !== undefined ? { env: { ...process.env, [LIBVIRT_STATE_ENV]: options.stateFile } } : {});
     for (const [id, n] of Object.entries(options.nodes)) this.nodeStates.set(id, n.state ?? 'online');
     for (const [id, r] of Object.entries(options.vms ?? {})) this.records.set(id, r);
     for (const vm of options.owned ?? []) this.owned.add(vm);
+    const saved = options.stateFile !== undefined ? readState(options.stateFile) : undefined;
+    if (saved) {
+      for (const [id, st] of saved.nodeStates) if (this.nodeStates.has(id)) this.nodeStates.set(id, st);
+      for (const [vm, r] of saved.records) this.records.set(vm, r);
+      for (const n of saved.dead) if (this.nodeStates.has(n)) this.dead.add(n);
+      for (const vm of saved.lost) this.lost.add(vm);
+      for (const vm of saved.owned) this.owned.add(vm);
+      for (const vm of saved.defined) this.definedVms.add(vm);
+      this.recovering = this.recover();
+    }
+  }
+
+  /** Saves the state file (when there is one). */
+  private save(): void {
+    const file = this.options.stateFile;
+    if (file === undefined || this.closed) return;
+    const state: SavedState = {
+      version: 1,
+      records: [...this.records],
+      nodeStates: [...this.nodeStates],
+      dead: [...this.dead],
+      lost: [...this.lost],
+      owned: [...this.owned],
+      defined: [...this.definedVms],
+    };
+    writeAtomic(file, JSON.stringify(state));
+  }
+
+  /**
+   * After a restart on a state file: waits until no virsh command of the previous process runs
+   * (their effect is then done on the daemons), then leaves every VM active on one node only:
+   * running there (a migration cut short may leave a paused source, a paused or running copy on
+   * the destination).
+   */
+  private async recover(): Promise<void> {
+    const file = this.options.stateFile!;
+    const until = Date.now() + (this.options.orphanWaitMs ?? 120_000);
+    while (Date.now() < until && (await processesWithEnv(LIBVIRT_STATE_ENV, file)).length > 0) await new Promise((r) => setTimeout(r, 50));
+    const t = this.shortTimeout();
+    const online = Object.keys(this.options.nodes).filter((n) => this.nodeStates.get(n) === 'online');
+    const lists = await Promise.all(
+      online.map(async (n) => {
+        const [running, paused] = await Promise.all([this.run(n, ['list', '--state-running', '--name'], t), this.run(n, ['list', '--state-paused', '--name'], t)]);
+        return { node: n, running: running.ok ? names(running.stdout) : [], paused: paused.ok ? names(paused.stdout) : [] };
+      }),
+    );
+    const vms = new Set(lists.flatMap((l) => [...l.running, ...l.paused]));
+    for (const vm of vms) {
+      const running = lists.filter((l) => l.running.includes(vm)).map((l) => l.node);
+      const paused = lists.filter((l) => l.paused.includes(vm)).map((l) => l.node);
+      if (running.length + paused.length <= 1 && paused.length === 0) continue;
+      // keep one copy: a running one if any (the migration switched over), else the first paused one, resumed
+      const keep = running[0] ?? paused[0]!;
+      for (const n of [...running, ...paused]) if (n !== keep) await this.run(n, ['destroy', '--domain', vm], t);
+      if (running.length === 0) await this.run(keep, ['resume', '--domain', vm], t);
+    }
+    // A define cut short (recorded, not yet defined): define it now, so that its domain outlives a shutdown.
+    const xml = this.options.domainXml;
+    const home = online[0];
+    if (!xml || home === undefined) return;
+    const all = await Promise.all(online.map((n) => this.run(n, ['list', '--all', '--name'], t)));
+    if (all.some((r) => !r.ok)) return;
+    const known = new Set(all.flatMap((r) => (r.ok ? names(r.stdout) : [])));
+    for (const vm of this.definedVms) {
+      if (known.has(vm) || this.lost.has(vm) || this.records.get(vm)?.state !== 'waiting') continue;
+      const file = join(await this.tmpDir(), `${randomUUID()}.xml`);
+      await writeFile(file, xml(vm, home), { mode: 0o644 });
+      await this.run(home, ['define', '--file', file], t);
+      await rm(file, { force: true });
+    }
   }
 
   private uri(node: NodeId): string | undefined {
@@ -187,6 +364,7 @@ export class LibvirtExecutor {
 
   /** Observes every node; also returns the listings for the actions' own checks. */
   private async snapshot(signal?: AbortSignal): Promise<{ config: Configuration; listings: Map<NodeId, NodeListing> }> {
+    if (this.recovering) await this.recovering;
     const ids = Object.keys(this.options.nodes);
     const listed = await Promise.all(ids.map((n) => (this.nodeStates.get(n) === 'online' ? this.listing(n, signal) : Promise.resolve(undefined))));
     const listings = new Map<NodeId, NodeListing>();
@@ -295,6 +473,7 @@ export class LibvirtExecutor {
       await this.run(action.to, ['destroy', '--domain', action.vm], this.shortTimeout());
       this.lost.add(action.vm);
       this.records.delete(action.vm);
+      this.save();
     }
     return this.fail('node-lost', `${describe(action)}: node ${dead.map((n) => JSON.stringify(n)).join(', ')} died during the action`);
   }
@@ -359,6 +538,7 @@ export class LibvirtExecutor {
     const l = await this.listing(to, ctx.signal);
     if ('kind' in l) return this.fromVirsh(what, l);
     this.owned.add(vm);
+    this.save();
     let r: VirshResult;
     if (l.all.includes(vm)) r = await this.run(to, ['start', '--domain', vm], this.longTimeout(ctx), ctx.signal);
     else {
@@ -372,6 +552,7 @@ export class LibvirtExecutor {
     if (!r.ok) return this.fromVirsh(what, r.failure);
     this.records.delete(vm);
     this.lost.delete(vm);
+    this.save();
     return STEP_OK;
   }
 
@@ -425,6 +606,7 @@ export class LibvirtExecutor {
     this.owned.add(vm);
     this.records.set(vm, { state: 'waiting' });
     this.definedVms.add(vm);
+    this.save();
     const home = Object.keys(this.options.nodes).find((n) => listings.has(n));
     if (definedSomewhere || home === undefined || !this.options.domainXml) return STEP_OK;
     const file = join(await this.tmpDir(), `${randomUUID()}.xml`);
@@ -457,9 +639,11 @@ export class LibvirtExecutor {
       this.lost.add(vm);
       images.push(r.image);
     }
+    this.save();
     const l = await this.listing(node);
     if (!('kind' in l)) {
       for (const d of l.active) this.lost.add(d);
+      this.save();
       await Promise.all(l.active.map((d) => this.run(node, ['destroy', '--domain', d], this.shortTimeout())));
     }
     await Promise.all(images.map((i) => rm(i, { force: true }).catch(() => undefined)));
@@ -484,10 +668,14 @@ export class LibvirtExecutor {
     }
     this.dead.delete(node);
     this.nodeStates.set(node, 'online');
+    this.save();
   }
 
   private async shutdown(vm: VmId, from: NodeId, signal: AbortSignal, what: string): Promise<StepOutcome> {
     const t = this.shortTimeout();
+    // Written ahead: while the domain runs, observe shows it running; once it is off, shut down.
+    this.records.set(vm, { state: 'terminated' });
+    this.save();
     const r = await this.run(from, ['shutdown', '--domain', vm], t, signal);
     if (!r.ok && r.failure.kind !== 'exit') return this.fromVirsh(what, r.failure);
     const deadline = Date.now() + (this.options.shutdownGraceMs ?? 5000);
@@ -509,21 +697,32 @@ export class LibvirtExecutor {
       await new Promise((res) => setTimeout(res, 100));
     }
     this.records.set(vm, { state: 'terminated' });
+    this.save();
     return STEP_OK;
   }
 
   private async suspend(vm: VmId, from: NodeId, ctx: StepContext, what: string): Promise<StepOutcome> {
     const dir = this.options.nodes[from]!.imageDir ?? this.options.imageDir ?? (await this.tmpDir());
     const image = join(dir, safeFileName(vm));
+    const before = this.records.get(vm);
+    // Written ahead, as for shutdown: a running domain wins over it.
+    this.records.set(vm, { state: 'sleeping', host: from, image });
+    this.save();
     const r = await this.run(from, ['save', '--domain', vm, '--file', image], this.longTimeout(ctx), ctx.signal);
     if (!r.ok) {
       // A failed or aborted save leaves the domain running (libvirt cancels the job) or saved: find which.
       const st = await this.run(from, ['domstate', '--domain', vm], this.shortTimeout());
       const state = st.ok ? st.stdout.trim() : '';
       if (state.startsWith('paused')) await this.run(from, ['resume', '--domain', vm], this.shortTimeout());
-      if (state.startsWith('running') || state.startsWith('paused') || (!st.ok && st.failure.kind !== 'exit')) return this.fromVirsh(what, r.failure);
+      if (state.startsWith('running') || state.startsWith('paused') || (!st.ok && st.failure.kind !== 'exit')) {
+        if (before) this.records.set(vm, before);
+        else this.records.delete(vm);
+        this.save();
+        return this.fromVirsh(what, r.failure);
+      }
     }
     this.records.set(vm, { state: 'sleeping', host: from, image });
+    this.save();
     return r.ok ? STEP_OK : this.fromVirsh(what, r.failure);
   }
 
@@ -537,6 +736,7 @@ export class LibvirtExecutor {
     }
     this.records.delete(vm);
     this.owned.add(vm);
+    this.save();
     await rm(rec.image, { force: true }).catch(() => undefined);
     return r.ok ? STEP_OK : this.fromVirsh(what, r.failure);
   }
@@ -551,6 +751,7 @@ export class LibvirtExecutor {
       if (!r.ok) return this.fromVirsh(`${what} (its daemon must answer)`, r.failure, true);
     }
     this.nodeStates.set(node, type === 'bootNode' ? 'online' : 'offline');
+    this.save();
     return STEP_OK;
   }
 

@@ -25,7 +25,7 @@
  */
 export { describeVirsh, execFileVirsh, quoteForVirsh, virshShell } from './virsh.js';
 export type { VirshCall, VirshFailure, VirshFailureKind, VirshResult, VirshRunner, VirshRunnerOptions } from './virsh.js';
-export { LibvirtExecutor, libvirtExecutor } from './executor.js';
+export { LIBVIRT_STATE_ENV, LibvirtExecutor, libvirtExecutor } from './executor.js';
 export type { LibvirtExecutorOptions, LibvirtNode, LibvirtPowerHooks, LibvirtVmRecord } from './executor.js';
 export { tinyDomainXml, xmlEscape } from './domain.js';
 export type { TinyDomainOptions } from './domain.js';
