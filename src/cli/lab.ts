@@ -21,8 +21,8 @@ import type { VmInit } from '../model/vm.js';
 import { planInstance } from '../pipeline.js';
 import { defaultSolver } from '../place/default.js';
 import type { FeasiblePlan } from '../plan/types.js';
-import type { Action } from '../model/action.js';
 import { defaultRunner } from '../solvers/pool.js';
+import { actionLabel } from './play.js';
 import type { CliIo } from './run.js';
 
 /** Help text of `switchyard lab`. */
@@ -112,20 +112,6 @@ function where(c: Configuration, vm: VmId): string {
   return p.host === undefined ? p.state : `${p.state}@${p.host}`;
 }
 
-function label(a: Action): string {
-  switch (a.type) {
-    case 'migrate':
-    case 'resume':
-      return `${a.type} ${a.vm} ${a.from}→${a.to}`;
-    case 'boot':
-      return `boot ${a.vm} →${a.to}`;
-    case 'shutdown':
-    case 'suspend':
-      return `${a.type} ${a.vm} on ${a.from}`;
-    default:
-      return `${a.type} ${a.node}`;
-  }
-}
 
 /** Draws the engine's progress: a redrawn bar on a terminal, one plain line per event otherwise. */
 function progressPrinter(say: (t: string) => void, tty: boolean): { readonly onProgress: (e: ProgressEvent) => void; readonly finish: () => void } {
@@ -138,16 +124,16 @@ function progressPrinter(say: (t: string) => void, tty: boolean): { readonly onP
       if (tty) {
         if (e.type === 'retrying') return;
         // failures stay on screen above the bar
-        if (e.type === 'ended' && e.status !== 'succeeded') say(`\r\x1b[K  ${e.status} ${label(e.action)}${e.error ? `: ${e.error.message}` : ''}\n`);
+        if (e.type === 'ended' && e.status !== 'succeeded') say(`\r\x1b[K  ${e.status} ${actionLabel(e.action)}${e.error ? `: ${e.error.message}` : ''}\n`);
         const width = 24;
         const full = Math.round(e.fraction * width);
-        say(`\r  [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${e.done}/${e.total} ${e.type === 'started' ? 'start' : e.status} ${label(e.action)}\x1b[K`);
+        say(`\r  [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${e.done}/${e.total} ${e.type === 'started' ? 'start' : e.status} ${actionLabel(e.action)}\x1b[K`);
         drawn = true;
         return;
       }
-      if (e.type === 'started') say(`  ${secs()} s  ${'start'.padEnd(9)} ${label(e.action)}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}\n`);
-      else if (e.type === 'retrying') say(`  ${secs()} s  ${'retry'.padEnd(9)} ${label(e.action)} in ${e.delay} s: ${e.error.message}\n`);
-      else say(`  ${secs()} s  ${e.status.padEnd(9)} ${label(e.action)} [${e.done}/${e.total}]${e.error ? `: ${e.error.message}` : ''}\n`);
+      if (e.type === 'started') say(`  ${secs()} s  ${'start'.padEnd(9)} ${actionLabel(e.action)}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}\n`);
+      else if (e.type === 'retrying') say(`  ${secs()} s  ${'retry'.padEnd(9)} ${actionLabel(e.action)} in ${e.delay} s: ${e.error.message}\n`);
+      else say(`  ${secs()} s  ${e.status.padEnd(9)} ${actionLabel(e.action)} [${e.done}/${e.total}]${e.error ? `: ${e.error.message}` : ''}\n`);
     },
     finish: () => {
       if (drawn) say('\n');

@@ -18,7 +18,6 @@ import {
   type RunPlayer,
   type WorkloadExecutor,
 } from '../../src/cli/play.js';
-import type { CliIo } from '../../src/cli/run.js';
 import type { ControllerEvent, ControllerReport } from '../../src/execute/controller/types.js';
 import { formatWorkload, parseWorkload } from '../../src/io/workload.js';
 import { Configuration, placement } from '../../src/model/configuration.js';
@@ -26,26 +25,10 @@ import { Map as IMap } from 'immutable';
 import { generateWorkload } from '../../src/workload/families.js';
 import { makeInstance } from '../../src/model/instance.js';
 import type { Action } from '../../src/model/action.js';
-import { runInMemory } from '../support/cli.js';
+import { memoryIo, runInMemory } from '../support/cli.js';
 
 const SMALL = formatWorkload(generateWorkload('besteffort', { nodes: 4, vms: 6, seed: 3, horizon: 4 * 3600 }));
 
-function memoryIo(files: Map<string, string>): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    readFile: async (p) => {
-      const v = files.get(p);
-      if (v === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return v;
-    },
-    writeFile: async (p, s) => void files.set(p, s),
-    now: () => 0,
-  };
-  return { io, out: () => out, err: () => err };
-}
 
 const METRICS: ControllerReport['metrics'] = {
   lostComputeSeconds: 0,

@@ -14,13 +14,12 @@ export interface CliRun {
 }
 
 /**
- * Runs `switchyard ARGV` with files read from and written to `files`.
- * @param argv - the arguments after `switchyard`
- * @param files - the file system (a missing file reads as ENOENT)
+ * The CLI's outside world in memory: files in a map, output collected.
+ * @param files - the files (written files land there too)
  * @param now - the clock (default: a clock that never moves)
- * @returns the exit code, standard output and error, and the files
+ * @returns the io, and readers of what was printed
  */
-export async function runInMemory(argv: readonly string[], files: Map<string, string> = new Map(), now: () => number = () => 0): Promise<CliRun> {
+export function memoryIo(files: Map<string, string>, now: () => number = () => 0): { io: CliIo; out: () => string; err: () => string } {
   let out = '';
   let err = '';
   const io: CliIo = {
@@ -34,6 +33,18 @@ export async function runInMemory(argv: readonly string[], files: Map<string, st
     writeFile: async (p, s) => void files.set(p, s),
     now,
   };
-  const code = await runCli([...argv], io);
-  return { code, out, err, files };
+  return { io, out: () => out, err: () => err };
+}
+
+/**
+ * Runs `switchyard ARGV` with files read from and written to `files`.
+ * @param argv - the arguments after `switchyard`
+ * @param files - the file system (a missing file reads as ENOENT)
+ * @param now - the clock (default: a clock that never moves)
+ * @returns the exit code, standard output and error, and the files
+ */
+export async function runInMemory(argv: readonly string[], files: Map<string, string> = new Map(), now: () => number = () => 0): Promise<CliRun> {
+  const m = memoryIo(files, now);
+  const code = await runCli([...argv], m.io);
+  return { code, out: m.out(), err: m.err(), files };
 }

@@ -299,22 +299,22 @@ class LoopController implements Controller {
         case 'stop':
           break;
         case 'submit':
-          this.submit(r.job, r.key !== undefined ? { key: r.key } : undefined);
+          this.submit(r.job, r);
           break;
         case 'reserve':
-          this.reserve(r.reservation, r.key !== undefined ? { key: r.key } : undefined);
+          this.reserve(r.reservation, r);
           break;
         case 'cancel':
-          this.cancel(r.vjob, r.key !== undefined ? { key: r.key } : undefined);
+          this.cancel(r.vjob, r);
           break;
         case 'drain':
-          this.drain(r.node, r.key !== undefined ? { key: r.key } : undefined);
+          this.drain(r.node, r);
           break;
         case 'nodeFailed':
-          this.nodeFailed(r.node, r.key !== undefined ? { key: r.key } : undefined);
+          this.nodeFailed(r.node, r);
           break;
         case 'nodeRepaired':
-          this.nodeRepaired(r.node, r.key !== undefined ? { key: r.key } : undefined);
+          this.nodeRepaired(r.node, r);
           break;
         case 'plan':
           plans.set(r.decision, new Map(r.actions.map((a) => [a.id, a] as const)));
